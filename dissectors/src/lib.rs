@@ -1,0 +1,1 @@
+//! Zero-copy nom dissectors (being written).
