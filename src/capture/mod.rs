@@ -1,6 +1,21 @@
 //! Capture input: streaming readers for pcap, pcapng and gzip-compressed captures, several
-//! files merged into one timeline, and link/IP/TCP decoding (being written).
+//! files merged into one timeline, and link/IP/TCP decoding.
+
+mod error;
+mod file;
+pub mod link;
+mod merge;
+mod open;
+mod timestamp;
+
+pub use error::{CaptureError, CaptureIssue};
+pub use file::Frame;
+pub use link::{Decoded, TcpSegment, decode_tcp};
+pub use merge::CaptureSet;
 
 /// Capture time in nanoseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Timestamp(pub i64);
+
+/// Longest packet record accepted (tshark's limit too); longer lengths are damage.
+pub const MAX_RECORD_LEN: usize = 256 * 1024;

@@ -1,4 +1,11 @@
-//! TCP flows: per-direction reassembly and NBSS framing into SMB PDUs (being written).
+//! TCP flows: which carry SMB, per-direction reassembly and NBSS framing into SMB PDUs.
+
+mod half;
+mod nbss;
+mod reassembly;
+mod table;
+
+pub use table::{FlowConfig, FlowTable};
 
 use std::net::SocketAddr;
 
@@ -44,9 +51,24 @@ pub struct Pdu {
 
 #[derive(Clone, Debug)]
 pub enum FlowEvent {
-    Opened { conn: ConnId, endpoints: Endpoints, frame: u64, ts: Timestamp },
+    Opened {
+        conn: ConnId,
+        endpoints: Endpoints,
+        frame: u64,
+        ts: Timestamp,
+    },
     Pdu(Pdu),
     /// Bytes of a direction were never seen; `bytes` is the size of the hole.
-    Gap { conn: ConnId, dir: Direction, frame: u64, ts: Timestamp, bytes: u64 },
-    Closed { conn: ConnId, frame: u64, ts: Timestamp },
+    Gap {
+        conn: ConnId,
+        dir: Direction,
+        frame: u64,
+        ts: Timestamp,
+        bytes: u64,
+    },
+    Closed {
+        conn: ConnId,
+        frame: u64,
+        ts: Timestamp,
+    },
 }

@@ -1,0 +1,144 @@
+//! Link, IP and TCP decoding of one frame with etherparse, lax so that frames cut by the
+//! snap length decode as far as they go.
+
+use std::net::{IpAddr, SocketAddr};
+
+use etherparse::{
+    EtherType, IpNumber, LaxIpPayloadSlice, LaxNetSlice, LaxSlicedPacket, LenSource, TransportSlice,
+};
+
+const ETHERNET: u32 = 1;
+const NULL: u32 = 0;
+const LOOP: u32 = 108;
+const LINUX_SLL: u32 = 113;
+const LINUX_SLL2: u32 = 276;
+/// Raw IP has several numbers: 101 (LINKTYPE_RAW), DLT_RAW 12 and 14, IPV4 228, IPV6 229.
+const RAW_IP: [u32; 5] = [101, 12, 14, 228, 229];
+
+/// Whether frames of this LINKTYPE_* can be decoded.
+pub fn is_supported(linktype: u32) -> bool {
+    matches!(linktype, ETHERNET | NULL | LOOP | LINUX_SLL | LINUX_SLL2)
+        || RAW_IP.contains(&linktype)
+}
+
+/// One TCP segment of a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TcpSegment<'a> {
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub seq: u32,
+    /// The acknowledgment number when the ACK flag is set.
+    pub ack: Option<u32>,
+    pub syn: bool,
+    pub fin: bool,
+    pub rst: bool,
+    /// Captured payload bytes.
+    pub payload: &'a [u8],
+    /// Payload bytes sent but cut by the snap length (known from the IP length fields).
+    pub cut: u32,
+}
+
+/// What a frame holds, as far as TCP is concerned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decoded<'a> {
+    Tcp(TcpSegment<'a>),
+    /// Not an IP/TCP packet (ARP, UDP, ICMP, ...).
+    NotTcp,
+    /// An IP fragment: reassembly of IP fragments is not supported.
+    IpFragment,
+    /// A header is damaged or cut before the TCP header ends.
+    Malformed(&'static str),
+}
+
+/// Decodes a frame of the given link type down to TCP.
+pub fn decode_tcp(linktype: u32, data: &[u8]) -> Decoded<'_> {
+    let packet = match linktype {
+        ETHERNET => LaxSlicedPacket::from_ethernet(data).ok(),
+        LINUX_SLL => data
+            .get(16..)
+            .map(|rest| LaxSlicedPacket::from_ether_type(EtherType(be16(data, 14)), rest)),
+        LINUX_SLL2 => data
+            .get(20..)
+            .map(|rest| LaxSlicedPacket::from_ether_type(EtherType(be16(data, 0)), rest)),
+        // A 4-byte address family (NULL: host byte order, LOOP: big-endian); etherparse
+        // tells IPv4 from IPv6 by the version nibble, and other families fail there.
+        NULL | LOOP => data
+            .get(4..)
+            .and_then(|rest| LaxSlicedPacket::from_ip(rest).ok()),
+        _ if RAW_IP.contains(&linktype) => LaxSlicedPacket::from_ip(data).ok(),
+        _ => return Decoded::Malformed("unsupported link type"),
+    };
+    let Some(packet) = packet else {
+        return Decoded::Malformed("link header cut short");
+    };
+    let Some(net) = &packet.net else {
+        return Decoded::NotTcp;
+    };
+    let (src_ip, dst_ip, payload, declared_payload_len): (
+        IpAddr,
+        IpAddr,
+        &LaxIpPayloadSlice,
+        usize,
+    ) = match net {
+        LaxNetSlice::Ipv4(v4) => {
+            let header = v4.header();
+            let auth_len = v4.extensions().auth.map_or(0, |auth| auth.slice().len());
+            let declared = usize::from(header.total_len())
+                .saturating_sub(usize::from(header.ihl()) * 4 + auth_len);
+            (
+                header.source_addr().into(),
+                header.destination_addr().into(),
+                v4.payload(),
+                declared,
+            )
+        }
+        LaxNetSlice::Ipv6(v6) => {
+            let header = v6.header();
+            let declared =
+                usize::from(header.payload_length()).saturating_sub(v6.extensions().slice().len());
+            (
+                header.source_addr().into(),
+                header.destination_addr().into(),
+                v6.payload(),
+                declared,
+            )
+        }
+        LaxNetSlice::Arp(_) => return Decoded::NotTcp,
+    };
+    if payload.fragmented {
+        return if payload.ip_number == IpNumber::TCP {
+            Decoded::IpFragment
+        } else {
+            Decoded::NotTcp
+        };
+    }
+    if payload.ip_number != IpNumber::TCP {
+        return Decoded::NotTcp;
+    }
+    let Some(TransportSlice::Tcp(tcp)) = &packet.transport else {
+        return Decoded::Malformed("TCP header damaged or cut by the snap length");
+    };
+    let cut = if payload.incomplete && payload.len_source != LenSource::Slice {
+        declared_payload_len.saturating_sub(payload.payload.len())
+    } else {
+        0
+    };
+    Decoded::Tcp(TcpSegment {
+        src: SocketAddr::new(src_ip, tcp.source_port()),
+        dst: SocketAddr::new(dst_ip, tcp.destination_port()),
+        seq: tcp.sequence_number(),
+        ack: tcp.ack().then(|| tcp.acknowledgment_number()),
+        syn: tcp.syn(),
+        fin: tcp.fin(),
+        rst: tcp.rst(),
+        payload: tcp.payload(),
+        cut: u32::try_from(cut).unwrap_or(u32::MAX),
+    })
+}
+
+fn be16(data: &[u8], offset: usize) -> u16 {
+    match data.get(offset..offset + 2) {
+        Some(&[hi, lo]) => u16::from_be_bytes([hi, lo]),
+        _ => 0,
+    }
+}

@@ -1,0 +1,109 @@
+//! Opening one capture file: gzip detection by magic bytes, format check, block reader.
+
+use std::fs::File;
+use std::io::{self, Cursor, Read};
+use std::path::Path;
+
+use flate2::read::MultiGzDecoder;
+use pcap_parser::traits::PcapReaderIterator;
+use pcap_parser::{LegacyPcapReader, PcapError, PcapNGReader};
+
+use super::{CaptureError, MAX_RECORD_LEN};
+
+/// The circular buffer holds the longest accepted record plus room for block headers.
+const BUFFER_LEN: usize = MAX_RECORD_LEN + 64 * 1024;
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+const PCAP_MAGICS: [[u8; 4]; 4] = [
+    [0xd4, 0xc3, 0xb2, 0xa1], // microseconds, little-endian
+    [0xa1, 0xb2, 0xc3, 0xd4], // microseconds, big-endian
+    [0x4d, 0x3c, 0xb2, 0xa1], // nanoseconds, little-endian
+    [0xa1, 0xb2, 0x3c, 0x4d], // nanoseconds, big-endian
+];
+
+pub(crate) type BlockReader = Box<dyn PcapReaderIterator + Send>;
+
+type Input = Box<dyn Read + Send>;
+
+/// Opens `path` and returns a streaming block reader positioned at the file header.
+pub(crate) fn open_blocks(path: &Path) -> Result<BlockReader, CaptureError> {
+    let open_err = |source| CaptureError::Open {
+        file: path.to_owned(),
+        source,
+    };
+    let file = File::open(path).map_err(open_err)?;
+    let (magic, file) = peek_magic(Box::new(file)).map_err(open_err)?;
+    let (magic, input) = if magic.starts_with(&GZIP_MAGIC) {
+        let gz: Input = Box::new(MultiGzDecoder::new(file));
+        peek_magic(gz).map_err(|e| CaptureError::BadHeader {
+            file: path.to_owned(),
+            detail: format!("gzip stream: {e}"),
+        })?
+    } else {
+        (magic, file)
+    };
+    if magic.is_empty() {
+        return Err(CaptureError::Empty {
+            file: path.to_owned(),
+        });
+    }
+    let input = FillingReader(input);
+    let header_err = |e: PcapError<&[u8]>| CaptureError::BadHeader {
+        file: path.to_owned(),
+        detail: describe_header_error(&e),
+    };
+    if magic == PCAPNG_MAGIC {
+        let reader = PcapNGReader::new(BUFFER_LEN, input).map_err(header_err)?;
+        Ok(Box::new(reader))
+    } else if PCAP_MAGICS.iter().any(|m| magic == *m) {
+        let reader = LegacyPcapReader::new(BUFFER_LEN, input).map_err(header_err)?;
+        Ok(Box::new(reader))
+    } else {
+        Err(CaptureError::NotACapture {
+            file: path.to_owned(),
+        })
+    }
+}
+
+fn describe_header_error(e: &PcapError<&[u8]>) -> String {
+    match e {
+        PcapError::Incomplete(_) | PcapError::UnexpectedEof | PcapError::Eof => {
+            "file ends inside the file header".to_owned()
+        }
+        PcapError::ReadError => "read error".to_owned(),
+        other => format!("{other:?}"),
+    }
+}
+
+/// Reads up to 4 bytes and gives them back together with a reader that replays them.
+fn peek_magic(mut input: Input) -> io::Result<(Vec<u8>, Input)> {
+    let mut magic = [0u8; 4];
+    let n = read_full(&mut input, &mut magic)?;
+    let magic = magic[..n].to_vec();
+    let replay: Input = Box::new(Cursor::new(magic.clone()).chain(input));
+    Ok((magic, replay))
+}
+
+fn read_full(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match input.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// pcap-parser refills with a single `read`; decoders and chained readers may return
+/// short reads long before end of file, which it would mistake for a truncated record.
+struct FillingReader(Input);
+
+impl Read for FillingReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        read_full(&mut self.0, buf)
+    }
+}

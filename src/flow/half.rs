@@ -1,0 +1,204 @@
+//! One direction of a connection: reassembly feeding NBSS framing, events out.
+
+use crate::capture::{TcpSegment, Timestamp};
+
+use super::nbss::{FramedPdu, Framer};
+use super::reassembly::{Reassembler, SegmentBytes, StreamSink};
+use super::{ConnId, Damage, Direction, FlowEvent, Pdu};
+
+pub(crate) struct HalfStream {
+    conn: ConnId,
+    dir: Direction,
+    reassembler: Reassembler,
+    framer: Framer,
+    max_len: u32,
+    last_frame: u64,
+    last_ts: Timestamp,
+    /// The unfinished PDU at the FIN was already flushed.
+    closed: bool,
+}
+
+impl HalfStream {
+    pub(crate) fn new(conn: ConnId, dir: Direction, max_len: u32) -> Self {
+        HalfStream {
+            conn,
+            dir,
+            reassembler: Reassembler::default(),
+            // Hunting until a SYN says where the stream starts.
+            framer: Framer::new(false, max_len),
+            max_len,
+            last_frame: 0,
+            last_ts: Timestamp::default(),
+            closed: false,
+        }
+    }
+
+    pub(crate) fn push(
+        &mut self,
+        seg: &TcpSegment,
+        frame: u64,
+        ts: Timestamp,
+        out: &mut Vec<FlowEvent>,
+    ) {
+        if seg.syn && !self.reassembler.started() {
+            self.reassembler.syn(seg.seq);
+            self.framer = Framer::new(true, self.max_len);
+        }
+        if seg.syn {
+            return;
+        }
+        self.last_frame = frame;
+        self.last_ts = ts;
+        let bytes = SegmentBytes {
+            seq: seg.seq,
+            data: seg.payload,
+            cut: seg.cut,
+            fin: seg.fin,
+            frame,
+            ts,
+        };
+        let Self {
+            reassembler,
+            framer,
+            conn,
+            dir,
+            ..
+        } = self;
+        reassembler.push(
+            &bytes,
+            &mut Sink {
+                conn: *conn,
+                dir: *dir,
+                framer,
+                out,
+            },
+        );
+        self.flush_at_fin(out);
+    }
+
+    /// The other side acknowledged `ack`.
+    pub(crate) fn acked(&mut self, ack: u32, frame: u64, ts: Timestamp, out: &mut Vec<FlowEvent>) {
+        let Self {
+            reassembler,
+            framer,
+            conn,
+            dir,
+            ..
+        } = self;
+        reassembler.acked(
+            ack,
+            frame,
+            ts,
+            &mut Sink {
+                conn: *conn,
+                dir: *dir,
+                framer,
+                out,
+            },
+        );
+        self.flush_at_fin(out);
+    }
+
+    /// All bytes up to the FIN were delivered.
+    pub(crate) fn finished(&self) -> bool {
+        self.reassembler.finished()
+    }
+
+    /// Nothing more will arrive: holes are given up and an unfinished PDU is completed
+    /// with zeros (damage LostBytes) after a Gap event for its missing tail.
+    pub(crate) fn flush(&mut self, out: &mut Vec<FlowEvent>) {
+        let Self {
+            reassembler,
+            framer,
+            conn,
+            dir,
+            ..
+        } = self;
+        reassembler.flush(&mut Sink {
+            conn: *conn,
+            dir: *dir,
+            framer,
+            out,
+        });
+        self.flush_unfinished(out);
+    }
+
+    fn flush_at_fin(&mut self, out: &mut Vec<FlowEvent>) {
+        if !self.closed && self.reassembler.finished() {
+            self.closed = true;
+            self.flush_unfinished(out);
+        }
+    }
+
+    fn flush_unfinished(&mut self, out: &mut Vec<FlowEvent>) {
+        let missing = self.framer.unfinished_len();
+        if missing > 0 {
+            let (frame, ts) = (self.last_frame, self.last_ts);
+            let Self {
+                framer, conn, dir, ..
+            } = self;
+            Sink {
+                conn: *conn,
+                dir: *dir,
+                framer,
+                out,
+            }
+            .missing(missing, Damage::LostBytes, frame, ts);
+        }
+    }
+}
+
+/// Feeds the framer and turns what comes out into events.
+struct Sink<'a> {
+    conn: ConnId,
+    dir: Direction,
+    framer: &'a mut Framer,
+    out: &'a mut Vec<FlowEvent>,
+}
+
+impl Sink<'_> {
+    fn emit(conn: ConnId, dir: Direction, out: &mut Vec<FlowEvent>) -> impl FnMut(FramedPdu) + '_ {
+        move |pdu: FramedPdu| {
+            out.push(FlowEvent::Pdu(Pdu {
+                conn,
+                dir,
+                first_frame: pdu.first_frame,
+                last_frame: pdu.last_frame,
+                ts: pdu.ts,
+                data: pdu.data,
+                damage: pdu.damage,
+            }))
+        }
+    }
+}
+
+impl StreamSink for Sink<'_> {
+    fn data(&mut self, bytes: &[u8], frame: u64, ts: Timestamp) {
+        self.framer.data(
+            bytes,
+            frame,
+            ts,
+            &mut Self::emit(self.conn, self.dir, self.out),
+        );
+    }
+
+    fn missing(&mut self, count: u64, damage: Damage, frame: u64, ts: Timestamp) {
+        if damage == Damage::LostBytes {
+            let (conn, dir) = (self.conn, self.dir);
+            self.out.push(FlowEvent::Gap {
+                conn,
+                dir,
+                frame,
+                ts,
+                bytes: count,
+            });
+        }
+        self.framer.missing(
+            count,
+            damage,
+            frame,
+            ts,
+            &mut Self::emit(self.conn, self.dir, self.out),
+        );
+    }
+}

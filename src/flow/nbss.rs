@@ -1,0 +1,282 @@
+//! NetBIOS session service framing of one direction's byte stream into SMB PDUs.
+//!
+//! Each NBSS message is a 4-byte header (type, 24-bit length) and its body. Type 0x00
+//! (session message) carries one SMB PDU; session request/response and keepalive (0x81,
+//! 0x82, 0x83, 0x85) are skipped. When the start of the stream was not captured or a gap
+//! hit a header, the framer hunts for a plausible header followed by an SMB magic.
+
+use crate::capture::Timestamp;
+
+use super::Damage;
+
+const SESSION_MESSAGE: u8 = 0x00;
+const HEADER_LEN: usize = 4;
+/// Header plus the 4-byte SMB magic that makes a hunted header plausible.
+const PROBE_LEN: usize = 8;
+/// The smallest SMB header (compression transform, 0xFC) is 8 bytes.
+const MIN_SMB_LEN: u32 = 8;
+/// Direct TCP (445): 24-bit length (SMB2 large MTU). NetBIOS (139): 17-bit length.
+const MAX_LEN_DIRECT: u32 = 0x00FF_FFFF;
+const MAX_LEN_NETBIOS: u32 = 0x0001_FFFF;
+
+/// Whether `bytes` start with an NBSS session message header followed by an SMB magic
+/// (0xFF/0xFE/0xFD/0xFC 'SMB').
+pub(crate) fn plausible_header(bytes: &[u8], max_len: u32) -> bool {
+    let Some(probe) = bytes.get(..PROBE_LEN) else {
+        return false;
+    };
+    let len = u32::from_be_bytes([0, probe[1], probe[2], probe[3]]);
+    probe[0] == SESSION_MESSAGE
+        && (MIN_SMB_LEN..=max_len).contains(&len)
+        && matches!(probe[4], 0xFC..=0xFF)
+        && &probe[5..8] == b"SMB"
+}
+
+/// The longest NBSS message accepted on a connection to `server_port`.
+pub(crate) fn max_len_for_port(server_port: u16) -> u32 {
+    if server_port == 139 {
+        MAX_LEN_NETBIOS
+    } else {
+        MAX_LEN_DIRECT
+    }
+}
+
+/// A complete PDU leaving the framer.
+pub(crate) struct FramedPdu {
+    pub first_frame: u64,
+    pub last_frame: u64,
+    pub ts: Timestamp,
+    pub data: Vec<u8>,
+    pub damage: Option<Damage>,
+}
+
+enum State {
+    /// Looking for a plausible header; `tail` keeps the last bytes that could start one.
+    Hunt {
+        tail: [u8; PROBE_LEN - 1],
+        tail_len: usize,
+    },
+    Header {
+        bytes: [u8; HEADER_LEN],
+        have: usize,
+        first_frame: u64,
+    },
+    Message {
+        first_frame: u64,
+        len: usize,
+        data: Vec<u8>,
+        damage: Option<Damage>,
+    },
+    Skip {
+        left: usize,
+    },
+}
+
+pub(crate) struct Framer {
+    state: State,
+    max_len: u32,
+}
+
+impl Framer {
+    /// A framer at a message boundary (`synced`) or hunting for one.
+    pub(crate) fn new(synced: bool, max_len: u32) -> Self {
+        let state = if synced { header_start() } else { hunt_start() };
+        Framer { state, max_len }
+    }
+
+    /// Captured stream bytes, in order.
+    pub(crate) fn data(
+        &mut self,
+        mut bytes: &[u8],
+        frame: u64,
+        ts: Timestamp,
+        out: &mut impl FnMut(FramedPdu),
+    ) {
+        while !bytes.is_empty() {
+            bytes = match &mut self.state {
+                State::Hunt { .. } => self.hunt(bytes, frame, ts, out),
+                State::Header {
+                    bytes: header,
+                    have,
+                    first_frame,
+                } => {
+                    if *have == 0 {
+                        *first_frame = frame;
+                    }
+                    let take = (HEADER_LEN - *have).min(bytes.len());
+                    header[*have..*have + take].copy_from_slice(&bytes[..take]);
+                    *have += take;
+                    if *have == HEADER_LEN {
+                        let (header, first_frame) = (*header, *first_frame);
+                        self.begin_message(header, first_frame);
+                    }
+                    &bytes[take..]
+                }
+                State::Message { len, data, .. } => {
+                    let take = (*len - data.len()).min(bytes.len());
+                    data.extend_from_slice(&bytes[..take]);
+                    self.complete_if_full(frame, ts, out);
+                    &bytes[take..]
+                }
+                State::Skip { left } => {
+                    let take = (*left).min(bytes.len());
+                    *left -= take;
+                    if *left == 0 {
+                        self.state = header_start();
+                    }
+                    &bytes[take..]
+                }
+            };
+        }
+    }
+
+    /// `count` stream bytes that were not captured (or cut), standing in as zeros. Inside
+    /// a message the zeros keep the framing; a header they hit is lost, so hunt again.
+    pub(crate) fn missing(
+        &mut self,
+        mut count: u64,
+        damage: Damage,
+        frame: u64,
+        ts: Timestamp,
+        out: &mut impl FnMut(FramedPdu),
+    ) {
+        while count > 0 {
+            match &mut self.state {
+                State::Message {
+                    len,
+                    data,
+                    damage: pdu_damage,
+                    ..
+                } => {
+                    let take = usize::try_from(count)
+                        .unwrap_or(usize::MAX)
+                        .min(*len - data.len());
+                    data.resize(data.len() + take, 0);
+                    // Lost bytes outweigh truncation: nothing of them was seen.
+                    if *pdu_damage != Some(Damage::LostBytes) {
+                        *pdu_damage = Some(damage);
+                    }
+                    count -= take as u64;
+                    self.complete_if_full(frame, ts, out);
+                }
+                State::Skip { left } => {
+                    let take = usize::try_from(count).unwrap_or(usize::MAX).min(*left);
+                    *left -= take;
+                    count -= take as u64;
+                    if *left == 0 {
+                        self.state = header_start();
+                    }
+                }
+                State::Header { .. } | State::Hunt { .. } => {
+                    self.state = hunt_start();
+                    count = 0;
+                }
+            }
+        }
+    }
+
+    /// Bytes still missing from a message in progress (0 when at a boundary or hunting).
+    pub(crate) fn unfinished_len(&self) -> u64 {
+        match &self.state {
+            State::Message { len, data, .. } => (*len - data.len()) as u64,
+            State::Skip { .. } | State::Header { .. } | State::Hunt { .. } => 0,
+        }
+    }
+
+    fn begin_message(&mut self, header: [u8; HEADER_LEN], first_frame: u64) {
+        let len = u32::from_be_bytes([0, header[1], header[2], header[3]]);
+        self.state = if len > self.max_len {
+            hunt_start()
+        } else if header[0] == SESSION_MESSAGE && len > 0 {
+            // Grown as bytes arrive: the length field alone never allocates.
+            State::Message {
+                first_frame,
+                len: len as usize,
+                data: Vec::new(),
+                damage: None,
+            }
+        } else if header[0] == SESSION_MESSAGE || len == 0 {
+            header_start()
+        } else if matches!(header[0], 0x81..=0x85) {
+            State::Skip { left: len as usize }
+        } else {
+            hunt_start()
+        };
+    }
+
+    fn complete_if_full(&mut self, frame: u64, ts: Timestamp, out: &mut impl FnMut(FramedPdu)) {
+        if let State::Message { len, data, .. } = &self.state
+            && data.len() == *len
+            && let State::Message {
+                first_frame,
+                data,
+                damage,
+                ..
+            } = std::mem::replace(&mut self.state, header_start())
+        {
+            out(FramedPdu {
+                first_frame,
+                last_frame: frame,
+                ts,
+                data,
+                damage,
+            });
+        }
+    }
+
+    /// Scans for a plausible header across the previous chunk's tail and `bytes`. Found:
+    /// the state becomes Header, the header's bytes from the tail are fed again (with this
+    /// frame's number) and the rest of `bytes` is returned. Not found: the tail is kept.
+    fn hunt<'b>(
+        &mut self,
+        bytes: &'b [u8],
+        frame: u64,
+        ts: Timestamp,
+        out: &mut impl FnMut(FramedPdu),
+    ) -> &'b [u8] {
+        let State::Hunt { tail, tail_len } = &mut self.state else {
+            return bytes;
+        };
+        let tail_len_now = *tail_len;
+        let mut joined = [0u8; 2 * PROBE_LEN - 2];
+        let from_bytes = bytes.len().min(PROBE_LEN - 1);
+        joined[..tail_len_now].copy_from_slice(&tail[..tail_len_now]);
+        joined[tail_len_now..tail_len_now + from_bytes].copy_from_slice(&bytes[..from_bytes]);
+        let joined_len = tail_len_now + from_bytes;
+        if let Some(start) = (0..tail_len_now)
+            .find(|&start| plausible_header(&joined[start..joined_len], self.max_len))
+        {
+            self.state = header_start();
+            self.data(&joined[start..tail_len_now], frame, ts, out);
+            return bytes;
+        }
+        if let Some(start) =
+            (0..bytes.len()).find(|&start| plausible_header(&bytes[start..], self.max_len))
+        {
+            self.state = header_start();
+            return &bytes[start..];
+        }
+        let keep = joined_len.min(PROBE_LEN - 1);
+        tail[..keep].copy_from_slice(&joined[joined_len - keep..joined_len]);
+        if bytes.len() >= keep {
+            tail[..keep].copy_from_slice(&bytes[bytes.len() - keep..]);
+        }
+        *tail_len = keep;
+        &[]
+    }
+}
+
+fn header_start() -> State {
+    State::Header {
+        bytes: [0; HEADER_LEN],
+        have: 0,
+        first_frame: 0,
+    }
+}
+
+fn hunt_start() -> State {
+    State::Hunt {
+        tail: [0; PROBE_LEN - 1],
+        tail_len: 0,
+    }
+}

@@ -1,0 +1,239 @@
+//! Per-direction TCP reassembly: sequence numbers become an ordered byte stream, with
+//! retransmissions and overlaps dropped (the first copy wins), out-of-order segments
+//! buffered (bounded), and holes that will never be filled handed on as missing bytes.
+
+use std::collections::BTreeMap;
+
+use crate::capture::Timestamp;
+
+use super::Damage;
+
+/// Out-of-order bytes buffered per direction before the hole in front of them is given up.
+const MAX_PENDING_BYTES: usize = 4 * 1024 * 1024;
+/// Acknowledgments past a hole, from the other side, before the hole is given up: the
+/// receiver got the bytes, so the capture missed them. More than one, since a capture
+/// may itself show a segment a little after its acknowledgment.
+const ACKS_PAST_HOLE: u32 = 4;
+/// Sequence numbers further ahead than this are not taken for this stream's.
+const MAX_AHEAD: u32 = 1 << 30;
+
+/// Receives the reassembled stream.
+pub(crate) trait StreamSink {
+    fn data(&mut self, bytes: &[u8], frame: u64, ts: Timestamp);
+    fn missing(&mut self, count: u64, damage: Damage, frame: u64, ts: Timestamp);
+}
+
+struct Pending {
+    data: Vec<u8>,
+    cut: u32,
+    frame: u64,
+    ts: Timestamp,
+}
+
+impl Pending {
+    fn len(&self) -> u64 {
+        self.data.len() as u64 + u64::from(self.cut)
+    }
+}
+
+/// A segment as the reassembler sees it; `cut` bytes follow `data` in sequence space.
+pub(crate) struct SegmentBytes<'a> {
+    pub seq: u32,
+    pub data: &'a [u8],
+    pub cut: u32,
+    pub fin: bool,
+    pub frame: u64,
+    pub ts: Timestamp,
+}
+
+#[derive(Default)]
+pub(crate) struct Reassembler {
+    /// Sequence number of the next stream byte, once the stream start is known.
+    next_seq: Option<u32>,
+    /// Stream offset of `next_seq` (offsets do not wrap).
+    next_off: u64,
+    /// Out-of-order segments by stream offset.
+    pending: BTreeMap<u64, Pending>,
+    pending_bytes: usize,
+    /// Stream offset of the FIN, once seen.
+    fin_off: Option<u64>,
+    acks_past_hole: u32,
+}
+
+impl Reassembler {
+    /// The stream starts after this SYN's sequence number.
+    pub(crate) fn syn(&mut self, isn: u32) {
+        if self.next_seq.is_none() {
+            self.next_seq = Some(isn.wrapping_add(1));
+        }
+    }
+
+    pub(crate) fn started(&self) -> bool {
+        self.next_seq.is_some()
+    }
+
+    /// All bytes up to the FIN were delivered.
+    pub(crate) fn finished(&self) -> bool {
+        self.fin_off == Some(self.next_off)
+    }
+
+    pub(crate) fn push(&mut self, seg: &SegmentBytes, sink: &mut impl StreamSink) {
+        let len = seg.data.len() as u64 + u64::from(seg.cut);
+        if len == 0 && !seg.fin || self.finished() {
+            return;
+        }
+        // Without a SYN the first segment with data starts the stream.
+        let next_seq = *self.next_seq.get_or_insert(seg.seq);
+        let ahead = seg.seq.wrapping_sub(next_seq);
+        let off = if ahead < MAX_AHEAD {
+            self.next_off + u64::from(ahead)
+        } else {
+            // Behind: a retransmission of delivered bytes (or garbage).
+            let behind = u64::from(next_seq.wrapping_sub(seg.seq));
+            if behind >= u64::from(MAX_AHEAD) || behind > self.next_off {
+                return;
+            }
+            self.next_off - behind
+        };
+        if seg.fin && self.fin_off.is_none() {
+            self.fin_off = Some(off + len);
+        }
+        if off <= self.next_off {
+            self.deliver(off, seg.data, seg.cut, seg.frame, seg.ts, sink);
+            self.drain(sink);
+        } else if len > 0 {
+            self.buffer(off, seg);
+            if self.pending_bytes > MAX_PENDING_BYTES {
+                self.skip_to_pending(sink);
+            }
+        }
+    }
+
+    /// The other side acknowledged up to `ack`: evidence that bytes before it were sent.
+    pub(crate) fn acked(
+        &mut self,
+        ack: u32,
+        frame: u64,
+        ts: Timestamp,
+        sink: &mut impl StreamSink,
+    ) {
+        let Some(next_seq) = self.next_seq else {
+            return;
+        };
+        let ahead = ack.wrapping_sub(next_seq);
+        if ahead == 0 || ahead >= MAX_AHEAD || self.finished() {
+            return;
+        }
+        let mut hole_end = self.next_off + u64::from(ahead);
+        if let Some(fin_off) = self.fin_off {
+            // The FIN takes one sequence number that is no stream byte.
+            hole_end = hole_end.min(fin_off);
+        }
+        if let Some((&first, _)) = self.pending.first_key_value() {
+            hole_end = hole_end.min(first);
+        }
+        if hole_end <= self.next_off {
+            return;
+        }
+        self.acks_past_hole += 1;
+        if self.acks_past_hole >= ACKS_PAST_HOLE {
+            let (frame, ts) = self
+                .pending
+                .first_key_value()
+                .map_or((frame, ts), |(_, p)| (p.frame, p.ts));
+            self.skip(hole_end, frame, ts, sink);
+            self.drain(sink);
+        }
+    }
+
+    /// End of capture or connection reset: every hole before buffered bytes is given up.
+    pub(crate) fn flush(&mut self, sink: &mut impl StreamSink) {
+        while !self.pending.is_empty() {
+            self.skip_to_pending(sink);
+        }
+    }
+
+    fn skip_to_pending(&mut self, sink: &mut impl StreamSink) {
+        if let Some((&first, pending)) = self.pending.first_key_value() {
+            let (frame, ts) = (pending.frame, pending.ts);
+            self.skip(first, frame, ts, sink);
+            self.drain(sink);
+        }
+    }
+
+    fn skip(&mut self, to_off: u64, frame: u64, ts: Timestamp, sink: &mut impl StreamSink) {
+        if to_off > self.next_off {
+            sink.missing(to_off - self.next_off, Damage::LostBytes, frame, ts);
+            self.advance(to_off - self.next_off);
+        }
+    }
+
+    fn buffer(&mut self, off: u64, seg: &SegmentBytes) {
+        let len = seg.data.len() as u64 + u64::from(seg.cut);
+        if self.pending.get(&off).is_some_and(|kept| kept.len() >= len) {
+            return;
+        }
+        let pending = Pending {
+            data: seg.data.to_vec(),
+            cut: seg.cut,
+            frame: seg.frame,
+            ts: seg.ts,
+        };
+        self.pending_bytes += pending.data.len();
+        if let Some(replaced) = self.pending.insert(off, pending) {
+            self.pending_bytes -= replaced.data.len();
+        }
+    }
+
+    /// Delivers pending segments that now start at or before the stream position.
+    fn drain(&mut self, sink: &mut impl StreamSink) {
+        while let Some(entry) = self.pending.first_entry() {
+            if *entry.key() > self.next_off {
+                break;
+            }
+            let (off, pending) = entry.remove_entry();
+            self.pending_bytes -= pending.data.len();
+            self.deliver(
+                off,
+                &pending.data,
+                pending.cut,
+                pending.frame,
+                pending.ts,
+                sink,
+            );
+        }
+    }
+
+    /// Delivers the part of a segment at `off` (<= next_off) that is new.
+    fn deliver(
+        &mut self,
+        off: u64,
+        data: &[u8],
+        cut: u32,
+        frame: u64,
+        ts: Timestamp,
+        sink: &mut impl StreamSink,
+    ) {
+        let skip = self.next_off - off;
+        let len = data.len() as u64 + u64::from(cut);
+        if skip >= len {
+            return;
+        }
+        if let Some(fresh) = usize::try_from(skip).ok().and_then(|skip| data.get(skip..))
+            && !fresh.is_empty()
+        {
+            sink.data(fresh, frame, ts);
+        }
+        let cut_fresh = (len - skip).min(u64::from(cut));
+        if cut_fresh > 0 {
+            sink.missing(cut_fresh, Damage::Truncated, frame, ts);
+        }
+        self.advance(len - skip);
+    }
+
+    fn advance(&mut self, count: u64) {
+        self.next_off += count;
+        self.next_seq = self.next_seq.map(|seq| seq.wrapping_add(count as u32));
+        self.acks_past_hole = 0;
+    }
+}

@@ -1,0 +1,299 @@
+//! The connections of a capture: which TCP flows carry SMB, who is the client, connection
+//! ids, 4-tuple reuse, FIN/RST.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+
+use crate::capture::{TcpSegment, Timestamp};
+
+use super::half::HalfStream;
+use super::nbss::{max_len_for_port, plausible_header};
+use super::{ConnId, Direction, Endpoints, FlowEvent};
+
+const SMB_PORTS: [u16; 2] = [445, 139];
+
+/// Which flows are SMB beyond ports 445, 139 and streams starting with an SMB header.
+#[derive(Clone, Debug, Default)]
+pub struct FlowConfig {
+    pub extra_ports: Vec<u16>,
+}
+
+/// All TCP flows of a capture; SMB ones are reassembled into PDUs.
+pub struct FlowTable {
+    config: FlowConfig,
+    flows: HashMap<FlowKey, Flow>,
+    next_id: ConnId,
+}
+
+/// A 4-tuple independent of direction.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+struct FlowKey(SocketAddr, SocketAddr);
+
+impl FlowKey {
+    fn of(seg: &TcpSegment) -> Self {
+        if seg.src <= seg.dst {
+            FlowKey(seg.src, seg.dst)
+        } else {
+            FlowKey(seg.dst, seg.src)
+        }
+    }
+}
+
+enum Flow {
+    /// Not known to be SMB yet: waiting for the first payload.
+    Candidate(Candidate),
+    Smb(Box<Connection>),
+    NotSmb,
+}
+
+/// What was seen of a flow before its first payload.
+struct Candidate {
+    /// The sender and sequence number of a SYN (without ACK) and of a SYN-ACK.
+    syn: Option<(SocketAddr, u32)>,
+    syn_ack: Option<(SocketAddr, u32)>,
+    frame: u64,
+    ts: Timestamp,
+}
+
+struct Connection {
+    id: ConnId,
+    endpoints: Endpoints,
+    client_isn: Option<u32>,
+    to_server: HalfStream,
+    to_client: HalfStream,
+    closed: bool,
+}
+
+impl FlowTable {
+    pub fn new(config: FlowConfig) -> Self {
+        FlowTable {
+            config,
+            flows: HashMap::new(),
+            next_id: 0,
+        }
+    }
+
+    /// Feeds one TCP segment; events (Opened, Pdu, Gap, Closed) are appended to `out`.
+    pub fn push(&mut self, frame: u64, ts: Timestamp, seg: &TcpSegment, out: &mut Vec<FlowEvent>) {
+        let key = FlowKey::of(seg);
+        let is_client_syn = seg.syn && seg.ack.is_none();
+        let flow = match self.flows.get_mut(&key) {
+            Some(flow) => {
+                if is_client_syn && starts_new_connection(flow, seg.seq) {
+                    if let Flow::Smb(conn) = flow {
+                        conn.end(frame, ts, out);
+                    }
+                    *flow = Flow::Candidate(Candidate {
+                        syn: None,
+                        syn_ack: None,
+                        frame,
+                        ts,
+                    });
+                }
+                flow
+            }
+            // A stray ACK or FIN of a flow not seen before opens nothing.
+            None if !seg.syn && seg.payload.is_empty() && seg.cut == 0 => return,
+            None => self.flows.entry(key).or_insert(Flow::Candidate(Candidate {
+                syn: None,
+                syn_ack: None,
+                frame,
+                ts,
+            })),
+        };
+        if let Flow::Candidate(candidate) = flow {
+            if seg.syn {
+                let slot = if is_client_syn {
+                    &mut candidate.syn
+                } else {
+                    &mut candidate.syn_ack
+                };
+                slot.get_or_insert((seg.src, seg.seq));
+            }
+            if let Some(conn) = promote(candidate, seg, &self.config, &mut self.next_id, out) {
+                *flow = conn;
+            } else if !seg.payload.is_empty() {
+                *flow = Flow::NotSmb;
+            }
+        }
+        if let Flow::Smb(conn) = flow {
+            conn.push(frame, ts, seg, out);
+        }
+    }
+
+    /// End of capture: holes are given up and unfinished PDUs flushed as damaged, in
+    /// connection order.
+    pub fn finish(&mut self, out: &mut Vec<FlowEvent>) {
+        let mut open: Vec<&mut Connection> = self
+            .flows
+            .values_mut()
+            .filter_map(|flow| match flow {
+                Flow::Smb(conn) if !conn.closed => Some(conn.as_mut()),
+                _ => None,
+            })
+            .collect();
+        open.sort_by_key(|conn| conn.id);
+        for conn in open {
+            conn.to_server.flush(out);
+            conn.to_client.flush(out);
+        }
+    }
+
+    fn is_smb_port(config: &FlowConfig, port: u16) -> bool {
+        SMB_PORTS.contains(&port) || config.extra_ports.contains(&port)
+    }
+}
+
+/// A SYN on a known 4-tuple starts a new connection unless it repeats the open one's SYN.
+fn starts_new_connection(flow: &Flow, isn: u32) -> bool {
+    match flow {
+        Flow::Smb(conn) => conn.closed || conn.client_isn != Some(isn),
+        Flow::Candidate(candidate) => candidate.syn.is_some_and(|(_, seen)| seen != isn),
+        Flow::NotSmb => true,
+    }
+}
+
+/// Decides whether a candidate flow is SMB; if so it becomes a connection (Opened).
+fn promote(
+    candidate: &Candidate,
+    seg: &TcpSegment,
+    config: &FlowConfig,
+    next_id: &mut ConnId,
+    out: &mut Vec<FlowEvent>,
+) -> Option<Flow> {
+    let on_smb_port = FlowTable::is_smb_port(config, seg.src.port())
+        || FlowTable::is_smb_port(config, seg.dst.port());
+    let starts_with_smb = plausible_header(seg.payload, max_len_for_port(0));
+    if !on_smb_port && !starts_with_smb {
+        return None;
+    }
+    let client = choose_client(candidate, seg, config);
+    let server = if client == seg.src { seg.dst } else { seg.src };
+    let endpoints = Endpoints { client, server };
+    let id = *next_id;
+    *next_id += 1;
+    out.push(FlowEvent::Opened {
+        conn: id,
+        endpoints,
+        frame: candidate.frame,
+        ts: candidate.ts,
+    });
+    let max_len = max_len_for_port(server.port());
+    let mut conn = Connection {
+        id,
+        endpoints,
+        client_isn: None,
+        to_server: HalfStream::new(id, Direction::ToServer, max_len),
+        to_client: HalfStream::new(id, Direction::ToClient, max_len),
+        closed: false,
+    };
+    // Replay the handshake seen so far so both directions know where they start.
+    for (sender, isn) in [candidate.syn, candidate.syn_ack].into_iter().flatten() {
+        let syn = TcpSegment {
+            src: sender,
+            dst: sender,
+            seq: isn,
+            ack: None,
+            syn: true,
+            fin: false,
+            rst: false,
+            payload: &[],
+            cut: 0,
+        };
+        conn.half(sender)
+            .push(&syn, candidate.frame, candidate.ts, out);
+    }
+    conn.client_isn = candidate.syn.map(|(_, isn)| isn);
+    Some(Flow::Smb(Box::new(conn)))
+}
+
+/// The SYN sender; else the side not on an SMB port; else the side whose first SMB
+/// header is a request; else the side on the higher (ephemeral) port.
+fn choose_client(candidate: &Candidate, seg: &TcpSegment, config: &FlowConfig) -> SocketAddr {
+    let other = |addr: SocketAddr| if addr == seg.src { seg.dst } else { seg.src };
+    if let Some((sender, _)) = candidate.syn {
+        return sender;
+    }
+    if let Some((sender, _)) = candidate.syn_ack {
+        return other(sender);
+    }
+    let src_smb = FlowTable::is_smb_port(config, seg.src.port());
+    let dst_smb = FlowTable::is_smb_port(config, seg.dst.port());
+    if src_smb != dst_smb {
+        return if dst_smb { seg.src } else { seg.dst };
+    }
+    if let Some(response) = smb_is_response(seg.payload) {
+        return if response { seg.dst } else { seg.src };
+    }
+    if seg.src.port() > seg.dst.port() {
+        seg.src
+    } else {
+        seg.dst
+    }
+}
+
+/// The response flag of the SMB header after an NBSS header (SMB1: FLAGS 0x80 at 9,
+/// SMB2: FLAGS bit 0 at 16), if the payload starts with one.
+fn smb_is_response(payload: &[u8]) -> Option<bool> {
+    let smb = payload.get(4..)?;
+    match smb.first()? {
+        0xFF => Some(smb.get(9)? & 0x80 != 0),
+        0xFE => Some(smb.get(16)? & 0x01 != 0),
+        _ => None,
+    }
+}
+
+impl Connection {
+    fn half(&mut self, sender: SocketAddr) -> &mut HalfStream {
+        if sender == self.endpoints.client {
+            &mut self.to_server
+        } else {
+            &mut self.to_client
+        }
+    }
+
+    fn push(&mut self, frame: u64, ts: Timestamp, seg: &TcpSegment, out: &mut Vec<FlowEvent>) {
+        if self.closed {
+            return;
+        }
+        if seg.syn && seg.ack.is_none() && seg.src == self.endpoints.client {
+            self.client_isn.get_or_insert(seg.seq);
+        }
+        if seg.rst {
+            self.end(frame, ts, out);
+            return;
+        }
+        let to_server = seg.src == self.endpoints.client;
+        let (sender, receiver) = if to_server {
+            (&mut self.to_server, &mut self.to_client)
+        } else {
+            (&mut self.to_client, &mut self.to_server)
+        };
+        sender.push(seg, frame, ts, out);
+        if let Some(ack) = seg.ack {
+            receiver.acked(ack, frame, ts, out);
+        }
+        if self.to_server.finished() && self.to_client.finished() {
+            self.closed = true;
+            out.push(FlowEvent::Closed {
+                conn: self.id,
+                frame,
+                ts,
+            });
+        }
+    }
+
+    /// Reset, or replaced by a new connection on the same 4-tuple.
+    fn end(&mut self, frame: u64, ts: Timestamp, out: &mut Vec<FlowEvent>) {
+        if !self.closed {
+            self.to_server.flush(out);
+            self.to_client.flush(out);
+            self.closed = true;
+            out.push(FlowEvent::Closed {
+                conn: self.id,
+                frame,
+                ts,
+            });
+        }
+    }
+}
