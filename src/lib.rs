@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod capture;
 pub mod cli;
+pub mod crypt;
 pub mod engine;
 pub mod flow;
 pub mod keys;
