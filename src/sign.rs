@@ -96,19 +96,8 @@ pub fn smb2_signature(
         &message[SMB2_SIGNATURE.end..],
     ];
     Ok(match alg {
-        SigningAlgorithm::HmacSha256 => {
-            let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key.as_ref())
-                .expect("HMAC takes any key length");
-            parts.iter().for_each(|p| mac.update(p));
-            mac.finalize().into_bytes()[..16]
-                .try_into()
-                .expect("SHA-256 gives 32 bytes")
-        }
-        SigningAlgorithm::AesCmac => {
-            let mut mac = <Cmac<Aes128> as KeyInit>::new(key.as_bytes().into());
-            parts.iter().for_each(|p| mac.update(p));
-            mac.finalize().into_bytes().into()
-        }
+        SigningAlgorithm::HmacSha256 => hmac_sha256_16(key.as_ref(), &parts),
+        SigningAlgorithm::AesCmac => aes_cmac(key, &parts),
         SigningAlgorithm::AesGmac => {
             let nonce = smb2_gmac_nonce(message).ok_or(SignError::TooShort)?;
             thread_local!(static AAD: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) });
@@ -120,6 +109,24 @@ pub fn smb2_signature(
         }
         SigningAlgorithm::Smb1Md5 => return Err(SignError::NotSmb2(alg)),
     })
+}
+
+/// HMAC-SHA256 over the concatenation of `parts`, truncated to 16 bytes (MS-SMB2 3.1.4.1
+/// for 2.0.2/2.1, and 3.1.1 with SIGNING_CAPABILITIES HMAC-SHA256).
+pub fn hmac_sha256_16(key: &[u8], parts: &[&[u8]]) -> [u8; 16] {
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
+    parts.iter().for_each(|p| mac.update(p));
+    mac.finalize().into_bytes()[..16]
+        .try_into()
+        .expect("SHA-256 gives 32 bytes")
+}
+
+/// AES-128-CMAC (RFC 4493) over the concatenation of `parts`.
+pub fn aes_cmac(key: &Key16, parts: &[&[u8]]) -> [u8; 16] {
+    let mut mac = <Cmac<Aes128> as KeyInit>::new(key.as_bytes().into());
+    parts.iter().for_each(|p| mac.update(p));
+    mac.finalize().into_bytes().into()
 }
 
 /// Whether the signature carried at bytes 48..64 is the one [`smb2_signature`] computes.
