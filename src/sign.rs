@@ -168,6 +168,8 @@ pub fn smb2_gmac_nonce(header: &[u8]) -> Option<[u8; 12]> {
 
 /// SMB1 MAC (MS-CIFS 3.1.4.1): the first 8 bytes of MD5(MAC key ‖ message), with the
 /// SecuritySignature field (bytes 14..22) holding `seq` as u32 LE followed by 4 zero bytes.
+/// The MAC key is the session key with extended security (NTLMSSP: the ExportedSessionKey,
+/// MS-SMB 3.2.5.3) or [`crate::auth::ntlm::smb1_raw_mac_key`] with raw NTLM.
 pub fn smb1_signature(
     mac_key: &SecretBytes,
     message: &[u8],

@@ -323,14 +323,27 @@ impl Credentials {
         Ok(creds)
     }
 
-    /// The best entry for the AUTHENTICATE message's user and domain.
-    pub fn lookup(&self, user: &str, domain: &str) -> Option<&Credential> {
-        self.entries
+    /// Entries that match the AUTHENTICATE message's user and domain, most specific first
+    /// (user and domain, then user, then the command-line secret for everyone), so a caller
+    /// can try the next one when a replay does not match.
+    pub fn candidates<'s>(
+        &'s self,
+        user: &str,
+        domain: &str,
+    ) -> impl Iterator<Item = &'s Credential> + use<'s> {
+        let mut ranked: Vec<(u8, &Credential)> = self
+            .entries
             .iter()
             .map(|c| (c.rank(user, domain), c))
             .filter(|(rank, _)| *rank > 0)
-            .max_by_key(|(rank, _)| *rank)
-            .map(|(_, c)| c)
+            .collect();
+        ranked.sort_by_key(|(rank, _)| std::cmp::Reverse(*rank));
+        ranked.into_iter().map(|(_, c)| c)
+    }
+
+    /// The most specific entry for the AUTHENTICATE message's user and domain.
+    pub fn lookup(&self, user: &str, domain: &str) -> Option<&Credential> {
+        self.candidates(user, domain).next()
     }
 
     pub fn for_user(&self, user: &str, domain: &str) -> Option<&NtHash> {
@@ -446,6 +459,8 @@ mod tests {
         ));
         assert_eq!(c.for_user("ALICE", "X").unwrap(), &nt_hash("hers"));
         assert_eq!(c.for_user("bob", "X").unwrap(), &nt_hash("any"));
+        let order: Vec<_> = c.candidates("Alice", "X").map(|c| &c.nt_hash).collect();
+        assert_eq!(order, [&nt_hash("hers"), &nt_hash("any")]);
     }
 
     #[test]
