@@ -1,0 +1,240 @@
+#!/bin/bash
+# Regenerate the real SMB sample captures in samples/ with a private Samba server on
+# 127.0.0.1:445 (Debian packages: samba smbclient samba-testsuite tcpdump tshark).
+#
+# Usage: sudo bash samples/make-samples.sh [NAME...]
+#   With no NAME, every sample is regenerated; otherwise only the named ones (without .pcap).
+#
+# Needs root (smbd on port 445, tcpdump on lo). Port 445 on 127.0.0.1 must be free.
+# User alice, password 'Secr3t!pass', share 'share', workgroup LAB.
+# Every capture is of traffic between a real Samba 4.17 server and a real Samba client
+# (smbclient or smbtorture); nothing here writes packet bytes itself.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+OUT=${OUT:-$HERE}
+PASS='Secr3t!pass'
+WRONG='Wr0ng!pass'
+WORK=$(mktemp -d /tmp/smbcheck-samples.XXXXXX)
+SRV=$WORK/srv
+SMBD_PID=
+TCPDUMP_PID=
+ONLY=("$@")
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+die() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
+
+cleanup() {
+  set +e
+  if [ -n "$TCPDUMP_PID" ]; then kill -INT "$TCPDUMP_PID" 2>/dev/null; wait "$TCPDUMP_PID" 2>/dev/null; fi
+  stop_smbd
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+[ "$(id -u)" = 0 ] || die "run as root (smbd binds port 445, tcpdump captures lo)"
+for t in smbd smbpasswd smbclient smbtorture tcpdump tshark; do
+  command -v "$t" >/dev/null || die "missing $t (apt-get install samba smbclient samba-testsuite tcpdump tshark)"
+done
+
+# ---------------------------------------------------------------- server
+write_conf() {   # write_conf [extra smb.conf lines...]
+  local dir=$SRV
+  mkdir -p "$dir"/{private,lock,state,cache,pid,log,share,ncalrpc}
+  chmod 755 "$WORK" "$dir"; chmod 777 "$dir/share"
+  {
+  cat <<CONF
+[global]
+  workgroup = LAB
+  netbios name = LABSRV
+  server role = standalone server
+  interfaces = 127.0.0.1
+  bind interfaces only = yes
+  smb ports = 445
+  private dir = $dir/private
+  lock directory = $dir/lock
+  state directory = $dir/state
+  cache directory = $dir/cache
+  pid directory = $dir/pid
+  ncalrpc dir = $dir/ncalrpc
+  log file = $dir/log/%m.log
+  log level = 1
+  passdb backend = tdbsam:$dir/private/passdb.tdb
+  disable spoolss = yes
+  load printers = no
+  printcap name = /dev/null
+  server min protocol = NT1
+  ntlm auth = ntlmv1-permitted
+  server multi channel support = yes
+  kernel oplocks = no
+CONF
+  local l
+  for l in "$@"; do echo "  $l"; done
+  cat <<CONF
+[share]
+  path = $dir/share
+  read only = no
+  guest ok = no
+CONF
+  } > "$dir/smb.conf"
+}
+
+start_smbd() {   # start_smbd [extra smb.conf lines...]
+  stop_smbd
+  log "starting smbd with extra options: ${*:-(none)}"
+  id alice >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin alice
+  write_conf "$@"
+  if ss -ltn 'sport = :445' | grep -q LISTEN; then
+    die "something already listens on port 445; stop it first"
+  fi
+  printf '%s\n%s\n' "$PASS" "$PASS" | smbpasswd -c "$SRV/smb.conf" -s -a alice >/dev/null \
+    || die "smbpasswd"
+  smbd -s "$SRV/smb.conf" -D || die "smbd did not start"
+  local i
+  for i in $(seq 50); do
+    ss -ltn 'sport = :445' | grep -q LISTEN && break
+    sleep 0.1
+  done
+  ss -ltn 'sport = :445' | grep -q LISTEN || die "smbd is not listening on 445 (see $SRV/log)"
+  SMBD_PID=$(cat "$SRV/pid/smbd.pid")
+  echo "smbd pid $SMBD_PID" >&2
+}
+
+stop_smbd() {
+  [ -n "$SMBD_PID" ] || return 0
+  kill "$SMBD_PID" 2>/dev/null || true
+  local i
+  for i in $(seq 50); do
+    kill -0 "$SMBD_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$SMBD_PID" 2>/dev/null && die "smbd $SMBD_PID did not stop"
+  SMBD_PID=
+  # let child smbd processes of closed connections exit before the next capture
+  sleep 0.5
+}
+
+# ---------------------------------------------------------------- capture
+wanted() {
+  [ ${#ONLY[@]} -eq 0 ] && return 0
+  local n
+  for n in "${ONLY[@]}"; do [ "$n" = "$1" ] && return 0; done
+  return 1
+}
+
+# capture NAME EXPECT CMD...: run CMD while tcpdump writes $OUT/NAME.pcap.
+# EXPECT is "ok" (CMD must succeed) or "fail" (CMD must fail, e.g. wrong password) or
+# "any" (record whatever happens; the exit status is printed).
+capture() {
+  local name=$1 expect=$2; shift 2
+  wanted "$name" || return 0
+  local pcap=$OUT/$name.pcap errf=$WORK/tcpdump-$name.err
+  log "$name: $*"
+  rm -f "$pcap"
+  tcpdump -i lo --immediate-mode -s 0 -B 65536 -U -w "$pcap" 'tcp port 445' 2>"$errf" &
+  TCPDUMP_PID=$!
+  local i
+  for i in $(seq 100); do
+    grep -q 'listening on' "$errf" && break
+    kill -0 "$TCPDUMP_PID" 2>/dev/null || die "tcpdump exited: $(cat "$errf")"
+    sleep 0.05
+  done
+  grep -q 'listening on' "$errf" || die "tcpdump did not start: $(cat "$errf")"
+  sleep 0.3
+  local rc=0
+  ( cd "$WORK/client" && "$@" ) > "$WORK/$name.out" 2>&1 || rc=$?
+  sed 's/^/    | /' "$WORK/$name.out" | tail -n 25 >&2
+  # let FIN/ACKs and late server packets arrive, then stop tcpdump and wait for the flush
+  sleep 1
+  kill -INT "$TCPDUMP_PID"
+  wait "$TCPDUMP_PID" || true
+  TCPDUMP_PID=
+  cat "$errf" | grep -v '^tcpdump: listening' | sed 's/^/    tcpdump: /' >&2 || true
+  if grep -q '^0 packets dropped by kernel' "$errf"; then :; else
+    die "$name: tcpdump reports dropped packets (or no statistics): $(cat "$errf")"
+  fi
+  echo "    exit status $rc, $(stat -c %s "$pcap") bytes, $(tshark -r "$pcap" 2>/dev/null | wc -l) frames" >&2
+  case $expect in
+    ok)   [ "$rc" = 0 ] || die "$name: client failed (exit $rc)";;
+    fail) [ "$rc" != 0 ] || die "$name: client unexpectedly succeeded";;
+    any)  echo "$name exit=$rc" >> "$OUT/.torture-results.tmp";;
+  esac
+  [ "$(tshark -r "$pcap" 2>/dev/null | wc -l)" -gt 0 ] || die "$name: empty capture"
+  chown --reference="$OUT" "$pcap"   # tcpdump writes as user tcpdump
+}
+
+# ---------------------------------------------------------------- clients
+mkdir -p "$WORK/client"
+# small local files for put
+printf 'hello from smbcheck sample\n' > "$WORK/client/hello.txt"
+head -c 3000 /dev/zero | tr '\0' 'x' > "$WORK/client/small.bin"
+
+# SIGN=required by default; SIGN=desired for the raw NTLMv1 case below
+SIGN=required
+SMBC=(smbclient //127.0.0.1/share -U "alice%$PASS")
+CMDS='ls; put hello.txt hello.txt; put small.bin small.bin; ls; get hello.txt got.txt; del small.bin'
+
+smb1() { "${SMBC[@]}" --option="client signing=$SIGN" --option='client min protocol=NT1' --option='client max protocol=NT1' "$@"; }
+smb2() { local d=$1; shift; "${SMBC[@]}" --option="client signing=$SIGN" --option="client min protocol=$d" --option="client max protocol=$d" "$@"; }
+
+rm -f "$OUT/.torture-results.tmp"
+
+# ---- smbclient scenarios, server signing mandatory
+start_smbd 'server signing = mandatory'
+
+capture smb1-ntlmv2 ok smb1 -c "$CMDS"
+capture smb1-ntlmv1 ok smb1 --option='client ntlmv2 auth=no' -c "$CMDS"
+# Raw NTLM (no SPNEGO). With 'client signing=required' the Samba 4.17 client rejects the
+# server's signature on the session setup response ("smb1_signing_good: BAD SIG: seq 1",
+# NT_STATUS_ACCESS_DENIED), so the working sample uses 'client signing=desired': the session
+# setup messages then carry the placeholder "BSRSPYL " and everything after a zero signature,
+# although the server has 'server signing = mandatory'. The failing variant is kept too.
+SIGN=desired
+capture smb1-raw-ntlmv1 ok smb1 --option='client use spnego=no' --option='client ntlmv2 auth=no' -c "$CMDS"
+SIGN=required
+capture smb1-raw-ntlmv1-required fail smb1 --option='client use spnego=no' --option='client ntlmv2 auth=no' -c "$CMDS"
+# Raw NTLMv2 (no SPNEGO): the server answers the session setup with STATUS_INVALID_PARAMETER.
+capture smb1-raw-ntlmv2 fail smb1 --option='client use spnego=no' -c "$CMDS"
+
+capture smb202 ok smb2 SMB2_02 -c "$CMDS"
+capture smb210 ok smb2 SMB2_10 -c "$CMDS"
+capture smb300 ok smb2 SMB3_00 -c "$CMDS"
+capture smb302 ok smb2 SMB3_02 -c "$CMDS"
+capture smb311 ok smb2 SMB3_11 -c "$CMDS"
+capture smb311-cmac ok smb2 SMB3_11 --option='client smb3 signing algorithms=AES-128-CMAC' -c "$CMDS"
+capture smb311-hmac ok smb2 SMB3_11 --option='client smb3 signing algorithms=HMAC-SHA256' -c "$CMDS"
+
+capture smb302-encrypted ok smb2 SMB3_02 --option='client smb encrypt=required' -c "$CMDS"
+for c in AES-128-CCM AES-128-GCM AES-256-CCM AES-256-GCM; do
+  lc=$(echo "$c" | tr 'A-Z' 'a-z' | tr -d '-')   # aes128ccm ...
+  capture "smb311-enc-$lc" ok smb2 SMB3_11 --option='client smb encrypt=required' \
+    --option="client smb3 encryption algorithms=$c" -c "$CMDS"
+done
+
+capture wrong-password fail smbclient //127.0.0.1/share -U "alice%$WRONG" \
+  --option='client signing=required' --option='client max protocol=SMB3_11' -c 'ls'
+capture smb1-wrong-password fail smbclient //127.0.0.1/share -U "alice%$WRONG" \
+  --option='client signing=required' --option='client min protocol=NT1' \
+  --option='client max protocol=NT1' -c 'ls'
+
+# ---- smbtorture scenarios (oplock/lease breaks, multichannel), server signing mandatory
+TORT=(smbtorture //127.0.0.1/share -U "alice%$PASS" --option='client signing=required'
+      --option='torture:target=samba3')
+capture smb2-oplock-batch1 any "${TORT[@]}" smb2.oplock.batch1
+capture smb2-lease-break any "${TORT[@]}" smb2.lease.break
+capture smb2-session-bind1 any "${TORT[@]}" smb2.session.bind1
+capture smb2-mc-oplocks-test1 any "${TORT[@]}" smb2.multichannel.oplocks.test1
+capture smb2-mc-leases-test1 any "${TORT[@]}" smb2.multichannel.leases.test1
+capture smb2-mc-num-channels any "${TORT[@]}" smb2.multichannel.generic.num_channels
+capture smb1-oplock-batch1 any "${TORT[@]}" --option='client min protocol=NT1' \
+  --option='client max protocol=NT1' raw.oplock.batch1
+
+stop_smbd
+
+if [ -f "$OUT/.torture-results.tmp" ]; then
+  log "smbtorture exit statuses"
+  cat "$OUT/.torture-results.tmp" >&2
+  rm -f "$OUT/.torture-results.tmp"
+fi
+log "done; samples in $OUT"
+ls -l "$OUT"/*.pcap >&2
