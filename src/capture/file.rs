@@ -123,20 +123,16 @@ impl FileReader {
             Ok(next) => next,
             Err(PcapError::Eof) => return Step::End,
             Err(PcapError::Incomplete(_)) => return Step::Refill,
-            Err(PcapError::UnexpectedEof) => {
-                return Step::Stop(
-                    "file ends in the middle of this record (truncated capture); \
-                     the frames before it are kept"
-                        .to_owned(),
-                );
-            }
-            Err(PcapError::BufferTooSmall) => {
+            Err(PcapError::UnexpectedEof | PcapError::BufferTooSmall) => {
                 let pcapng = self.pcap.is_none();
                 let declared = declared_record_len(self.blocks.data(), self.big_endian(), pcapng);
-                return Step::Stop(format!(
-                    "record length {declared} exceeds the limit of {MAX_RECORD_LEN} bytes \
-                     (damaged length field); the rest of the file is skipped"
-                ));
+                return Step::Stop(if declared > MAX_RECORD_LEN as u64 {
+                    too_long(declared)
+                } else {
+                    "file ends in the middle of this record (truncated capture); \
+                     the frames before it are kept"
+                        .to_owned()
+                });
             }
             Err(e) => {
                 return Step::Stop(format!(
@@ -163,11 +159,7 @@ impl FileReader {
                     return Step::Stop("packet record before the file header".to_owned());
                 };
                 if record.data.len() > MAX_RECORD_LEN {
-                    return Step::Stop(format!(
-                        "record length {} exceeds the limit of {MAX_RECORD_LEN} bytes \
-                         (damaged length field); the rest of the file is skipped",
-                        record.data.len()
-                    ));
+                    return Step::Stop(too_long(record.data.len() as u64));
                 }
                 frame.ts = timestamp::from_pcap(record.ts_sec, record.ts_usec, format.nanos);
                 frame.linktype = format.linktype;
@@ -259,6 +251,13 @@ fn unknown_link_issue(path: &Path, linktype: u32, interface: Option<usize>) -> C
         record: None,
         message: format!("{place}unknown link type {linktype}; its frames are skipped"),
     }
+}
+
+fn too_long(declared: u64) -> String {
+    format!(
+        "record length {declared} exceeds the limit of {MAX_RECORD_LEN} bytes \
+         (damaged length field); the rest of the file is skipped"
+    )
 }
 
 /// The length field of the record at the start of `data`: the captured length of a pcap

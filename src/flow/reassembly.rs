@@ -58,6 +58,8 @@ pub(crate) struct Reassembler {
     /// Stream offset of the FIN, once seen.
     fin_off: Option<u64>,
     acks_past_hole: u32,
+    /// The furthest stream offset the other side acknowledged, and the frame that did.
+    acked: Option<(u64, u64, Timestamp)>,
 }
 
 impl Reassembler {
@@ -135,6 +137,12 @@ impl Reassembler {
         if hole_end <= self.next_off {
             return;
         }
+        if self
+            .acked
+            .is_none_or(|(furthest, _, _)| hole_end > furthest)
+        {
+            self.acked = Some((hole_end, frame, ts));
+        }
         self.acks_past_hole += 1;
         if self.acks_past_hole >= ACKS_PAST_HOLE {
             let (frame, ts) = self
@@ -146,10 +154,17 @@ impl Reassembler {
         }
     }
 
-    /// End of capture or connection reset: every hole before buffered bytes is given up.
+    /// End of capture or connection reset: every hole before buffered or acknowledged
+    /// bytes is given up.
     pub(crate) fn flush(&mut self, sink: &mut impl StreamSink) {
         while !self.pending.is_empty() {
             self.skip_to_pending(sink);
+        }
+        // One sequence number past the bytes may be a FIN the capture missed.
+        if let Some((acked, frame, ts)) = self.acked.take()
+            && acked > self.next_off + 1
+        {
+            self.skip(acked, frame, ts, sink);
         }
     }
 
