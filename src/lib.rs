@@ -13,4 +13,5 @@ pub mod engine;
 pub mod flow;
 pub mod keys;
 pub mod report;
+pub mod run;
 pub mod sign;

@@ -1,1 +1,241 @@
-//! (being written)
+//! The analysis engine: consumes flow events in capture order, keeps connection and session
+//! state (sessions are global: a bound channel joins a session from another connection),
+//! replays authentications, derives keys, and judges every message.
+
+pub mod auth;
+pub mod model;
+mod smb1;
+mod smb2;
+mod state;
+
+use std::collections::BTreeMap;
+
+use model::{Analysis, Connection, Message, Problem, Protocol, Session, Verdict};
+use state::{ConnState, Smb1Session, Smb2Session};
+
+use crate::capture::Timestamp;
+use crate::cli::Secrets;
+use crate::flow::{ConnId, Damage, FlowEvent, Pdu};
+use crate::report::session_hex;
+
+pub struct EngineConfig {
+    pub secrets: Secrets,
+}
+
+/// Where judged messages go as soon as they are judged.
+pub type Sink<'s> = dyn FnMut(&Message) + 's;
+
+pub struct Engine {
+    secrets: Secrets,
+    conns: Vec<ConnState>,
+    smb2_sessions: BTreeMap<u64, Smb2Session>,
+    smb1_sessions: BTreeMap<(ConnId, u16), Smb1Session>,
+    analysis: Analysis,
+}
+
+impl Engine {
+    pub fn new(config: EngineConfig) -> Self {
+        Engine {
+            secrets: config.secrets,
+            conns: Vec::new(),
+            smb2_sessions: BTreeMap::new(),
+            smb1_sessions: BTreeMap::new(),
+            analysis: Analysis::default(),
+        }
+    }
+
+    pub fn handle(&mut self, event: FlowEvent, sink: &mut Sink) {
+        match event {
+            FlowEvent::Opened {
+                conn,
+                endpoints,
+                frame,
+                ts,
+            } => {
+                let index = conn as usize;
+                if self.conns.len() <= index {
+                    self.conns.resize_with(index + 1, ConnState::default);
+                }
+                self.conns[index] = ConnState::new(conn, endpoints, frame, ts);
+            }
+            FlowEvent::Pdu(pdu) => self.pdu(&pdu, sink),
+            FlowEvent::Gap {
+                conn,
+                dir,
+                frame,
+                ts,
+                bytes,
+            } => {
+                let side = match dir {
+                    crate::flow::Direction::ToServer => "client to server",
+                    crate::flow::Direction::ToClient => "server to client",
+                };
+                self.problem(
+                    frame,
+                    ts,
+                    Some(conn),
+                    "lost-bytes",
+                    format!("{bytes} bytes {side} never captured; messages touched are unverified"),
+                    false,
+                );
+            }
+            FlowEvent::Closed { conn, .. } => {
+                if let Some(c) = self.conns.get_mut(conn as usize) {
+                    c.info.closed = true;
+                }
+            }
+        }
+    }
+
+    fn pdu(&mut self, pdu: &Pdu, sink: &mut Sink) {
+        if self.conns.get(pdu.conn as usize).is_none() {
+            return;
+        }
+        match pdu.data.get(..4) {
+            Some([0xFE, b'S', b'M', b'B']) => self.smb2_pdu(pdu, &pdu.data, None, sink),
+            Some([0xFD, b'S', b'M', b'B']) => self.transform(pdu, sink),
+            Some([0xFC, b'S', b'M', b'B']) => {
+                let m = self.message(pdu, Protocol::Compressed, 0, false, 0, 0, 0);
+                self.emit(m, Verdict::Unverified(model::Unverified::Unsupported), None, sink);
+            }
+            Some([0xFF, b'S', b'M', b'B']) => self.smb1_pdu(pdu, sink),
+            _ => self.problem(
+                pdu.last_frame,
+                pdu.ts,
+                Some(pdu.conn),
+                "not-smb",
+                format!("{} bytes that are not an SMB message", pdu.data.len()),
+                false,
+            ),
+        }
+    }
+
+    /// A message record with the fields every protocol has.
+    #[allow(clippy::too_many_arguments)]
+    fn message(
+        &self,
+        pdu: &Pdu,
+        protocol: Protocol,
+        command: u16,
+        is_response: bool,
+        session_id: u64,
+        message_id: u64,
+        status: u32,
+    ) -> Message {
+        Message {
+            frame: pdu.last_frame,
+            ts: pdu.ts,
+            conn: pdu.conn,
+            dir: pdu.dir,
+            protocol,
+            command,
+            is_response,
+            session_id,
+            message_id,
+            status,
+            verdict: Verdict::Unsigned,
+            algorithm: None,
+        }
+    }
+
+    /// Records a judged message in every count and hands it to the sink.
+    fn emit(
+        &mut self,
+        mut m: Message,
+        verdict: Verdict,
+        algorithm: Option<&'static str>,
+        sink: &mut Sink,
+    ) {
+        m.verdict = verdict;
+        m.algorithm = algorithm;
+        self.analysis.summary.add(verdict);
+        if let Some(c) = self.conns.get_mut(m.conn as usize) {
+            c.info.messages += 1;
+            c.info.signed += u64::from(verdict.is_signed());
+            *c.info
+                .commands
+                .entry((m.protocol, m.command, m.is_response))
+                .or_default() += 1;
+        }
+        let session = match m.protocol {
+            Protocol::Smb1 => self
+                .smb1_sessions
+                .get_mut(&(m.conn, m.session_id as u16))
+                .map(|s| &mut s.info),
+            _ => self.smb2_sessions.get_mut(&m.session_id).map(|s| &mut s.info),
+        };
+        if let Some(s) = session {
+            s.counts.add(verdict);
+        }
+        if verdict == Verdict::Invalid {
+            let conn = self.conns.get(m.conn as usize);
+            let name = crate::report::names::command(m.protocol, m.command);
+            let kind = if m.is_response { "response" } else { "request" };
+            let via = conn.map(|c| format!(" on {}", c.channel_name())).unwrap_or_default();
+            self.problem(
+                m.frame,
+                m.ts,
+                Some(m.conn),
+                "invalid-signature",
+                format!(
+                    "{name} {kind}  msg {}  sess {}  signature invalid ({}{via})",
+                    m.message_id,
+                    session_hex(m.session_id),
+                    algorithm.unwrap_or("?"),
+                ),
+                true,
+            );
+        }
+        sink(&m);
+    }
+
+    fn problem(
+        &mut self,
+        frame: u64,
+        ts: Timestamp,
+        conn: Option<ConnId>,
+        kind: &'static str,
+        detail: String,
+        failure: bool,
+    ) {
+        self.analysis.problems.push(Problem {
+            frame,
+            ts,
+            conn,
+            kind,
+            detail,
+            failure,
+        });
+    }
+
+    /// Ends the analysis: the per-connection and per-session records in order.
+    pub fn finish(mut self, frames: u64) -> Analysis {
+        self.analysis.frames = frames;
+        self.analysis.connections = self
+            .conns
+            .into_iter()
+            .filter(|c| c.opened)
+            .map(|c| c.info)
+            .collect::<Vec<Connection>>();
+        let mut sessions: Vec<Session> = self
+            .smb1_sessions
+            .into_values()
+            .map(|s| s.info)
+            .chain(self.smb2_sessions.into_values().map(|s| s.info))
+            .collect();
+        sessions.sort_by_key(|s| s.first_frame);
+        self.analysis.sessions = sessions;
+        self.analysis.problems.sort_by_key(|p| p.frame);
+        self.analysis
+    }
+}
+
+/// The verdict of a signed message whose bytes are not all there.
+fn damaged(damage: Option<Damage>) -> Option<Verdict> {
+    damage.map(|d| {
+        Verdict::Unverified(match d {
+            Damage::LostBytes => model::Unverified::LostBytes,
+            Damage::Truncated => model::Unverified::Truncated,
+        })
+    })
+}

@@ -1,0 +1,255 @@
+//! What the analysis produces: one record per SMB message, per connection and per session,
+//! plus the problems found. Reports and the TUI read only this.
+
+use std::fmt;
+use std::net::SocketAddr;
+
+use crate::capture::Timestamp;
+use crate::flow::{ConnId, Direction};
+
+/// Why a signed message could not be checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Unverified {
+    /// No key: no credentials for the user, password mismatch, anonymous, exchange not captured.
+    NoKey,
+    /// Part of the message was never captured (packet loss).
+    LostBytes,
+    /// Part of the message was cut by the snap length.
+    Truncated,
+    /// The message uses something smbcheck cannot check (yet).
+    Unsupported,
+}
+
+/// Exactly one per SMB message (DESIGN.md, "Verdicts").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Verdict {
+    Valid,
+    Invalid,
+    /// No signature was carried.
+    Unsigned,
+    Unverified(Unverified),
+}
+
+impl Verdict {
+    pub fn is_signed(self) -> bool {
+        self != Verdict::Unsigned
+    }
+    /// The verdict word of the JSON and text reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Valid => "valid",
+            Verdict::Invalid => "invalid",
+            Verdict::Unsigned => "unsigned",
+            Verdict::Unverified(_) => "unverified",
+        }
+    }
+    pub fn reason(self) -> Option<&'static str> {
+        match self {
+            Verdict::Unverified(r) => Some(r.name()),
+            _ => None,
+        }
+    }
+}
+
+impl Unverified {
+    pub fn name(self) -> &'static str {
+        match self {
+            Unverified::NoKey => "no-key",
+            Unverified::LostBytes => "lost-bytes",
+            Unverified::Truncated => "truncated",
+            Unverified::Unsupported => "unsupported",
+        }
+    }
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.reason() {
+            Some(r) => write!(f, "{} ({r})", self.name()),
+            None => f.write_str(self.name()),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Protocol {
+    Smb1,
+    Smb2,
+    /// An SMB3 transform (0xFD) that was not decrypted.
+    Transform,
+    /// An SMB3 compression transform (0xFC) that was not decompressed.
+    Compressed,
+}
+
+impl Protocol {
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Smb1 => "smb1",
+            Protocol::Smb2 => "smb2",
+            Protocol::Transform => "transform",
+            Protocol::Compressed => "compressed",
+        }
+    }
+}
+
+/// One SMB message: an SMB1 header (AndX followers included) or one SMB2 header (each
+/// element of a compound is a message of its own).
+#[derive(Clone, Debug)]
+pub struct Message {
+    pub frame: u64,
+    pub ts: Timestamp,
+    pub conn: ConnId,
+    pub dir: Direction,
+    pub protocol: Protocol,
+    pub command: u16,
+    pub is_response: bool,
+    pub session_id: u64,
+    pub message_id: u64,
+    pub status: u32,
+    pub verdict: Verdict,
+    /// Signing algorithm used for the check, when one was made.
+    pub algorithm: Option<&'static str>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Connection {
+    pub id: ConnId,
+    pub client: SocketAddr,
+    pub server: SocketAddr,
+    pub first_frame: u64,
+    pub first_ts: Timestamp,
+    pub dialect: Option<String>,
+    pub client_guid: Option<String>,
+    pub server_guid: Option<String>,
+    pub signing_required: bool,
+    pub signing_algorithm: Option<&'static str>,
+    pub cipher: Option<&'static str>,
+    pub closed: bool,
+    pub messages: u64,
+    pub signed: u64,
+    /// Messages per (protocol, command, response).
+    pub commands: std::collections::BTreeMap<(Protocol, u16, bool), u64>,
+}
+
+/// How the keys of a session were obtained.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeySource {
+    Password,
+    NtHash,
+    SessionKey,
+    None,
+}
+
+impl KeySource {
+    pub fn name(self) -> &'static str {
+        match self {
+            KeySource::Password => "password",
+            KeySource::NtHash => "nt-hash",
+            KeySource::SessionKey => "session-key",
+            KeySource::None => "none",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct VerdictCounts {
+    pub messages: u64,
+    pub signed: u64,
+    pub valid: u64,
+    pub invalid: u64,
+    pub unverified: u64,
+    pub unsigned: u64,
+}
+
+impl VerdictCounts {
+    pub fn add(&mut self, v: Verdict) {
+        self.messages += 1;
+        match v {
+            Verdict::Valid => self.valid += 1,
+            Verdict::Invalid => self.invalid += 1,
+            Verdict::Unsigned => self.unsigned += 1,
+            Verdict::Unverified(_) => self.unverified += 1,
+        }
+        if v.is_signed() {
+            self.signed += 1;
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// SMB2 SessionId, or for SMB1 the UID.
+    pub id: u64,
+    pub protocol: Protocol,
+    pub user: Option<String>,
+    pub domain: Option<String>,
+    pub workstation: Option<String>,
+    /// `NTLMv1`, `NTLMv1-ESS`, `NTLMv2`, `anonymous`, `guest`, `Kerberos`, ...
+    pub auth: Option<String>,
+    pub dialect: Option<String>,
+    pub signing: Option<&'static str>,
+    pub key_source: KeySource,
+    /// Result of the password check: `match`, `mismatch`, `not-checked: <why>`.
+    pub password_check: Option<String>,
+    /// Logon result: NT status of the final SESSION_SETUP response.
+    pub logon_status: Option<u32>,
+    pub first_frame: u64,
+    pub channels: Vec<ConnId>,
+    pub counts: VerdictCounts,
+}
+
+#[derive(Clone, Debug)]
+pub struct Binding {
+    pub session_id: u64,
+    pub conn: ConnId,
+    pub frame: u64,
+    pub status: Option<u32>,
+    /// Verdict of the binding request and of the final binding response.
+    pub request_verdict: Verdict,
+    pub response_verdict: Option<Verdict>,
+}
+
+impl Binding {
+    /// The contract's `valid`: both signatures checked and correct, and the binding succeeded.
+    pub fn valid(&self) -> Option<bool> {
+        let verdicts = [Some(self.request_verdict), self.response_verdict];
+        if verdicts.contains(&Some(Verdict::Invalid)) {
+            return Some(false);
+        }
+        if verdicts.iter().all(|v| *v == Some(Verdict::Valid)) {
+            return Some(true);
+        }
+        None
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Problem {
+    pub frame: u64,
+    pub ts: Timestamp,
+    pub conn: Option<ConnId>,
+    /// `invalid-signature`, `password-mismatch`, `lost-bytes`, `unsigned-when-required`, ...
+    pub kind: &'static str,
+    pub detail: String,
+    /// True when this problem alone makes the exit status 1.
+    pub failure: bool,
+}
+
+/// Everything the engine learned from a capture. Messages are not kept here: they stream
+/// to a sink as they are judged, so memory stays flat however long the capture.
+#[derive(Clone, Debug, Default)]
+pub struct Analysis {
+    pub frames: u64,
+    pub connections: Vec<Connection>,
+    pub sessions: Vec<Session>,
+    pub bindings: Vec<Binding>,
+    pub problems: Vec<Problem>,
+    pub summary: VerdictCounts,
+}
+
+impl Analysis {
+    /// Exit status 1 when a check failed (DESIGN.md contract).
+    pub fn failed(&self) -> bool {
+        self.summary.invalid > 0 || self.problems.iter().any(|p| p.failure)
+    }
+}

@@ -1,0 +1,451 @@
+//! SMB2/3: negotiate, session setup (with multichannel binding), key derivation and the
+//! signature check of every element of every compound.
+
+use dissectors::smb2::{
+    self, Body, COMMAND_NEGOTIATE, COMMAND_SESSION_SETUP, Compound, Element,
+    NegotiateContextData,
+};
+use dissectors::status::{STATUS_MORE_PROCESSING_REQUIRED, STATUS_SUCCESS};
+use dissectors::transform;
+
+use super::model::{Binding, Protocol, Unverified, Verdict};
+use super::state::{ChannelKey, Setup, Smb2Session};
+use super::{Engine, Sink, auth, damaged};
+use crate::auth::credentials::Key16;
+use crate::crypt;
+use crate::flow::{ConnId, Pdu};
+use crate::keys::{self, Cipher, Dialect, PreauthHash};
+use crate::report::session_hex;
+use crate::sign::{self, SigningAlgorithm};
+
+/// What is known about an element before its signature is checked.
+struct Judged {
+    verdict: Verdict,
+    algorithm: Option<&'static str>,
+}
+
+impl Engine {
+    /// An SMB2 PDU (a single message or a compound chain). `decrypted` is the verdict of the
+    /// transform it came out of, if any.
+    pub(super) fn smb2_pdu(
+        &mut self,
+        pdu: &Pdu,
+        data: &[u8],
+        decrypted: Option<Verdict>,
+        sink: &mut Sink,
+    ) {
+        for element in Compound::new(data) {
+            match element {
+                Ok(el) => self.smb2_element(pdu, &el, decrypted, sink),
+                Err(e) => {
+                    self.problem(
+                        pdu.last_frame,
+                        pdu.ts,
+                        Some(pdu.conn),
+                        "malformed",
+                        format!("SMB2 compound: {e}"),
+                        false,
+                    );
+                    break;
+                }
+            }
+        }
+    }
+
+    fn smb2_element(
+        &mut self,
+        pdu: &Pdu,
+        el: &Element,
+        decrypted: Option<Verdict>,
+        sink: &mut Sink,
+    ) {
+        let h = &el.header;
+        let msg = self.message(
+            pdu,
+            Protocol::Smb2,
+            h.command,
+            h.is_response(),
+            h.session_id,
+            h.message_id,
+            h.status,
+        );
+        let body = smb2::parse_body(h, el.bytes).ok();
+        // State changes that the signature check depends on come first: the final
+        // SESSION_SETUP response is signed with the key it establishes.
+        match (h.command, &body) {
+            (COMMAND_NEGOTIATE, Some(Body::NegotiateRequest(req))) => {
+                let c = &mut self.conns[pdu.conn as usize];
+                c.preauth = PreauthHash::new();
+                c.preauth.update(el.bytes);
+                c.info.client_guid = Some(guid(&req.client_guid));
+            }
+            (COMMAND_NEGOTIATE, Some(Body::NegotiateResponse(resp))) => {
+                self.negotiated(pdu.conn, el.bytes, resp)
+            }
+            (COMMAND_SESSION_SETUP, Some(Body::SessionSetupRequest(req))) => {
+                self.setup_request(pdu, el, req.is_binding(), req.security_buffer)
+            }
+            _ => {}
+        }
+        let judged = if let Some(v) = decrypted {
+            Judged {
+                verdict: v,
+                algorithm: None,
+            }
+        } else if h.command == COMMAND_SESSION_SETUP && h.is_response() {
+            let blob = match &body {
+                Some(Body::SessionSetupResponse(r)) => Some((r.security_buffer, r.session_flags)),
+                _ => None,
+            };
+            self.setup_response(pdu, el, blob)
+        } else {
+            self.judge(pdu, el, None)
+        };
+        if h.command == COMMAND_SESSION_SETUP && !h.is_response() {
+            let c = &mut self.conns[pdu.conn as usize];
+            if let Some(s) = c.setups.iter_mut().find(|s| s.last_request == h.message_id) {
+                s.request_verdict = Some(judged.verdict);
+            }
+        }
+        self.emit(msg, judged.verdict, judged.algorithm, sink);
+    }
+
+    fn negotiated(&mut self, conn: ConnId, bytes: &[u8], resp: &smb2::NegotiateResponse) {
+        let c = &mut self.conns[conn as usize];
+        c.preauth.update(bytes);
+        c.dialect = Dialect::from_wire(resp.dialect_revision);
+        c.info.dialect = Some(smb2::dialect_name(resp.dialect_revision).to_string());
+        c.info.server_guid = Some(guid(&resp.server_guid));
+        c.info.signing_required = resp.security_mode & smb2::NEGOTIATE_SIGNING_REQUIRED != 0;
+        c.signing = c.dialect.map(SigningAlgorithm::for_dialect);
+        for ctx in resp.contexts.clone().flatten().filter_map(|c| c.parse().ok()) {
+            match ctx {
+                NegotiateContextData::Signing { algorithms } => {
+                    c.signing = algorithms
+                        .into_iter()
+                        .next()
+                        .and_then(SigningAlgorithm::from_signing_capabilities)
+                        .or(c.signing);
+                }
+                NegotiateContextData::Encryption { ciphers } => {
+                    c.cipher = ciphers.into_iter().next().and_then(Cipher::from_wire);
+                }
+                _ => {}
+            }
+        }
+        if c.cipher.is_none() && c.dialect.is_some_and(|d| d.is_smb3() && d < Dialect::Smb311) {
+            // 3.0 and 3.0.2 have one cipher (MS-SMB2 3.1.4.3).
+            c.cipher = Some(Cipher::Aes128Ccm);
+        }
+        c.info.signing_algorithm = c.signing.map(algorithm_name);
+        c.info.cipher = c.cipher.map(cipher_name);
+    }
+
+    fn setup_request(&mut self, pdu: &Pdu, el: &Element, binding: bool, blob: &[u8]) {
+        let h = &el.header;
+        let c = &mut self.conns[pdu.conn as usize];
+        let existing = c
+            .setups
+            .iter()
+            .position(|s| h.session_id != 0 && s.session_id == h.session_id);
+        let index = match existing {
+            Some(i) => i,
+            None => {
+                c.setups.retain(|s| s.session_id != h.session_id);
+                c.setups.push(Setup {
+                    session_id: h.session_id,
+                    last_request: h.message_id,
+                    binding,
+                    first_frame: pdu.last_frame,
+                    request_verdict: None,
+                    preauth: c.preauth.clone(),
+                    auth: Default::default(),
+                });
+                c.setups.len() - 1
+            }
+        };
+        let setup = &mut c.setups[index];
+        setup.last_request = h.message_id;
+        setup.preauth.update(el.bytes);
+        setup.auth.feed(blob);
+    }
+
+    /// A SESSION_SETUP response: an interim step of the exchange, or its end, where the
+    /// session key is recovered and the keys are derived before the response is checked.
+    fn setup_response(&mut self, pdu: &Pdu, el: &Element, blob: Option<(&[u8], u16)>) -> Judged {
+        let h = &el.header;
+        let c = &mut self.conns[pdu.conn as usize];
+        let found = c
+            .setups
+            .iter()
+            .position(|s| s.session_id == h.session_id)
+            .or_else(|| {
+                c.setups
+                    .iter()
+                    .position(|s| s.session_id == 0 && s.last_request == h.message_id)
+            });
+        let Some(index) = found else {
+            // The exchange began before the capture did.
+            return self.judge(pdu, el, None);
+        };
+        c.setups[index].session_id = h.session_id;
+        if let Some((buffer, _)) = blob {
+            c.setups[index].auth.feed(buffer);
+        }
+        if h.status == STATUS_MORE_PROCESSING_REQUIRED {
+            c.setups[index].preauth.update(el.bytes);
+            let binding = c.setups[index].binding;
+            // Interim binding responses are signed with the session's key (DESIGN.md).
+            return self.judge(pdu, el, binding.then_some(KeyChoice::Session));
+        }
+        let setup = c.setups.remove(index);
+        let flags = blob.map(|(_, f)| f).unwrap_or(0);
+        self.setup_done(pdu, el, setup, flags)
+    }
+
+    fn setup_done(&mut self, pdu: &Pdu, el: &Element, setup: Setup, flags: u16) -> Judged {
+        let h = &el.header;
+        let conn = pdu.conn;
+        let (dialect, cipher) = {
+            let c = &self.conns[conn as usize];
+            (c.dialect, c.cipher)
+        };
+        let known = self
+            .secrets
+            .session_keys
+            .iter()
+            .find(|k| k.session_id == h.session_id)
+            .map(|k| k.key.clone());
+        let outcome = auth::replay_ntlmssp(&setup.auth, &self.secrets, known.as_ref());
+        let session = self
+            .smb2_sessions
+            .entry(h.session_id)
+            .or_insert_with(|| Smb2Session::new(h.session_id, setup.first_frame));
+        if !setup.binding || session.info.user.is_none() {
+            session.info.user = outcome.user.clone();
+            session.info.domain = outcome.domain.clone();
+            session.info.workstation = outcome.workstation.clone();
+            session.info.auth = outcome.auth.clone();
+            if let Some(src) = outcome.key_source {
+                session.info.key_source = src;
+            }
+            session.info.password_check = outcome.password_check.clone();
+            session.info.logon_status = Some(h.status);
+            session.dialect = dialect;
+            session.info.dialect = dialect.map(|d| d.to_string());
+            session.info.signing = self.conns[conn as usize].signing.map(algorithm_name);
+        }
+        if flags & smb2::SESSION_FLAG_IS_GUEST != 0 {
+            session.info.auth = Some("guest".into());
+        } else if flags & smb2::SESSION_FLAG_IS_NULL != 0 {
+            session.info.auth = Some("anonymous".into());
+        }
+        if !session.info.channels.contains(&conn) && h.status == STATUS_SUCCESS {
+            session.info.channels.push(conn);
+        }
+        let account = outcome.account();
+        if outcome.mismatch {
+            let detail = format!(
+                "password does not match for {account} (session {})",
+                session_hex(h.session_id)
+            );
+            self.problem(pdu.last_frame, pdu.ts, Some(conn), "password-mismatch", detail, true);
+        }
+        if h.status != STATUS_SUCCESS {
+            let detail = format!(
+                "server rejected the logon of {account} (session {}): {}",
+                session_hex(h.session_id),
+                crate::report::names::status_text(h.status)
+            );
+            self.problem(pdu.last_frame, pdu.ts, Some(conn), "logon-failed", detail, false);
+        }
+
+        let session = self.smb2_sessions.get_mut(&h.session_id).expect("inserted above");
+        let derived = match (&outcome.session_key, dialect) {
+            (Some(key), Some(d)) if h.status == STATUS_SUCCESS => {
+                let preauth = (d == Dialect::Smb311).then_some(&setup.preauth);
+                if setup.binding {
+                    keys::signing_key(d, key.as_bytes(), preauth)
+                        .ok()
+                        .map(|k| (None, Some(k)))
+                } else {
+                    keys::derive(d, key.as_bytes(), cipher, preauth)
+                        .ok()
+                        .map(|k| (Some(k), None))
+                }
+            }
+            _ => None,
+        };
+        let judged_with;
+        match derived {
+            Some((Some(session_keys), _)) => {
+                session.keys = Some(session_keys);
+                session.session_key = outcome.session_key.clone();
+                judged_with = None;
+            }
+            Some((None, Some(channel))) => {
+                session.channel_keys.insert(
+                    conn,
+                    ChannelKey {
+                        key: channel,
+                        conn,
+                    },
+                );
+                judged_with = None;
+            }
+            _ => judged_with = Some(KeyChoice::None),
+        }
+        let judged = self.judge(pdu, el, judged_with);
+        if setup.binding {
+            self.analysis.bindings.push(Binding {
+                session_id: h.session_id,
+                conn,
+                frame: setup.first_frame,
+                status: Some(h.status),
+                request_verdict: setup.request_verdict.unwrap_or(Verdict::Unsigned),
+                response_verdict: Some(judged.verdict),
+            });
+        }
+        judged
+    }
+
+    /// Checks an element's signature with the key its session and connection call for.
+    fn judge(&mut self, pdu: &Pdu, el: &Element, choice: Option<KeyChoice>) -> Judged {
+        let h = &el.header;
+        if !h.is_signed() {
+            return Judged {
+                verdict: Verdict::Unsigned,
+                algorithm: None,
+            };
+        }
+        let conn = &self.conns[pdu.conn as usize];
+        let session = self.smb2_sessions.get(&h.session_id);
+        let algorithm = conn
+            .signing
+            .or_else(|| session.and_then(|s| s.dialect).map(SigningAlgorithm::for_dialect));
+        if let Some(v) = damaged(pdu.damage) {
+            return Judged {
+                verdict: v,
+                algorithm: algorithm.map(algorithm_name),
+            };
+        }
+        let binding_request = !h.is_response()
+            && h.command == COMMAND_SESSION_SETUP
+            && conn.setups.iter().any(|s| s.binding && s.last_request == h.message_id);
+        let choice = choice.unwrap_or(if binding_request {
+            KeyChoice::Session
+        } else {
+            KeyChoice::Channel
+        });
+        let key: Option<&Key16> = match choice {
+            KeyChoice::None => None,
+            KeyChoice::Session => session.and_then(|s| s.keys.as_ref()).map(|k| &k.signing),
+            KeyChoice::Channel => session.and_then(|s| s.signing_key(pdu.conn)),
+        };
+        let (Some(key), Some(alg)) = (key, algorithm) else {
+            return Judged {
+                verdict: Verdict::Unverified(if key.is_none() {
+                    Unverified::NoKey
+                } else {
+                    Unverified::Unsupported
+                }),
+                algorithm: algorithm.map(algorithm_name),
+            };
+        };
+        let verdict = match sign::smb2_verify(alg, key, el.bytes) {
+            Ok(true) => Verdict::Valid,
+            Ok(false) => Verdict::Invalid,
+            Err(_) => Verdict::Unverified(Unverified::Truncated),
+        };
+        Judged {
+            verdict,
+            algorithm: Some(algorithm_name(alg)),
+        }
+    }
+
+    /// An encrypted message (MS-SMB2 2.2.41): decrypted and dissected when its session's
+    /// keys are known; the AEAD tag is its signature.
+    pub(super) fn transform(&mut self, pdu: &Pdu, sink: &mut Sink) {
+        let Ok((ciphertext, th)) = transform::parse_transform(&pdu.data) else {
+            self.problem(
+                pdu.last_frame,
+                pdu.ts,
+                Some(pdu.conn),
+                "malformed",
+                "SMB3 transform header cut short".into(),
+                false,
+            );
+            return;
+        };
+        let msg = self.message(pdu, Protocol::Transform, 0, false, th.session_id, 0, 0);
+        let cipher = self.conns[pdu.conn as usize].cipher;
+        let to_server = pdu.dir == crate::flow::Direction::ToServer;
+        let key = self
+            .smb2_sessions
+            .get(&th.session_id)
+            .and_then(|s| s.keys.as_ref())
+            .and_then(|k| {
+                if to_server {
+                    k.encryption_c2s.clone()
+                } else {
+                    k.decryption_s2c.clone()
+                }
+            });
+        if let Some(v) = damaged(pdu.damage) {
+            return self.emit(msg, v, cipher.map(cipher_name), sink);
+        }
+        let (Some(key), Some(cipher)) = (key, cipher) else {
+            let v = Verdict::Unverified(Unverified::NoKey);
+            return self.emit(msg, v, cipher.map(cipher_name), sink);
+        };
+        match crypt::decrypt(cipher, key.as_bytes(), th.aad, &th.nonce, ciphertext, &th.signature)
+        {
+            Ok(plain) => {
+                if plain.starts_with(b"\xfeSMB") {
+                    self.smb2_pdu(pdu, &plain, Some(Verdict::Valid), sink);
+                } else {
+                    self.emit(msg, Verdict::Valid, Some(cipher_name(cipher)), sink);
+                }
+            }
+            Err(_) => self.emit(msg, Verdict::Invalid, Some(cipher_name(cipher)), sink),
+        }
+    }
+}
+
+/// Which of a session's keys checks a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeyChoice {
+    /// None could be derived.
+    None,
+    /// The session's signing key (binding requests and interim binding responses).
+    Session,
+    /// The connection's channel key, or the session's key on its first channel.
+    Channel,
+}
+
+pub fn algorithm_name(a: SigningAlgorithm) -> &'static str {
+    match a {
+        SigningAlgorithm::Smb1Md5 => "MD5",
+        SigningAlgorithm::HmacSha256 => "HMAC-SHA256",
+        SigningAlgorithm::AesCmac => "AES-CMAC",
+        SigningAlgorithm::AesGmac => "AES-GMAC",
+    }
+}
+
+pub fn cipher_name(c: Cipher) -> &'static str {
+    match c {
+        Cipher::Aes128Ccm => "AES-128-CCM",
+        Cipher::Aes128Gcm => "AES-128-GCM",
+        Cipher::Aes256Ccm => "AES-256-CCM",
+        Cipher::Aes256Gcm => "AES-256-GCM",
+    }
+}
+
+/// A GUID in its usual text form (the first three fields are little-endian on the wire).
+fn guid(b: &[u8; 16]) -> String {
+    format!(
+        "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+        b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13],
+        b[14], b[15]
+    )
+}

@@ -1,0 +1,178 @@
+//! What the engine remembers between messages: per connection, per session setup in
+//! progress, per session.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use super::auth::AuthMessages;
+use super::model::{Connection, KeySource, Protocol, Session, VerdictCounts};
+use crate::auth::credentials::{Key16, SecretBytes};
+use crate::capture::Timestamp;
+use crate::flow::{ConnId, Endpoints};
+use crate::keys::{Cipher, Dialect, PreauthHash, SessionKeys};
+use crate::sign::SigningAlgorithm;
+
+#[derive(Debug)]
+pub struct ConnState {
+    pub opened: bool,
+    pub info: Connection,
+    pub dialect: Option<Dialect>,
+    pub signing: Option<SigningAlgorithm>,
+    pub cipher: Option<Cipher>,
+    /// SMB 3.1.1 preauth integrity hash of the connection (after NEGOTIATE).
+    pub preauth: PreauthHash,
+    /// SMB2 session setups in progress on this connection.
+    pub setups: Vec<Setup>,
+    pub smb1: Smb1Conn,
+}
+
+impl Default for ConnState {
+    fn default() -> Self {
+        let nowhere = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0);
+        ConnState {
+            opened: false,
+            info: Connection {
+                id: 0,
+                client: nowhere,
+                server: nowhere,
+                first_frame: 0,
+                first_ts: Timestamp::default(),
+                dialect: None,
+                client_guid: None,
+                server_guid: None,
+                signing_required: false,
+                signing_algorithm: None,
+                cipher: None,
+                closed: false,
+                messages: 0,
+                signed: 0,
+                commands: Default::default(),
+            },
+            dialect: None,
+            signing: None,
+            cipher: None,
+            preauth: PreauthHash::new(),
+            setups: Vec::new(),
+            smb1: Smb1Conn::default(),
+        }
+    }
+}
+
+impl ConnState {
+    pub fn new(id: ConnId, endpoints: Endpoints, frame: u64, ts: Timestamp) -> Self {
+        let mut c = ConnState {
+            opened: true,
+            ..ConnState::default()
+        };
+        c.info.id = id;
+        c.info.client = endpoints.client;
+        c.info.server = endpoints.server;
+        c.info.first_frame = frame;
+        c.info.first_ts = ts;
+        c
+    }
+
+    /// How a channel is named in problems: `#1 127.0.0.1:50112`.
+    pub fn channel_name(&self) -> String {
+        format!("connection #{} {}", self.info.id, self.info.client)
+    }
+}
+
+/// An SMB2 SESSION_SETUP exchange in progress (MS-SMB2 3.2.5.3, 3.3.5.5).
+#[derive(Debug)]
+pub struct Setup {
+    /// 0 until the server's first response names the session.
+    pub session_id: u64,
+    /// MessageId of the latest request, to match the response that assigns the id.
+    pub last_request: u64,
+    pub binding: bool,
+    pub first_frame: u64,
+    /// Verdict of the latest request (for a binding: checked with the session's key).
+    pub request_verdict: Option<super::model::Verdict>,
+    /// 3.1.1: the connection's hash, then every request and non-final response.
+    pub preauth: PreauthHash,
+    pub auth: AuthMessages,
+}
+
+/// A signing key and the account it came from, for diagnosis of bad signatures.
+#[derive(Debug, Clone)]
+pub struct ChannelKey {
+    pub key: Key16,
+    pub conn: ConnId,
+}
+
+#[derive(Debug)]
+pub struct Smb2Session {
+    pub info: Session,
+    pub dialect: Option<Dialect>,
+    /// Keys of the session's first authentication (its first channel).
+    pub keys: Option<SessionKeys>,
+    /// Signing keys of bound channels, by connection (MS-SMB2 3.2.5.3.1 Channel.SigningKey).
+    pub channel_keys: HashMap<ConnId, ChannelKey>,
+    /// The session key itself, for `--export-keys`.
+    pub session_key: Option<SecretBytes>,
+}
+
+impl Smb2Session {
+    pub fn new(id: u64, first_frame: u64) -> Self {
+        Smb2Session {
+            info: new_session(id, Protocol::Smb2, first_frame),
+            dialect: None,
+            keys: None,
+            channel_keys: HashMap::new(),
+            session_key: None,
+        }
+    }
+
+    /// The key that signs traffic on `conn`: the channel's own key once bound, the
+    /// session's signing key otherwise.
+    pub fn signing_key(&self, conn: ConnId) -> Option<&Key16> {
+        match self.channel_keys.get(&conn) {
+            Some(c) => Some(&c.key),
+            None => self.keys.as_ref().map(|k| &k.signing),
+        }
+    }
+}
+
+pub fn new_session(id: u64, protocol: Protocol, first_frame: u64) -> Session {
+    Session {
+        id,
+        protocol,
+        user: None,
+        domain: None,
+        workstation: None,
+        auth: None,
+        dialect: None,
+        signing: None,
+        key_source: KeySource::None,
+        password_check: None,
+        logon_status: None,
+        first_frame,
+        channels: Vec::new(),
+        counts: VerdictCounts::default(),
+    }
+}
+
+/// SMB1 signing runs per connection (MS-CIFS 3.2.4.1.1): one MAC key, one sequence counter.
+#[derive(Debug, Default)]
+pub struct Smb1Conn {
+    pub dialect: Option<String>,
+    /// Challenge of the NEGOTIATE response (raw NTLM without extended security).
+    pub challenge: Option<[u8; 8]>,
+    pub extended_security: bool,
+    pub signing_enabled: bool,
+    pub signing_required: bool,
+    /// Active once a session setup gave a MAC key.
+    pub mac_key: Option<SecretBytes>,
+    /// Next sequence number a request takes.
+    pub next_seq: u32,
+    /// Sequence numbers of requests awaiting responses, by (PID, MID).
+    pub pending: HashMap<(u16, u16), u32>,
+    /// Session setup in progress (extended security).
+    pub setup: Option<AuthMessages>,
+}
+
+#[derive(Debug)]
+pub struct Smb1Session {
+    pub info: Session,
+}

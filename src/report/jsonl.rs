@@ -1,0 +1,35 @@
+//! `--format jsonl`: one object per SMB message as it is judged, then one summary object.
+
+use serde_json::{Value, json};
+
+use super::{epoch_seconds, names, session_hex};
+use crate::engine::model::{Analysis, Message};
+use crate::flow::Direction;
+
+pub fn message(m: &Message) -> Value {
+    json!({
+        "frame": m.frame,
+        "time": epoch_seconds(m.ts),
+        "connection": m.conn,
+        "direction": match m.dir {
+            Direction::ToServer => "to-server",
+            Direction::ToClient => "to-client",
+        },
+        "protocol": m.protocol.name(),
+        "command": names::command(m.protocol, m.command),
+        "command_code": m.command,
+        "response": m.is_response,
+        "session_id": session_hex(m.session_id),
+        "message_id": m.message_id,
+        "status": names::status_text(m.status),
+        "signed": m.verdict.is_signed(),
+        "verdict": m.verdict.name(),
+        "reason": m.verdict.reason(),
+        "algorithm": m.algorithm,
+    })
+}
+
+/// The closing line of a JSONL run: the same summary as `--format json`.
+pub fn summary(analysis: &Analysis) -> Value {
+    json!({ "summary": super::json::counts(&analysis.summary, Some(analysis.frames)) })
+}
