@@ -380,3 +380,62 @@ fn is_to_server(all: &[Segment], seg: &Segment) -> bool {
         None => matches!(seg.dst.port(), 445 | 139),
     }
 }
+
+/// Frames cut by a snap length (as `editcap -s` does): the same PDUs with the same lengths,
+/// those that lost bytes to the cut marked Truncated, the others identical. A PDU whose
+/// NBSS header itself was cut away cannot be framed and is missing.
+#[test]
+fn snap_length_cut_pdus_are_marked_truncated() {
+    for path in all_captures() {
+        let records = support::read_records(&[path.clone()]);
+        let baseline = pdus(&flow_events(&support::segments_of(&records)));
+        for snaplen in [96, 200] {
+            let cut: Vec<support::Record> = records
+                .iter()
+                .map(|r| support::Record {
+                    data: r.data[..r.data.len().min(snaplen)].to_vec(),
+                    ..r.clone()
+                })
+                .collect();
+            let got = pdus(&flow_events(&support::segments_of(&cut)));
+            let context = format!("{} cut at {snaplen}", path.display());
+            let mut expected = baseline.iter();
+            let mut truncated = 0;
+            for pdu in &got {
+                let twin = expected
+                    .by_ref()
+                    .find(|p| (p.conn, p.dir, p.frames) == (pdu.conn, pdu.dir, pdu.frames))
+                    .unwrap_or_else(|| panic!("{context}: unexpected PDU {:?}", pdu.frames));
+                assert_eq!(pdu.data.len(), twin.data.len(), "{context}");
+                match pdu.damage {
+                    None => assert_eq!(pdu.data, twin.data, "{context}"),
+                    Some(damage) => {
+                        assert_eq!(damage, Damage::Truncated, "{context}");
+                        truncated += 1;
+                    }
+                }
+            }
+            // Missing PDUs started in a frame that was cut.
+            for missing in baseline.iter().filter(|p| {
+                !got.iter()
+                    .any(|g| (g.conn, g.dir, g.frames) == (p.conn, p.dir, p.frames))
+            }) {
+                let first = &records[missing.frames.0 as usize - 1];
+                assert!(
+                    first.data.len() > snaplen,
+                    "{context}: PDU {:?} lost",
+                    missing.frames
+                );
+            }
+            assert!(
+                got.len() * 10 >= baseline.len() * 9,
+                "{context}: {} of {}",
+                got.len(),
+                baseline.len()
+            );
+            if baseline.iter().any(|p| p.data.len() + 4 > snaplen) {
+                assert!(truncated > 0, "{context}");
+            }
+        }
+    }
+}

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 
 use etherparse::{
-    EtherType, IpNumber, LaxIpPayloadSlice, LaxNetSlice, LaxSlicedPacket, LenSource, TransportSlice,
+    EtherType, IpNumber, LaxIpPayloadSlice, LaxNetSlice, LaxSlicedPacket, TransportSlice,
 };
 
 const ETHERNET: u32 = 1;
@@ -118,7 +118,10 @@ pub fn decode_tcp(linktype: u32, data: &[u8]) -> Decoded<'_> {
     let Some(TransportSlice::Tcp(tcp)) = &packet.transport else {
         return Decoded::Malformed("TCP header damaged or cut by the snap length");
     };
-    let cut = if payload.incomplete && payload.len_source != LenSource::Slice {
+    // Lax slicing falls back to the captured length when the IP length field asks for
+    // more; the difference is what the snap length cut. (A zero length field, as with
+    // segmentation offload, gives nothing to fill.)
+    let cut = if payload.incomplete {
         declared_payload_len.saturating_sub(payload.payload.len())
     } else {
         0
