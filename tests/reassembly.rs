@@ -387,7 +387,7 @@ fn is_to_server(all: &[Segment], seg: &Segment) -> bool {
 #[test]
 fn snap_length_cut_pdus_are_marked_truncated() {
     for path in all_captures() {
-        let records = support::read_records(&[path.clone()]);
+        let records = support::read_records(std::slice::from_ref(&path));
         let baseline = pdus(&flow_events(&support::segments_of(&records)));
         for snaplen in [96, 200] {
             let cut: Vec<support::Record> = records
