@@ -292,7 +292,8 @@ fn dropped_segment_is_a_gap_and_the_stream_resynchronises() {
                     && original[i + 1..].iter().any(same)
             })
             .collect();
-        for _ in 0..12 {
+        // Captures too short for a middle segment in some direction have nothing to drop.
+        for _ in 0..if data_segments.is_empty() { 0 } else { 12 } {
             let dropped_at = data_segments[rng.below(data_segments.len())];
             let dropped = &original[dropped_at];
             let mut variant = original.clone();
