@@ -251,7 +251,14 @@ impl Engine {
             );
             self.problem(pdu.last_frame, pdu.ts, Some(conn), "password-mismatch", detail, true);
         }
-        if h.status != STATUS_SUCCESS {
+        if h.status != STATUS_SUCCESS && setup.binding {
+            let detail = format!(
+                "server refused to bind connection #{conn} to session {}: {}",
+                session_hex(h.session_id),
+                crate::report::names::status_text(h.status)
+            );
+            self.problem(pdu.last_frame, pdu.ts, Some(conn), "binding-failed", detail, false);
+        } else if h.status != STATUS_SUCCESS {
             let detail = format!(
                 "server rejected the logon of {account} (session {}): {}",
                 session_hex(h.session_id),
@@ -286,13 +293,13 @@ impl Engine {
             Some((None, Some(channel))) => {
                 session.channel_keys.insert(
                     conn,
-                    ChannelKey {
-                        key: channel,
-                        conn,
-                    },
+                    ChannelKey { key: channel },
                 );
                 judged_with = None;
             }
+            // A refused binding is answered under the session's own key: the channel
+            // never came to be.
+            _ if setup.binding => judged_with = Some(KeyChoice::Session),
             _ => judged_with = Some(KeyChoice::None),
         }
         let judged = self.judge(pdu, el, judged_with);
@@ -366,7 +373,7 @@ impl Engine {
     /// An encrypted message (MS-SMB2 2.2.41): decrypted and dissected when its session's
     /// keys are known; the AEAD tag is its signature.
     pub(super) fn transform(&mut self, pdu: &Pdu, sink: &mut Sink) {
-        let Ok((ciphertext, th)) = transform::parse_transform(&pdu.data) else {
+        let Ok((_, th)) = transform::parse_transform(&pdu.data) else {
             self.problem(
                 pdu.last_frame,
                 pdu.ts,
@@ -398,7 +405,7 @@ impl Engine {
             let v = Verdict::Unverified(Unverified::NoKey);
             return self.emit(msg, v, cipher.map(cipher_name), sink);
         };
-        match crypt::decrypt(cipher, key.as_bytes(), th.aad, &th.nonce, ciphertext, &th.signature)
+        match crypt::decrypt(cipher, key.as_bytes(), th.aad, &th.nonce, th.ciphertext, &th.signature)
         {
             Ok(plain) => {
                 if plain.starts_with(b"\xfeSMB") {

@@ -94,11 +94,10 @@ pub struct Setup {
     pub auth: AuthMessages,
 }
 
-/// A signing key and the account it came from, for diagnosis of bad signatures.
+/// The signing key of a bound channel.
 #[derive(Debug, Clone)]
 pub struct ChannelKey {
     pub key: Key16,
-    pub conn: ConnId,
 }
 
 #[derive(Debug)]
@@ -156,20 +155,21 @@ pub fn new_session(id: u64, protocol: Protocol, first_frame: u64) -> Session {
 /// SMB1 signing runs per connection (MS-CIFS 3.2.4.1.1): one MAC key, one sequence counter.
 #[derive(Debug, Default)]
 pub struct Smb1Conn {
-    pub dialect: Option<String>,
+    /// Dialect strings of the NEGOTIATE request (the response names one by index).
+    pub dialects: Vec<String>,
     /// Challenge of the NEGOTIATE response (raw NTLM without extended security).
     pub challenge: Option<[u8; 8]>,
-    pub extended_security: bool,
-    pub signing_enabled: bool,
     pub signing_required: bool,
-    /// Active once a session setup gave a MAC key.
+    /// Set once a session setup gave a MAC key and the server signed with it.
     pub mac_key: Option<SecretBytes>,
     /// Next sequence number a request takes.
     pub next_seq: u32,
     /// Sequence numbers of requests awaiting responses, by (PID, MID).
-    pub pending: HashMap<(u16, u16), u32>,
-    /// Session setup in progress (extended security).
+    pub pending: HashMap<(u32, u16), u32>,
+    /// Extended-security session setup in progress.
     pub setup: Option<AuthMessages>,
+    /// Raw-NTLM session setup request awaiting its response.
+    pub raw_logon: Option<super::smb1::RawLogon>,
 }
 
 #[derive(Debug)]

@@ -124,6 +124,7 @@ pub fn status(code: u32) -> Option<&'static str> {
         0xc000_006e => "STATUS_ACCOUNT_RESTRICTION",
         0xc000_0071 => "STATUS_PASSWORD_EXPIRED",
         0xc000_0072 => "STATUS_ACCOUNT_DISABLED",
+        0xc000_009a => "STATUS_INSUFFICIENT_RESOURCES",
         0xc000_00ba => "STATUS_FILE_IS_A_DIRECTORY",
         0xc000_00bb => "STATUS_NOT_SUPPORTED",
         0xc000_00c9 => "STATUS_NETWORK_NAME_DELETED",
