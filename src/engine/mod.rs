@@ -3,6 +3,7 @@
 //! replays authentications, derives keys, and judges every message.
 
 pub mod auth;
+mod events;
 pub mod model;
 mod smb1;
 mod smb2;
@@ -96,7 +97,12 @@ impl Engine {
             Some([0xFD, b'S', b'M', b'B']) => self.transform(pdu, sink),
             Some([0xFC, b'S', b'M', b'B']) => {
                 let m = self.message(pdu, Protocol::Compressed, 0, false, 0, 0, 0);
-                self.emit(m, Verdict::Unverified(model::Unverified::Unsupported), None, sink);
+                self.emit(
+                    m,
+                    Verdict::Unverified(model::Unverified::Unsupported),
+                    None,
+                    sink,
+                );
             }
             Some([0xFF, b'S', b'M', b'B']) => self.smb1_pdu(pdu, sink),
             _ => self.problem(
@@ -162,7 +168,10 @@ impl Engine {
                 .smb1_sessions
                 .get_mut(&(m.conn, m.session_id as u16))
                 .map(|s| &mut s.info),
-            _ => self.smb2_sessions.get_mut(&m.session_id).map(|s| &mut s.info),
+            _ => self
+                .smb2_sessions
+                .get_mut(&m.session_id)
+                .map(|s| &mut s.info),
         };
         if let Some(s) = session {
             s.counts.add(verdict);
@@ -171,7 +180,9 @@ impl Engine {
             let conn = self.conns.get(m.conn as usize);
             let name = crate::report::names::command(m.protocol, m.command);
             let kind = if m.is_response { "response" } else { "request" };
-            let via = conn.map(|c| format!(" on {}", c.channel_name())).unwrap_or_default();
+            let via = conn
+                .map(|c| format!(" on {}", c.channel_name()))
+                .unwrap_or_default();
             self.problem(
                 m.frame,
                 m.ts,

@@ -10,9 +10,8 @@
 //! samples/ (smb1-oplock-batch1.pcap). Server oplock breaks are not signed.
 
 use dissectors::smb1::{
-    self, COM_NEGOTIATE, COM_NT_CANCEL, COM_NT_TRANSACT_SECONDARY,
-    COM_SESSION_SETUP_ANDX, COM_TRANSACTION_SECONDARY, COM_TRANSACTION2_SECONDARY,
-    SessionSetupAuth,
+    self, COM_NEGOTIATE, COM_NT_CANCEL, COM_NT_TRANSACT_SECONDARY, COM_SESSION_SETUP_ANDX,
+    COM_TRANSACTION_SECONDARY, COM_TRANSACTION2_SECONDARY, SessionSetupAuth,
 };
 use dissectors::status::{STATUS_MORE_PROCESSING_REQUIRED, STATUS_SUCCESS};
 
@@ -41,7 +40,14 @@ impl Engine {
             Ok(m) => m,
             Err(e) => {
                 let detail = format!("SMB1 message: {e}");
-                self.problem(pdu.last_frame, pdu.ts, Some(pdu.conn), "malformed", detail, false);
+                self.problem(
+                    pdu.last_frame,
+                    pdu.ts,
+                    Some(pdu.conn),
+                    "malformed",
+                    detail,
+                    false,
+                );
                 if let Ok((_, h)) = smb1::parse_header(&pdu.data) {
                     let m = self.smb1_record(pdu, &h);
                     let v = if self.conns[pdu.conn as usize].smb1.mac_key.is_some() {
@@ -81,9 +87,11 @@ impl Engine {
             (COM_SESSION_SETUP_ANDX, false) => {
                 if let Ok(req) = smb1::parse_session_setup_request(&h, &msg.block) {
                     match req.auth {
-                        SessionSetupAuth::ExtendedSecurity { security_blob } => {
-                            conn.smb1.setup.get_or_insert_with(Default::default).feed(security_blob)
-                        }
+                        SessionSetupAuth::ExtendedSecurity { security_blob } => conn
+                            .smb1
+                            .setup
+                            .get_or_insert_with(Default::default)
+                            .feed(security_blob),
                         SessionSetupAuth::Password {
                             lm_response,
                             nt_response,
@@ -108,6 +116,7 @@ impl Engine {
             self.smb1_judge(pdu, &msg)
         };
         let alg = verdict.is_signed().then_some(MD5);
+        self.observe_smb1(pdu, &msg);
         self.emit(record, verdict, alg, sink);
     }
 
@@ -187,7 +196,10 @@ impl Engine {
         if h.status == STATUS_MORE_PROCESSING_REQUIRED {
             if let Ok(resp) = smb1::parse_session_setup_response(h, &msg.block) {
                 let conn = &mut self.conns[pdu.conn as usize];
-                conn.smb1.setup.get_or_insert_with(Default::default).feed(resp.security_blob);
+                conn.smb1
+                    .setup
+                    .get_or_insert_with(Default::default)
+                    .feed(resp.security_blob);
             }
             return self.smb1_judge(pdu, msg);
         }
@@ -280,14 +292,28 @@ impl Engine {
                 "password does not match for {account} (SMB1 UID {})",
                 session_hex(u64::from(h.uid))
             );
-            self.problem(pdu.last_frame, pdu.ts, Some(pdu.conn), "password-mismatch", detail, true);
+            self.problem(
+                pdu.last_frame,
+                pdu.ts,
+                Some(pdu.conn),
+                "password-mismatch",
+                detail,
+                true,
+            );
         }
         if h.status != STATUS_SUCCESS {
             let detail = format!(
                 "server rejected the logon of {account}: {}",
                 crate::report::names::status_text(h.status)
             );
-            self.problem(pdu.last_frame, pdu.ts, Some(pdu.conn), "logon-failed", detail, false);
+            self.problem(
+                pdu.last_frame,
+                pdu.ts,
+                Some(pdu.conn),
+                "logon-failed",
+                detail,
+                false,
+            );
         }
     }
 }

@@ -2,8 +2,7 @@
 //! signature check of every element of every compound.
 
 use dissectors::smb2::{
-    self, Body, COMMAND_NEGOTIATE, COMMAND_SESSION_SETUP, Compound, Element,
-    NegotiateContextData,
+    self, Body, COMMAND_NEGOTIATE, COMMAND_SESSION_SETUP, Compound, Element, NegotiateContextData,
 };
 use dissectors::status::{STATUS_MORE_PROCESSING_REQUIRED, STATUS_SUCCESS};
 use dissectors::transform;
@@ -107,6 +106,7 @@ impl Engine {
                 s.request_verdict = Some(judged.verdict);
             }
         }
+        self.observe_smb2(pdu, el, body.as_ref());
         self.emit(msg, judged.verdict, judged.algorithm, sink);
     }
 
@@ -118,7 +118,12 @@ impl Engine {
         c.info.server_guid = Some(guid(&resp.server_guid));
         c.info.signing_required = resp.security_mode & smb2::NEGOTIATE_SIGNING_REQUIRED != 0;
         c.signing = c.dialect.map(SigningAlgorithm::for_dialect);
-        for ctx in resp.contexts.clone().flatten().filter_map(|c| c.parse().ok()) {
+        for ctx in resp
+            .contexts
+            .clone()
+            .flatten()
+            .filter_map(|c| c.parse().ok())
+        {
             match ctx {
                 NegotiateContextData::Signing { algorithms } => {
                     c.signing = algorithms
@@ -133,7 +138,10 @@ impl Engine {
                 _ => {}
             }
         }
-        if c.cipher.is_none() && c.dialect.is_some_and(|d| d.is_smb3() && d < Dialect::Smb311) {
+        if c.cipher.is_none()
+            && c.dialect
+                .is_some_and(|d| d.is_smb3() && d < Dialect::Smb311)
+        {
             // 3.0 and 3.0.2 have one cipher (MS-SMB2 3.1.4.3).
             c.cipher = Some(Cipher::Aes128Ccm);
         }
@@ -249,7 +257,14 @@ impl Engine {
                 "password does not match for {account} (session {})",
                 session_hex(h.session_id)
             );
-            self.problem(pdu.last_frame, pdu.ts, Some(conn), "password-mismatch", detail, true);
+            self.problem(
+                pdu.last_frame,
+                pdu.ts,
+                Some(conn),
+                "password-mismatch",
+                detail,
+                true,
+            );
         }
         if h.status != STATUS_SUCCESS && setup.binding {
             let detail = format!(
@@ -257,17 +272,34 @@ impl Engine {
                 session_hex(h.session_id),
                 crate::report::names::status_text(h.status)
             );
-            self.problem(pdu.last_frame, pdu.ts, Some(conn), "binding-failed", detail, false);
+            self.problem(
+                pdu.last_frame,
+                pdu.ts,
+                Some(conn),
+                "binding-failed",
+                detail,
+                false,
+            );
         } else if h.status != STATUS_SUCCESS {
             let detail = format!(
                 "server rejected the logon of {account} (session {}): {}",
                 session_hex(h.session_id),
                 crate::report::names::status_text(h.status)
             );
-            self.problem(pdu.last_frame, pdu.ts, Some(conn), "logon-failed", detail, false);
+            self.problem(
+                pdu.last_frame,
+                pdu.ts,
+                Some(conn),
+                "logon-failed",
+                detail,
+                false,
+            );
         }
 
-        let session = self.smb2_sessions.get_mut(&h.session_id).expect("inserted above");
+        let session = self
+            .smb2_sessions
+            .get_mut(&h.session_id)
+            .expect("inserted above");
         let derived = match (&outcome.session_key, dialect) {
             (Some(key), Some(d)) if h.status == STATUS_SUCCESS => {
                 let preauth = (d == Dialect::Smb311).then_some(&setup.preauth);
@@ -291,10 +323,9 @@ impl Engine {
                 judged_with = None;
             }
             Some((None, Some(channel))) => {
-                session.channel_keys.insert(
-                    conn,
-                    ChannelKey { key: channel },
-                );
+                session
+                    .channel_keys
+                    .insert(conn, ChannelKey { key: channel });
                 judged_with = None;
             }
             // A refused binding is answered under the session's own key: the channel
@@ -327,9 +358,11 @@ impl Engine {
         }
         let conn = &self.conns[pdu.conn as usize];
         let session = self.smb2_sessions.get(&h.session_id);
-        let algorithm = conn
-            .signing
-            .or_else(|| session.and_then(|s| s.dialect).map(SigningAlgorithm::for_dialect));
+        let algorithm = conn.signing.or_else(|| {
+            session
+                .and_then(|s| s.dialect)
+                .map(SigningAlgorithm::for_dialect)
+        });
         if let Some(v) = damaged(pdu.damage) {
             return Judged {
                 verdict: v,
@@ -338,7 +371,10 @@ impl Engine {
         }
         let binding_request = !h.is_response()
             && h.command == COMMAND_SESSION_SETUP
-            && conn.setups.iter().any(|s| s.binding && s.last_request == h.message_id);
+            && conn
+                .setups
+                .iter()
+                .any(|s| s.binding && s.last_request == h.message_id);
         let choice = choice.unwrap_or(if binding_request {
             KeyChoice::Session
         } else {
@@ -405,8 +441,14 @@ impl Engine {
             let v = Verdict::Unverified(Unverified::NoKey);
             return self.emit(msg, v, cipher.map(cipher_name), sink);
         };
-        match crypt::decrypt(cipher, key.as_bytes(), th.aad, &th.nonce, th.ciphertext, &th.signature)
-        {
+        match crypt::decrypt(
+            cipher,
+            key.as_bytes(),
+            th.aad,
+            &th.nonce,
+            th.ciphertext,
+            &th.signature,
+        ) {
             Ok(plain) => {
                 if plain.starts_with(b"\xfeSMB") {
                     self.smb2_pdu(pdu, &plain, Some(Verdict::Valid), sink);
@@ -452,7 +494,21 @@ pub fn cipher_name(c: Cipher) -> &'static str {
 fn guid(b: &[u8; 16]) -> String {
     format!(
         "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-        b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13],
-        b[14], b[15]
+        b[3],
+        b[2],
+        b[1],
+        b[0],
+        b[5],
+        b[4],
+        b[7],
+        b[6],
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+        b[12],
+        b[13],
+        b[14],
+        b[15]
     )
 }
