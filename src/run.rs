@@ -25,7 +25,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let mut events = Vec::new();
     let mut undecodable = Undecodable::default();
     let mut write_error = None;
-    let mut sink = |m: &crate::engine::model::Message| {
+    let mut sink = |m: &crate::engine::model::Message, _bytes: &[u8]| {
         if args.format == Format::Jsonl && write_error.is_none() {
             if let Err(e) = writeln!(out, "{}", report::jsonl::message(m)) {
                 write_error = Some(e);
@@ -75,7 +75,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         Format::Jsonl => writeln!(out, "{}", report::jsonl::summary(&analysis))?,
     }
     out.flush()?;
-    Ok(if analysis.failed() { EXIT_FAILED } else { EXIT_OK })
+    Ok(if analysis.failed() {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    })
 }
 
 /// Frames whose headers could not be decoded down to TCP, named by their first instance.
@@ -101,7 +105,10 @@ impl Undecodable {
     fn problem(self) -> Option<Problem> {
         let mut p = self.first?;
         if self.count > 1 {
-            p.detail += &format!(" (and {} more frames that could not be decoded)", self.count - 1);
+            p.detail += &format!(
+                " (and {} more frames that could not be decoded)",
+                self.count - 1
+            );
         }
         Some(p)
     }

@@ -23,8 +23,9 @@ pub struct EngineConfig {
     pub secrets: Secrets,
 }
 
-/// Where judged messages go as soon as they are judged.
-pub type Sink<'s> = dyn FnMut(&Message) + 's;
+/// Where judged messages go as soon as they are judged, with the message's bytes (one
+/// compound element, or the whole PDU for SMB1 and undecrypted transforms).
+pub type Sink<'s> = dyn FnMut(&Message, &[u8]) + 's;
 
 pub struct Engine {
     secrets: Secrets,
@@ -101,6 +102,7 @@ impl Engine {
                     m,
                     Verdict::Unverified(model::Unverified::Unsupported),
                     None,
+                    &pdu.data,
                     sink,
                 );
             }
@@ -150,6 +152,7 @@ impl Engine {
         mut m: Message,
         verdict: Verdict,
         algorithm: Option<&'static str>,
+        bytes: &[u8],
         sink: &mut Sink,
     ) {
         m.verdict = verdict;
@@ -197,7 +200,7 @@ impl Engine {
                 true,
             );
         }
-        sink(&m);
+        sink(&m, bytes);
     }
 
     fn problem(

@@ -55,7 +55,7 @@ impl Engine {
                     } else {
                         Verdict::Unsigned
                     };
-                    self.emit(m, v, None, sink);
+                    self.emit(m, v, None, &pdu.data, sink);
                 }
                 return;
             }
@@ -117,7 +117,7 @@ impl Engine {
         };
         let alg = verdict.is_signed().then_some(MD5);
         self.observe_smb1(pdu, &msg);
-        self.emit(record, verdict, alg, sink);
+        self.emit(record, verdict, alg, msg.raw, sink);
     }
 
     fn smb1_record(&self, pdu: &Pdu, h: &smb1::Header) -> super::model::Message {

@@ -107,7 +107,7 @@ impl Engine {
             }
         }
         self.observe_smb2(pdu, el, body.as_ref());
-        self.emit(msg, judged.verdict, judged.algorithm, sink);
+        self.emit(msg, judged.verdict, judged.algorithm, el.bytes, sink);
     }
 
     fn negotiated(&mut self, conn: ConnId, bytes: &[u8], resp: &smb2::NegotiateResponse) {
@@ -435,11 +435,11 @@ impl Engine {
                 }
             });
         if let Some(v) = damaged(pdu.damage) {
-            return self.emit(msg, v, cipher.map(cipher_name), sink);
+            return self.emit(msg, v, cipher.map(cipher_name), &pdu.data, sink);
         }
         let (Some(key), Some(cipher)) = (key, cipher) else {
             let v = Verdict::Unverified(Unverified::NoKey);
-            return self.emit(msg, v, cipher.map(cipher_name), sink);
+            return self.emit(msg, v, cipher.map(cipher_name), &pdu.data, sink);
         };
         match crypt::decrypt(
             cipher,
@@ -453,10 +453,10 @@ impl Engine {
                 if plain.starts_with(b"\xfeSMB") {
                     self.smb2_pdu(pdu, &plain, Some(Verdict::Valid), sink);
                 } else {
-                    self.emit(msg, Verdict::Valid, Some(cipher_name(cipher)), sink);
+                    self.emit(msg, Verdict::Valid, Some(cipher_name(cipher)), &pdu.data, sink);
                 }
             }
-            Err(_) => self.emit(msg, Verdict::Invalid, Some(cipher_name(cipher)), sink),
+            Err(_) => self.emit(msg, Verdict::Invalid, Some(cipher_name(cipher)), &pdu.data, sink),
         }
     }
 }
