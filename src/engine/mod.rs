@@ -3,7 +3,9 @@
 //! replays authentications, derives keys, and judges every message.
 
 pub mod auth;
+mod diagnose;
 mod events;
+pub mod export;
 pub mod model;
 mod smb1;
 mod smb2;
@@ -98,13 +100,8 @@ impl Engine {
             Some([0xFD, b'S', b'M', b'B']) => self.transform(pdu, sink),
             Some([0xFC, b'S', b'M', b'B']) => {
                 let m = self.message(pdu, Protocol::Compressed, 0, false, 0, 0, 0);
-                self.emit(
-                    m,
-                    Verdict::Unverified(model::Unverified::Unsupported),
-                    None,
-                    &pdu.data,
-                    sink,
-                );
+                let v = Verdict::Unverified(model::Unverified::Unsupported);
+                self.emit(m, Judged::new(v, None), &pdu.data, sink);
             }
             Some([0xFF, b'S', b'M', b'B']) => self.smb1_pdu(pdu, sink),
             _ => self.problem(
@@ -147,14 +144,12 @@ impl Engine {
     }
 
     /// Records a judged message in every count and hands it to the sink.
-    fn emit(
-        &mut self,
-        mut m: Message,
-        verdict: Verdict,
-        algorithm: Option<&'static str>,
-        bytes: &[u8],
-        sink: &mut Sink,
-    ) {
+    fn emit(&mut self, mut m: Message, judged: Judged, bytes: &[u8], sink: &mut Sink) {
+        let Judged {
+            verdict,
+            algorithm,
+            diagnosis,
+        } = judged;
         m.verdict = verdict;
         m.algorithm = algorithm;
         self.analysis.summary.add(verdict);
@@ -192,10 +187,13 @@ impl Engine {
                 Some(m.conn),
                 "invalid-signature",
                 format!(
-                    "{name} {kind}  msg {}  sess {}  signature invalid ({}{via})",
+                    "{name} {kind}  msg {}  sess {}  signature invalid ({}{via}): {}",
                     m.message_id,
                     session_hex(m.session_id),
                     algorithm.unwrap_or("?"),
+                    diagnosis
+                        .as_deref()
+                        .unwrap_or("no likely mistake reproduces it"),
                 ),
                 true,
             );
@@ -241,6 +239,25 @@ impl Engine {
         self.analysis.sessions = sessions;
         self.analysis.problems.sort_by_key(|p| p.frame);
         self.analysis
+    }
+}
+
+/// A message's verdict, the algorithm it was checked with, and for an invalid signature
+/// which likely mistake reproduces it.
+#[derive(Debug)]
+struct Judged {
+    verdict: Verdict,
+    algorithm: Option<&'static str>,
+    diagnosis: Option<String>,
+}
+
+impl Judged {
+    fn new(verdict: Verdict, algorithm: Option<&'static str>) -> Self {
+        Judged {
+            verdict,
+            algorithm,
+            diagnosis: None,
+        }
     }
 }
 

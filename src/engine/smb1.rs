@@ -18,7 +18,7 @@ use dissectors::status::{STATUS_MORE_PROCESSING_REQUIRED, STATUS_SUCCESS};
 use super::auth::{self, AuthOutcome};
 use super::model::{KeySource, Protocol, Unverified, Verdict};
 use super::state::{Smb1Session, new_session};
-use super::{Engine, Sink, damaged};
+use super::{Engine, Judged, Sink, damaged};
 use crate::flow::Pdu;
 use crate::report::session_hex;
 use crate::sign::{self, SMB1_PLACEHOLDER};
@@ -55,7 +55,7 @@ impl Engine {
                     } else {
                         Verdict::Unsigned
                     };
-                    self.emit(m, v, None, &pdu.data, sink);
+                    self.emit(m, Judged::new(v, None), &pdu.data, sink);
                 }
                 return;
             }
@@ -110,14 +110,13 @@ impl Engine {
             }
             _ => {}
         }
-        let verdict = if h.command == COM_SESSION_SETUP_ANDX && h.is_response() {
+        let judged = if h.command == COM_SESSION_SETUP_ANDX && h.is_response() {
             self.smb1_setup_response(pdu, &msg)
         } else {
             self.smb1_judge(pdu, &msg)
         };
-        let alg = verdict.is_signed().then_some(MD5);
         self.observe_smb1(pdu, &msg);
-        self.emit(record, verdict, alg, msg.raw, sink);
+        self.emit(record, judged, msg.raw, sink);
     }
 
     fn smb1_record(&self, pdu: &Pdu, h: &smb1::Header) -> super::model::Message {
@@ -159,39 +158,52 @@ impl Engine {
         Some(seq)
     }
 
-    fn smb1_judge(&mut self, pdu: &Pdu, msg: &smb1::Message) -> Verdict {
+    fn smb1_judge(&mut self, pdu: &Pdu, msg: &smb1::Message) -> Judged {
         let h = &msg.header;
         if self.conns[pdu.conn as usize].smb1.mac_key.is_none() {
-            return Verdict::Unsigned;
+            return Judged::new(Verdict::Unsigned, None);
         }
         // A server's oplock break is a request from the server: not signed (MS-CIFS
         // 3.3.4.2; Samba sends it with zeros where the MAC belongs).
         if !h.is_response() && pdu.dir == crate::flow::Direction::ToClient {
-            return if h.signature == [0; 8] {
+            let v = if h.signature == [0; 8] {
                 Verdict::Unsigned
             } else {
                 Verdict::Unverified(Unverified::Unsupported)
             };
+            return Judged::new(v, None);
         }
         let seq = self.smb1_seq(pdu, msg);
         if let Some(v) = damaged(pdu.damage) {
-            return v;
+            return Judged::new(v, Some(MD5));
         }
-        let s = &self.conns[pdu.conn as usize].smb1;
-        let (Some(seq), Some(key)) = (seq, s.mac_key.as_ref()) else {
+        let Some(seq) = seq else {
             // A response whose request is not in the capture: its number is unknown.
-            return Verdict::Unverified(Unverified::Unsupported);
+            return Judged::new(Verdict::Unverified(Unverified::Unsupported), Some(MD5));
         };
-        match sign::smb1_verify(key, msg.raw, seq) {
-            Ok(true) => Verdict::Valid,
-            Ok(false) => Verdict::Invalid,
-            Err(_) => Verdict::Unverified(Unverified::Truncated),
+        self.smb1_check(pdu, msg, seq)
+    }
+
+    /// The MD5 check of a message whose sequence number is known, with a diagnosis when
+    /// it fails.
+    fn smb1_check(&self, pdu: &Pdu, msg: &smb1::Message, seq: u32) -> Judged {
+        let Some(key) = self.conns[pdu.conn as usize].smb1.mac_key.as_ref() else {
+            return Judged::new(Verdict::Unverified(Unverified::NoKey), Some(MD5));
+        };
+        let mut judged = match sign::smb1_verify(key, msg.raw, seq) {
+            Ok(true) => Judged::new(Verdict::Valid, Some(MD5)),
+            Ok(false) => Judged::new(Verdict::Invalid, Some(MD5)),
+            Err(_) => Judged::new(Verdict::Unverified(Unverified::Truncated), Some(MD5)),
+        };
+        if judged.verdict == Verdict::Invalid {
+            judged.diagnosis = self.smb1_diagnosis(pdu, msg.raw, &msg.header.signature, key, seq);
         }
+        judged
     }
 
     /// A SESSION_SETUP_ANDX response: the end of a logon replays it; the first logon that
     /// yields a key starts signing on the connection, and this response is number 1.
-    fn smb1_setup_response(&mut self, pdu: &Pdu, msg: &smb1::Message) -> Verdict {
+    fn smb1_setup_response(&mut self, pdu: &Pdu, msg: &smb1::Message) -> Judged {
         let h = &msg.header;
         if h.status == STATUS_MORE_PROCESSING_REQUIRED {
             if let Ok(resp) = smb1::parse_session_setup_response(h, &msg.block) {
@@ -236,29 +248,25 @@ impl Engine {
         let key = outcome.smb1_mac_key.or(outcome.session_key);
         let Some(key) = key else {
             // Signing may have started, but without the key nothing can be checked.
-            return if is_placeholder(&h.signature) {
+            let v = if is_placeholder(&h.signature) {
                 Verdict::Unsigned
             } else {
                 Verdict::Unverified(Unverified::NoKey)
             };
+            return Judged::new(v, None);
         };
         if is_placeholder(&h.signature) {
             // The server did not turn signing on for this logon.
-            return Verdict::Unsigned;
+            return Judged::new(Verdict::Unsigned, None);
         }
         let s = &mut conn.smb1;
         s.mac_key = Some(key);
         s.next_seq = 2;
         s.pending.clear();
         if let Some(v) = damaged(pdu.damage) {
-            return v;
+            return Judged::new(v, Some(MD5));
         }
-        let key = s.mac_key.as_ref().expect("set above");
-        match sign::smb1_verify(key, msg.raw, 1) {
-            Ok(true) => Verdict::Valid,
-            Ok(false) => Verdict::Invalid,
-            Err(_) => Verdict::Unverified(Unverified::Truncated),
-        }
+        self.smb1_check(pdu, msg, 1)
     }
 
     fn smb1_session(&mut self, pdu: &Pdu, h: &smb1::Header, outcome: &AuthOutcome, guest: bool) {

@@ -9,19 +9,13 @@ use dissectors::transform;
 
 use super::model::{Binding, Protocol, Unverified, Verdict};
 use super::state::{ChannelKey, Setup, Smb2Session};
-use super::{Engine, Sink, auth, damaged};
+use super::{Engine, Judged, Sink, auth, damaged};
 use crate::auth::credentials::Key16;
 use crate::crypt;
 use crate::flow::{ConnId, Pdu};
 use crate::keys::{self, Cipher, Dialect, PreauthHash};
 use crate::report::session_hex;
 use crate::sign::{self, SigningAlgorithm};
-
-/// What is known about an element before its signature is checked.
-struct Judged {
-    verdict: Verdict,
-    algorithm: Option<&'static str>,
-}
 
 impl Engine {
     /// An SMB2 PDU (a single message or a compound chain). `decrypted` is the verdict of the
@@ -87,10 +81,7 @@ impl Engine {
             _ => {}
         }
         let judged = if let Some(v) = decrypted {
-            Judged {
-                verdict: v,
-                algorithm: None,
-            }
+            Judged::new(v, None)
         } else if h.command == COMMAND_SESSION_SETUP && h.is_response() {
             let blob = match &body {
                 Some(Body::SessionSetupResponse(r)) => Some((r.security_buffer, r.session_flags)),
@@ -107,7 +98,7 @@ impl Engine {
             }
         }
         self.observe_smb2(pdu, el, body.as_ref());
-        self.emit(msg, judged.verdict, judged.algorithm, el.bytes, sink);
+        self.emit(msg, judged, el.bytes, sink);
     }
 
     fn negotiated(&mut self, conn: ConnId, bytes: &[u8], resp: &smb2::NegotiateResponse) {
@@ -118,12 +109,7 @@ impl Engine {
         c.info.server_guid = Some(guid(&resp.server_guid));
         c.info.signing_required = resp.security_mode & smb2::NEGOTIATE_SIGNING_REQUIRED != 0;
         c.signing = c.dialect.map(SigningAlgorithm::for_dialect);
-        for ctx in resp
-            .contexts
-            .clone()
-            .flatten()
-            .filter_map(|c| c.parse().ok())
-        {
+        for ctx in resp.contexts.flatten().filter_map(|c| c.parse().ok()) {
             match ctx {
                 NegotiateContextData::Signing { algorithms } => {
                     c.signing = algorithms
@@ -351,10 +337,7 @@ impl Engine {
     fn judge(&mut self, pdu: &Pdu, el: &Element, choice: Option<KeyChoice>) -> Judged {
         let h = &el.header;
         if !h.is_signed() {
-            return Judged {
-                verdict: Verdict::Unsigned,
-                algorithm: None,
-            };
+            return Judged::new(Verdict::Unsigned, None);
         }
         let conn = &self.conns[pdu.conn as usize];
         let session = self.smb2_sessions.get(&h.session_id);
@@ -364,10 +347,7 @@ impl Engine {
                 .map(SigningAlgorithm::for_dialect)
         });
         if let Some(v) = damaged(pdu.damage) {
-            return Judged {
-                verdict: v,
-                algorithm: algorithm.map(algorithm_name),
-            };
+            return Judged::new(v, algorithm.map(algorithm_name));
         }
         let binding_request = !h.is_response()
             && h.command == COMMAND_SESSION_SETUP
@@ -386,24 +366,24 @@ impl Engine {
             KeyChoice::Channel => session.and_then(|s| s.signing_key(pdu.conn)),
         };
         let (Some(key), Some(alg)) = (key, algorithm) else {
-            return Judged {
-                verdict: Verdict::Unverified(if key.is_none() {
+            return Judged::new(
+                Verdict::Unverified(if key.is_none() {
                     Unverified::NoKey
                 } else {
                     Unverified::Unsupported
                 }),
-                algorithm: algorithm.map(algorithm_name),
-            };
+                algorithm.map(algorithm_name),
+            );
         };
-        let verdict = match sign::smb2_verify(alg, key, el.bytes) {
-            Ok(true) => Verdict::Valid,
-            Ok(false) => Verdict::Invalid,
-            Err(_) => Verdict::Unverified(Unverified::Truncated),
+        let mut judged = match sign::smb2_verify(alg, key, el.bytes) {
+            Ok(true) => Judged::new(Verdict::Valid, Some(algorithm_name(alg))),
+            Ok(false) => Judged::new(Verdict::Invalid, Some(algorithm_name(alg))),
+            Err(_) => Judged::new(Verdict::Unverified(Unverified::Truncated), None),
         };
-        Judged {
-            verdict,
-            algorithm: Some(algorithm_name(alg)),
+        if judged.verdict == Verdict::Invalid {
+            judged.diagnosis = self.smb2_diagnosis(pdu, el, key, alg);
         }
+        judged
     }
 
     /// An encrypted message (MS-SMB2 2.2.41): decrypted and dissected when its session's
@@ -435,11 +415,21 @@ impl Engine {
                 }
             });
         if let Some(v) = damaged(pdu.damage) {
-            return self.emit(msg, v, cipher.map(cipher_name), &pdu.data, sink);
+            return self.emit(
+                msg,
+                Judged::new(v, cipher.map(cipher_name)),
+                &pdu.data,
+                sink,
+            );
         }
         let (Some(key), Some(cipher)) = (key, cipher) else {
             let v = Verdict::Unverified(Unverified::NoKey);
-            return self.emit(msg, v, cipher.map(cipher_name), &pdu.data, sink);
+            return self.emit(
+                msg,
+                Judged::new(v, cipher.map(cipher_name)),
+                &pdu.data,
+                sink,
+            );
         };
         match crypt::decrypt(
             cipher,
@@ -453,10 +443,19 @@ impl Engine {
                 if plain.starts_with(b"\xfeSMB") {
                     self.smb2_pdu(pdu, &plain, Some(Verdict::Valid), sink);
                 } else {
-                    self.emit(msg, Verdict::Valid, Some(cipher_name(cipher)), &pdu.data, sink);
+                    self.emit(
+                        msg,
+                        Judged::new(Verdict::Valid, Some(cipher_name(cipher))),
+                        &pdu.data,
+                        sink,
+                    );
                 }
             }
-            Err(_) => self.emit(msg, Verdict::Invalid, Some(cipher_name(cipher)), &pdu.data, sink),
+            Err(_) => {
+                let mut judged = Judged::new(Verdict::Invalid, Some(cipher_name(cipher)));
+                judged.diagnosis = Some("the AEAD tag does not verify: the message was changed or sealed with another key".into());
+                self.emit(msg, judged, &pdu.data, sink)
+            }
         }
     }
 }
