@@ -400,7 +400,6 @@ pub fn parse_authenticate(msg: &[u8]) -> Result<Authenticate<'_>> {
     let (i, dom) = field_desc(i)?;
     let (i, user) = field_desc(i)?;
     let (i, ws) = field_desc(i)?;
-    let mut descs = vec![lm, nt, dom, user, ws];
     // EncryptedRandomSessionKeyFields and NegotiateFlags are missing in the oldest form;
     // decide by where the payload begins.
     let lowest = |d: &[FieldDesc]| {
@@ -410,10 +409,11 @@ pub fn parse_authenticate(msg: &[u8]) -> Result<Authenticate<'_>> {
             .min()
             .unwrap_or(usize::MAX)
     };
+    let mut descs = [lm, nt, dom, user, ws, FieldDesc::default()];
     let (i, key, flags) = if lowest(&descs) >= 64 {
         let (i, key) = field_desc(i)?;
         let (i, flags) = u32_(i)?;
-        descs.push(key);
+        descs[5] = key;
         (i, Some(key), flags)
     } else {
         (i, None, 0)

@@ -720,9 +720,10 @@ pub fn parse_negotiate_response<'a>(
                 let mut c = ByteCursor::new(b, h.is_unicode());
                 let ch = c.take(challenge_length.into())?;
                 out.challenge = ch.try_into().ok();
-                // MS-CIFS 2.2.4.52.2: DomainName directly follows the challenge, no pad
+                // MS-CIFS 2.2.4.52.2: DomainName and ServerName directly follow the
+                // challenge, without the usual Unicode alignment pad
                 out.domain_name = c.string_unaligned();
-                out.server_name = c.string();
+                out.server_name = c.string_unaligned();
             }
         }
         13 => {
@@ -891,6 +892,8 @@ pub struct SessionSetupResponse<'a> {
     pub native_os: SmbString<'a>,
     /// NativeLanMan.
     pub native_lanman: SmbString<'a>,
+    /// PrimaryDomain (empty when absent).
+    pub primary_domain: SmbString<'a>,
 }
 
 impl SessionSetupResponse<'_> {
@@ -922,12 +925,14 @@ pub fn parse_session_setup_response<'a>(
     };
     let native_os = c.string();
     let native_lanman = c.string();
+    let primary_domain = c.string();
     Ok(SessionSetupResponse {
         andx,
         action,
         security_blob,
         native_os,
         native_lanman,
+        primary_domain,
     })
 }
 

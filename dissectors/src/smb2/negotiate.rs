@@ -204,11 +204,17 @@ pub fn parse_negotiate_response(msg: &[u8]) -> Result<NegotiateResponse<'_>> {
 /// The negotiate context list (2.2.3.1): `count` contexts from an offset relative to the
 /// header, each 8-byte aligned relative to the header. Iterating yields `Err` once and
 /// stops at a truncated context.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct NegotiateContexts<'a> {
     msg: &'a [u8],
     pos: usize,
     remaining: u16,
+}
+
+impl core::fmt::Debug for NegotiateContexts<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(*self).finish()
+    }
 }
 
 impl<'a> NegotiateContexts<'a> {
