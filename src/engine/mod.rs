@@ -6,6 +6,7 @@ pub mod auth;
 mod diagnose;
 mod events;
 pub mod export;
+mod findings;
 pub mod model;
 mod smb1;
 mod smb2;
@@ -222,6 +223,7 @@ impl Engine {
 
     /// Ends the analysis: the per-connection and per-session records in order.
     pub fn finish(mut self, frames: u64) -> Analysis {
+        self.report_findings();
         self.analysis.frames = frames;
         self.analysis.connections = self
             .conns

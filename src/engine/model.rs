@@ -129,7 +129,15 @@ pub struct Connection {
     pub signed: u64,
     /// Messages per (protocol, command, response).
     pub commands: std::collections::BTreeMap<(Protocol, u16, bool), u64>,
+    /// Requests sent on this connection per session id: which channel each request used
+    /// (bounded: at most `MAX_SESSIONS_PER_CONNECTION` sessions).
+    pub session_requests: std::collections::BTreeMap<u64, u64>,
+    /// The latest FSCTL_QUERY_NETWORK_INTERFACE_INFO answer received on this connection.
+    pub interfaces: Vec<Interface>,
 }
+
+/// Bound on `Connection::session_requests`.
+pub const MAX_SESSIONS_PER_CONNECTION: usize = 4096;
 
 /// How the keys of a session were obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -245,6 +253,9 @@ pub struct Analysis {
     pub bindings: Vec<Binding>,
     pub problems: Vec<Problem>,
     pub summary: VerdictCounts,
+    /// Oplock and lease breaks in notification order (bounded; `break_counts` counts all).
+    pub breaks: Vec<Break>,
+    pub break_counts: BreakCounts,
 }
 
 impl Analysis {
@@ -252,4 +263,148 @@ impl Analysis {
     pub fn failed(&self) -> bool {
         self.summary.invalid > 0 || self.problems.iter().any(|p| p.failure)
     }
+}
+
+// ---- Oplock and lease breaks, multichannel facts (issue 5) ----
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BreakKind {
+    Oplock,
+    Lease,
+}
+
+impl BreakKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            BreakKind::Oplock => "oplock",
+            BreakKind::Lease => "lease",
+        }
+    }
+}
+
+/// The client's acknowledgment of a break (SMB2 OPLOCK_BREAK acknowledgment, SMB2 lease
+/// break acknowledgment, SMB1 LOCKING_ANDX OPLOCK_RELEASE from the client) and the
+/// server's response to it (SMB2 only: an SMB1 release gets none).
+#[derive(Clone, Debug)]
+pub struct BreakAck {
+    pub frame: u64,
+    pub ts: Timestamp,
+    pub conn: ConnId,
+    pub session_id: u64,
+    pub message_id: u64,
+    /// The oplock level or lease state the client acknowledged (`II`, `none`, `RH`...).
+    pub level: String,
+    pub response_frame: Option<u64>,
+    pub response_conn: Option<ConnId>,
+    /// NT status of the server's response.
+    pub status: Option<u32>,
+    /// Level or lease state in the response (absent in an error response).
+    pub response_level: Option<String>,
+}
+
+/// What made the server break: a CREATE of the same path from somewhere else that was
+/// seen before the notification.
+#[derive(Clone, Debug)]
+pub struct BreakCause {
+    pub frame: u64,
+    pub conn: ConnId,
+    pub session_id: u64,
+    pub client_guid: Option<String>,
+    /// The CREATE came from the session that holds the oplock or lease.
+    pub same_session: bool,
+    /// The CREATE came over the connection that holds the oplock or lease.
+    pub same_connection: bool,
+    pub path: String,
+}
+
+/// One break notification (server to client) and what came of it.
+#[derive(Clone, Debug)]
+pub struct Break {
+    pub kind: BreakKind,
+    pub protocol: Protocol,
+    /// Frame and connection of the notification.
+    pub frame: u64,
+    pub ts: Timestamp,
+    pub conn: ConnId,
+    /// The session that holds the open (SMB1: the UID).
+    pub session_id: Option<u64>,
+    pub file: Option<String>,
+    pub share: Option<String>,
+    /// SMB2 `persistent:volatile`, SMB1 the FID.
+    pub file_id: Option<String>,
+    /// Oplock: level before the break, if the capture showed it; lease: CurrentLeaseState.
+    pub old_level: Option<String>,
+    /// Oplock: the level broken to; lease: NewLeaseState.
+    pub new_level: String,
+    pub lease_key: Option<String>,
+    pub epoch: Option<u16>,
+    pub flags: Option<u32>,
+    /// Lease: every path opened with the lease key (bounded).
+    pub paths: Vec<String>,
+    /// Whether the client must acknowledge; `None` when the capture does not tell (oplock
+    /// level before the break unknown).
+    pub ack_required: Option<bool>,
+    pub ack: Option<BreakAck>,
+    /// Notification to acknowledgment, milliseconds.
+    pub latency_ms: Option<f64>,
+    /// The server sent this break again (same file or lease, same levels) at this frame
+    /// before it was acknowledged, for example on another channel.
+    pub resent_as: Option<u64>,
+    /// This notification repeats the one at this frame.
+    pub resend_of: Option<u64>,
+    pub cause: Option<BreakCause>,
+}
+
+impl Break {
+    /// One word for what came of the break.
+    pub fn outcome(&self) -> &'static str {
+        match &self.ack {
+            Some(a) => match a.status {
+                Some(0) => "acknowledged",
+                Some(_) => "ack-rejected",
+                None if self.protocol == Protocol::Smb1 => "acknowledged",
+                None => "ack-unanswered",
+            },
+            None if self.resent_as.is_some() => "resent",
+            None => match self.ack_required {
+                Some(true) => "unacknowledged",
+                Some(false) => "no-ack-needed",
+                None => "no-ack",
+            },
+        }
+    }
+    /// Acknowledged on another connection than the one the notification went out on.
+    pub fn cross_channel(&self) -> bool {
+        self.ack.as_ref().is_some_and(|a| a.conn != self.conn)
+    }
+}
+
+/// Counts over all breaks, also those beyond the kept list.
+#[derive(Clone, Debug, Default)]
+pub struct BreakCounts {
+    pub notifications: u64,
+    pub acknowledgments: u64,
+    pub responses: u64,
+    /// Acknowledgments matching no notification in the capture.
+    pub unmatched_acks: u64,
+    /// Breaks needing an acknowledgment that never came.
+    pub unacknowledged: u64,
+    /// Acknowledgments the server answered with an error.
+    pub rejected: u64,
+    /// Breaks counted but not kept (the list is bounded).
+    pub dropped: u64,
+}
+
+/// One entry of a FSCTL_QUERY_NETWORK_INTERFACE_INFO response (MS-SMB2 2.2.32.5).
+#[derive(Clone, Debug)]
+pub struct Interface {
+    /// Frame of the IOCTL response.
+    pub frame: u64,
+    pub if_index: u32,
+    pub capability: u32,
+    pub rss: bool,
+    pub rdma: bool,
+    /// Bits per second.
+    pub link_speed: u64,
+    pub address: Option<std::net::IpAddr>,
 }

@@ -241,6 +241,8 @@ impl Engine {
         self.smb1_session(pdu, h, &outcome, guest);
 
         let conn = &mut self.conns[pdu.conn as usize];
+        let anonymous = outcome.auth.as_deref() == Some("anonymous");
+        conn.smb1.logged_on |= h.status == STATUS_SUCCESS && !guest && !anonymous;
         let activating = conn.smb1.mac_key.is_none() && h.status == STATUS_SUCCESS && !guest;
         if !activating {
             return self.smb1_judge(pdu, msg);

@@ -97,6 +97,9 @@ impl Engine {
                 s.request_verdict = Some(judged.verdict);
             }
         }
+        if decrypted.is_none() {
+            self.smb2_findings(pdu, el, judged.verdict);
+        }
         self.observe_smb2(pdu, el, body.as_ref());
         self.emit(msg, judged, el.bytes, sink);
     }

@@ -47,6 +47,8 @@ impl Default for ConnState {
                 messages: 0,
                 signed: 0,
                 commands: Default::default(),
+                session_requests: Default::default(),
+                interfaces: Vec::new(),
             },
             dialect: None,
             signing: None,
@@ -110,6 +112,7 @@ pub struct Smb2Session {
     pub channel_keys: HashMap<ConnId, ChannelKey>,
     /// The session key itself, for `--export-keys`.
     pub session_key: Option<SecretBytes>,
+    pub findings: super::findings::Findings,
 }
 
 impl Smb2Session {
@@ -120,6 +123,7 @@ impl Smb2Session {
             keys: None,
             channel_keys: HashMap::new(),
             session_key: None,
+            findings: Default::default(),
         }
     }
 
@@ -168,6 +172,8 @@ pub struct Smb1Conn {
     pub pending: HashMap<(u32, u16), u32>,
     /// Extended-security session setup in progress.
     pub setup: Option<AuthMessages>,
+    /// A logon (other than guest or anonymous) succeeded on this connection.
+    pub logged_on: bool,
     /// Raw-NTLM session setup request awaiting its response.
     pub raw_logon: Option<super::smb1::RawLogon>,
 }
