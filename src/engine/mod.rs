@@ -263,6 +263,13 @@ impl Judged {
     }
 }
 
+fn damage_name(d: Damage) -> &'static str {
+    match d {
+        Damage::LostBytes => "lost",
+        Damage::Truncated => "cut by the snap length",
+    }
+}
+
 /// The verdict of a signed message whose bytes are not all there.
 fn damaged(damage: Option<Damage>) -> Option<Verdict> {
     damage.map(|d| {

@@ -31,12 +31,16 @@ impl Engine {
             match element {
                 Ok(el) => self.smb2_element(pdu, &el, decrypted, sink),
                 Err(e) => {
+                    let damage = match pdu.damage {
+                        Some(d) => format!(" (bytes of this PDU were {})", super::damage_name(d)),
+                        None => String::new(),
+                    };
                     self.problem(
                         pdu.last_frame,
                         pdu.ts,
                         Some(pdu.conn),
                         "malformed",
-                        format!("SMB2 compound: {e}"),
+                        format!("SMB2 compound: {e}{damage}"),
                         false,
                     );
                     break;
