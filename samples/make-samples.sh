@@ -220,13 +220,22 @@ capture smb1-wrong-password fail smbclient //127.0.0.1/share -U "alice%$WRONG" \
 # ---- smbtorture scenarios (oplock/lease breaks, multichannel), server signing mandatory
 TORT=(smbtorture //127.0.0.1/share -U "alice%$PASS" --option='client signing=required'
       --option='torture:target=samba3')
-capture smb2-oplock-batch1 any "${TORT[@]}" smb2.oplock.batch1
-capture smb2-lease-break any "${TORT[@]}" smb2.lease.break
-capture smb2-session-bind1 any "${TORT[@]}" smb2.session.bind1
-capture smb2-mc-oplocks-test1 any "${TORT[@]}" smb2.multichannel.oplocks.test1
-capture smb2-mc-leases-test1 any "${TORT[@]}" smb2.multichannel.leases.test1
-capture smb2-mc-num-channels any "${TORT[@]}" smb2.multichannel.generic.num_channels
-capture smb1-oplock-batch1 any "${TORT[@]}" --option='client min protocol=NT1' \
+capture smb2-oplock-batch1 ok "${TORT[@]}" smb2.oplock.batch1
+capture smb2-lease-break ok "${TORT[@]}" smb2.lease.break
+capture smb2-session-bind1 ok "${TORT[@]}" smb2.session.bind1
+capture smb2-mc-oplocks-test1 ok "${TORT[@]}" smb2.multichannel.oplocks.test1
+capture smb2-mc-leases-test1 ok "${TORT[@]}" smb2.multichannel.leases.test1
+capture smb2-mc-num-channels ok "${TORT[@]}" smb2.multichannel.generic.num_channels
+# session binding over SMB 3.0 (AES-CMAC signing, which tshark can check too)
+capture smb2-session-bind1-smb300 ok "${TORT[@]}" --option='client max protocol=SMB3_00' smb2.session.bind1
+# compound requests (smbclient 4.17 sends none in the runs above)
+capture smb2-compound-related1 ok "${TORT[@]}" smb2.compound.related1
+capture smb2-compound-unrelated1 ok "${TORT[@]}" smb2.compound.unrelated1
+capture smb2-compound-async-flush-close ok "${TORT[@]}" smb2.compound_async.flush_close
+# an interim STATUS_PENDING response (blocking lock, then cancel/unlock)
+capture smb2-lock-async ok "${TORT[@]}" smb2.lock.async
+capture smb2-compound-break ok "${TORT[@]}" smb2.compound.compound-break
+capture smb1-oplock-batch1 ok "${TORT[@]}" --option='client min protocol=NT1' \
   --option='client max protocol=NT1' raw.oplock.batch1
 
 stop_smbd
