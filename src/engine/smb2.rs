@@ -27,9 +27,19 @@ impl Engine {
         decrypted: Option<Verdict>,
         sink: &mut Sink,
     ) {
+        let mut previous_session = 0;
         for element in Compound::new(data) {
             match element {
-                Ok(el) => self.smb2_element(pdu, &el, decrypted, sink),
+                Ok(mut el) => {
+                    // A related element may name its session as "the previous element's"
+                    // (MS-SMB2 3.2.4.1.4); the bytes, and so the signature, keep 0xFF..FF.
+                    let h = &mut el.header;
+                    if h.is_related() && h.session_id == u64::MAX {
+                        h.session_id = previous_session;
+                    }
+                    previous_session = h.session_id;
+                    self.smb2_element(pdu, &el, decrypted, sink)
+                }
                 Err(e) => {
                     let damage = match pdu.damage {
                         Some(d) => format!(" (bytes of this PDU were {})", super::damage_name(d)),
