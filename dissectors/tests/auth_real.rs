@@ -120,3 +120,38 @@ fn ntlmv2_authenticate_with_mic() {
     let cb = v2.av_pairs().find(ntlmssp::AV_CHANNEL_BINDINGS).unwrap();
     assert_eq!(cb.value, [0u8; 16]);
 }
+
+// zeek/smb2_krb.pcap frames 12 and 14: Kerberos inside SPNEGO (tshark: mechTypes MS KRB5,
+// KRB5, NEGOEX, NTLMSSP; the mechToken is a KRB5 GSS token; supportedMech MS KRB5)
+#[test]
+fn kerberos_is_recognised() {
+    let blob = security_buffer("krb_sess_req");
+    let spnego::Token::Init(init) = spnego::parse_token(&blob).unwrap() else {
+        panic!()
+    };
+    let mechs: Vec<_> = init.mech_types().map(spnego::Mech::from_oid).collect();
+    assert_eq!(
+        mechs,
+        [
+            spnego::Mech::Kerberos,
+            spnego::Mech::Kerberos,
+            spnego::Mech::Negoex,
+            spnego::Mech::Ntlmssp
+        ]
+    );
+    assert_eq!(init.mech_types().next(), Some(spnego::OID_MS_KRB5));
+    let tok = init.mech_token.unwrap();
+    let spnego::Token::Gss { mech, .. } = spnego::parse_token(tok).unwrap() else {
+        panic!()
+    };
+    assert_eq!(mech, spnego::OID_KRB5);
+    assert_eq!(spnego::blob_mech(&blob), Some(spnego::Mech::Kerberos));
+    assert_eq!(spnego::find_ntlmssp(&blob), None);
+
+    let blob = security_buffer("krb_sess_resp");
+    let spnego::Token::Resp(resp) = spnego::parse_token(&blob).unwrap() else {
+        panic!()
+    };
+    assert_eq!(resp.supported_mech, Some(spnego::OID_MS_KRB5));
+    assert_eq!(spnego::blob_mech(&blob), Some(spnego::Mech::Kerberos));
+}
