@@ -17,6 +17,8 @@ pub struct AuthMessages {
     pub authenticate: Option<Vec<u8>>,
     /// A Kerberos token was seen instead of NTLMSSP.
     pub kerberos: bool,
+    /// Some bytes of the exchange were lost or cut: it cannot be replayed with confidence.
+    pub damaged: bool,
 }
 
 impl AuthMessages {
@@ -80,6 +82,10 @@ pub fn replay_ntlmssp(
         out.domain = Some(a.domain.to_string_lossy());
         out.workstation = Some(a.workstation.to_string_lossy()).filter(|w| !w.is_empty());
     }
+    if msgs.damaged {
+        return out
+            .not_checked("bytes of the session setup were lost or cut from the capture".into());
+    }
     if let Some(key) = known_key {
         out.auth = Some(if msgs.kerberos { "Kerberos" } else { "NTLM" }.into());
         out.session_key = Some(key.clone());
@@ -123,6 +129,7 @@ fn exchange_of<'a>(auth: &'a Authenticate<'a>, server_challenge: [u8; 8]) -> Aut
 /// Replays raw NTLM (SMB1 without extended security): the challenge comes from the NEGOTIATE
 /// response, the responses from SESSION_SETUP_ANDX; the MAC key is MS-CIFS 3.2.5.3.
 pub fn replay_raw(
+    damaged: bool,
     server_challenge: Option<[u8; 8]>,
     lm_response: &[u8],
     nt_response: &[u8],
@@ -135,6 +142,10 @@ pub fn replay_raw(
         domain: Some(domain),
         ..AuthOutcome::default()
     };
+    if damaged {
+        return out
+            .not_checked("bytes of the session setup were lost or cut from the capture".into());
+    }
     let Some(server_challenge) = server_challenge else {
         return out.not_checked("no NEGOTIATE response (challenge) in capture".into());
     };

@@ -32,6 +32,7 @@ pub struct RawLogon {
     pub nt_response: Vec<u8>,
     pub user: String,
     pub domain: String,
+    pub damaged: bool,
 }
 
 impl Engine {
@@ -87,11 +88,11 @@ impl Engine {
             (COM_SESSION_SETUP_ANDX, false) => {
                 if let Ok(req) = smb1::parse_session_setup_request(&h, &msg.block) {
                     match req.auth {
-                        SessionSetupAuth::ExtendedSecurity { security_blob } => conn
-                            .smb1
-                            .setup
-                            .get_or_insert_with(Default::default)
-                            .feed(security_blob),
+                        SessionSetupAuth::ExtendedSecurity { security_blob } => {
+                            let setup = conn.smb1.setup.get_or_insert_with(Default::default);
+                            setup.feed(security_blob);
+                            setup.damaged |= pdu.damage.is_some();
+                        }
                         SessionSetupAuth::Password {
                             lm_response,
                             nt_response,
@@ -103,6 +104,7 @@ impl Engine {
                                 nt_response: nt_response.to_vec(),
                                 user: account_name.to_string_lossy(),
                                 domain: primary_domain.to_string_lossy(),
+                                damaged: pdu.damage.is_some(),
                             })
                         }
                     }
@@ -216,7 +218,10 @@ impl Engine {
             return self.smb1_judge(pdu, msg);
         }
         let conn = &mut self.conns[pdu.conn as usize];
-        let setup = conn.smb1.setup.take();
+        let mut setup = conn.smb1.setup.take();
+        if let Some(s) = setup.as_mut() {
+            s.damaged |= pdu.damage.is_some();
+        }
         let raw = conn.smb1.raw_logon.take();
         let challenge = conn.smb1.challenge;
         let resp = smb1::parse_session_setup_response(h, &msg.block).ok();
@@ -228,6 +233,7 @@ impl Engine {
                 auth::replay_ntlmssp(&msgs, &self.secrets, None)
             }
             (None, Some(raw)) => auth::replay_raw(
+                raw.damaged || pdu.damage.is_some(),
                 challenge,
                 &raw.lm_response,
                 &raw.nt_response,

@@ -179,6 +179,7 @@ impl Engine {
         setup.last_request = h.message_id;
         setup.preauth.update(el.bytes);
         setup.auth.feed(blob);
+        setup.auth.damaged |= pdu.damage.is_some();
     }
 
     /// A SESSION_SETUP response: an interim step of the exchange, or its end, where the
@@ -200,6 +201,7 @@ impl Engine {
             return self.judge(pdu, el, None);
         };
         c.setups[index].session_id = h.session_id;
+        c.setups[index].auth.damaged |= pdu.damage.is_some();
         if let Some((buffer, _)) = blob {
             c.setups[index].auth.feed(buffer);
         }
