@@ -184,6 +184,11 @@ start_smbd 'server signing = mandatory'
 
 capture smb1-ntlmv2 ok smb1 -c "$CMDS"
 capture smb1-ntlmv1 ok smb1 --option='client ntlmv2 auth=no' -c "$CMDS"
+# plain NTLMv1 in NTLMSSP: no extended session security (NTLM2) and no key exchange
+capture smb1-ntlmv1-noess ok smb1 --option='client ntlmv2 auth=no' \
+  --option='ntlmssp_client:ntlm2=no' --option='ntlmssp_client:keyexchange=no' -c "$CMDS"
+# NTLMv1 (with extended session security) over SMB 3.0
+capture smb300-ntlmv1 ok smb2 SMB3_00 --option='client ntlmv2 auth=no' -c "$CMDS"
 # Raw NTLM (no SPNEGO). With 'client signing=required' the Samba 4.17 client rejects the
 # server's signature on the session setup response ("smb1_signing_good: BAD SIG: seq 1",
 # NT_STATUS_ACCESS_DENIED), so the working sample uses 'client signing=desired': the session
