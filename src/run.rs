@@ -25,7 +25,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let mut events = Vec::new();
     let mut undecodable = Undecodable::default();
     let mut write_error = None;
-    let mut sink = |m: &crate::engine::model::Message, _bytes: &[u8]| {
+    let mut timeline = args.tui.then(crate::tui_view::Collector::new);
+    let mut sink = |m: &crate::engine::model::Message, bytes: &[u8]| {
+        if let Some(timeline) = &mut timeline {
+            timeline.push(m, bytes);
+        }
         if args.format == Format::Jsonl && write_error.is_none() {
             if let Err(e) = writeln!(out, "{}", report::jsonl::message(m)) {
                 write_error = Some(e);
@@ -33,7 +37,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         }
     };
 
+    // Frames that could be used at all: a capture whose every frame has an unknown link
+    // type, or is damaged beyond reading, is unusable (exit status 2).
+    let mut usable = 0u64;
     while let Some(frame) = captures.next_frame()? {
+        usable += 1;
         match decode_tcp(frame.linktype, &frame.data) {
             Decoded::Tcp(seg) => flows.push(frame.number, frame.ts, &seg, &mut events),
             Decoded::Malformed(why) => undecodable.note(frame.number, frame.ts, why),
@@ -47,11 +55,15 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     for event in events.drain(..) {
         engine.handle(event, &mut sink);
     }
+    if let Some(path) = &args.export_keys {
+        report::keys::write_file(path, &engine.exported_keys())
+            .with_context(|| format!("writing keys to {}", path.display()))?;
+    }
     let mut analysis = engine.finish(captures.frames_read());
     if let Some(e) = write_error {
         return Err(e).context("writing the report");
     }
-    if captures.frames_read() == 0 {
+    if usable == 0 {
         match captures.issues().first() {
             Some(issue) => bail!("{issue}"),
             None => bail!("no packets in the capture"),
@@ -69,6 +81,14 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     }
     analysis.problems.extend(undecodable.problem());
 
+    if let Some(timeline) = timeline {
+        tui::run(timeline.finish(&analysis, &args.captures)).context("the terminal")?;
+        return Ok(if analysis.failed() {
+            EXIT_FAILED
+        } else {
+            EXIT_OK
+        });
+    }
     match args.format {
         Format::Text => report::text::write(&analysis, out)?,
         Format::Json => writeln!(out, "{:#}", report::json::report(&analysis))?,

@@ -19,16 +19,22 @@ pub struct AuthMessages {
     pub kerberos: bool,
     /// Some bytes of the exchange were lost or cut: it cannot be replayed with confidence.
     pub damaged: bool,
+    /// The frame that carried the AUTHENTICATE message.
+    pub authenticate_frame: Option<u64>,
 }
 
 impl AuthMessages {
-    /// Takes in a security buffer (SPNEGO, GSS-API or raw NTLMSSP) of either side.
-    pub fn feed(&mut self, blob: &[u8]) {
+    /// Takes in a security buffer (SPNEGO, GSS-API or raw NTLMSSP) of either side, carried
+    /// in `frame`.
+    pub fn feed(&mut self, blob: &[u8], frame: u64) {
         if let Some(msg) = spnego::find_ntlmssp(blob) {
             let slot = match ntlmssp::message_type(msg) {
                 Ok(ntlmssp::NEGOTIATE) => &mut self.negotiate,
                 Ok(ntlmssp::CHALLENGE) => &mut self.challenge,
-                Ok(ntlmssp::AUTHENTICATE) => &mut self.authenticate,
+                Ok(ntlmssp::AUTHENTICATE) => {
+                    self.authenticate_frame = Some(frame);
+                    &mut self.authenticate
+                }
                 _ => return,
             };
             *slot = Some(msg.to_vec());
@@ -53,6 +59,9 @@ pub struct AuthOutcome {
     pub smb1_mac_key: Option<SecretBytes>,
     /// The password did not match: a failed check.
     pub mismatch: bool,
+    /// Why the logon could not be replayed, when that is worth a problem line (a missing
+    /// password or an anonymous logon is not).
+    pub unreplayable: Option<String>,
 }
 
 impl AuthOutcome {
@@ -175,6 +184,7 @@ fn replay(out: &mut AuthOutcome, exchange: &AuthExchange, secrets: &Secrets) {
         Ok(kind) => out.auth = Some(kind.to_string()),
         Err(e) => {
             out.password_check = Some(format!("not-checked: {e}"));
+            out.unreplayable = Some(e.to_string());
             return;
         }
     }
@@ -213,12 +223,14 @@ fn replay(out: &mut AuthOutcome, exchange: &AuthExchange, secrets: &Secrets) {
         Err(e) => {
             out.key_source = Some(KeySource::None);
             out.password_check = Some(format!("not-checked: {e}"));
+            out.unreplayable = Some(e.to_string());
         }
     }
 }
 
 impl AuthOutcome {
     fn not_checked(mut self, why: String) -> Self {
+        self.unreplayable = Some(why.clone());
         self.key_source = Some(KeySource::None);
         self.password_check = Some(format!("not-checked: {why}"));
         self

@@ -120,7 +120,7 @@ impl Engine {
         }
         for conn in &self.conns {
             let s = &conn.smb1;
-            if s.signing_required && s.mac_key.is_none() && s.logged_on {
+            if s.signing_required && !s.signing_active && s.logged_on {
                 found.push((
                     Tally {
                         count: 1,

@@ -51,7 +51,7 @@ impl Engine {
                 );
                 if let Ok((_, h)) = smb1::parse_header(&pdu.data) {
                     let m = self.smb1_record(pdu, &h);
-                    let v = if self.conns[pdu.conn as usize].smb1.mac_key.is_some() {
+                    let v = if self.conns[pdu.conn as usize].smb1.signing_active {
                         Verdict::Unverified(Unverified::Truncated)
                     } else {
                         Verdict::Unsigned
@@ -90,7 +90,7 @@ impl Engine {
                     match req.auth {
                         SessionSetupAuth::ExtendedSecurity { security_blob } => {
                             let setup = conn.smb1.setup.get_or_insert_with(Default::default);
-                            setup.feed(security_blob);
+                            setup.feed(security_blob, pdu.last_frame);
                             setup.damaged |= pdu.damage.is_some();
                         }
                         SessionSetupAuth::Password {
@@ -162,7 +162,7 @@ impl Engine {
 
     fn smb1_judge(&mut self, pdu: &Pdu, msg: &smb1::Message) -> Judged {
         let h = &msg.header;
-        if self.conns[pdu.conn as usize].smb1.mac_key.is_none() {
+        if !self.conns[pdu.conn as usize].smb1.signing_active {
             return Judged::new(Verdict::Unsigned, None);
         }
         // A server's oplock break is a request from the server: not signed (MS-CIFS
@@ -213,7 +213,7 @@ impl Engine {
                 conn.smb1
                     .setup
                     .get_or_insert_with(Default::default)
-                    .feed(resp.security_blob);
+                    .feed(resp.security_blob, pdu.last_frame);
             }
             return self.smb1_judge(pdu, msg);
         }
@@ -228,7 +228,7 @@ impl Engine {
         let outcome = match (setup, raw) {
             (Some(mut msgs), _) => {
                 if let Some(r) = &resp {
-                    msgs.feed(r.security_blob);
+                    msgs.feed(r.security_blob, pdu.last_frame);
                 }
                 auth::replay_ntlmssp(&msgs, &self.secrets, None)
             }
@@ -249,26 +249,17 @@ impl Engine {
         let conn = &mut self.conns[pdu.conn as usize];
         let anonymous = outcome.auth.as_deref() == Some("anonymous");
         conn.smb1.logged_on |= h.status == STATUS_SUCCESS && !guest && !anonymous;
-        let activating = conn.smb1.mac_key.is_none() && h.status == STATUS_SUCCESS && !guest;
+        let activating = !conn.smb1.signing_active && h.status == STATUS_SUCCESS && !guest;
         if !activating {
             return self.smb1_judge(pdu, msg);
         }
-        let key = outcome.smb1_mac_key.or(outcome.session_key);
-        let Some(key) = key else {
-            // Signing may have started, but without the key nothing can be checked.
-            let v = if is_placeholder(&h.signature) {
-                Verdict::Unsigned
-            } else {
-                Verdict::Unverified(Unverified::NoKey)
-            };
-            return Judged::new(v, None);
-        };
         if is_placeholder(&h.signature) {
             // The server did not turn signing on for this logon.
             return Judged::new(Verdict::Unsigned, None);
         }
         let s = &mut conn.smb1;
-        s.mac_key = Some(key);
+        s.signing_active = true;
+        s.mac_key = outcome.smb1_mac_key.or(outcome.session_key);
         s.next_seq = 2;
         s.pending.clear();
         if let Some(v) = damaged(pdu.damage) {
@@ -315,6 +306,17 @@ impl Engine {
                 "password-mismatch",
                 detail,
                 true,
+            );
+        }
+        if let Some(why) = &outcome.unreplayable {
+            let detail = format!("cannot replay the logon of {account}: {why}");
+            self.problem(
+                pdu.last_frame,
+                pdu.ts,
+                Some(pdu.conn),
+                "not-replayed",
+                detail,
+                false,
             );
         }
         if h.status != STATUS_SUCCESS {

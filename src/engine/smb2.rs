@@ -178,7 +178,7 @@ impl Engine {
         let setup = &mut c.setups[index];
         setup.last_request = h.message_id;
         setup.preauth.update(el.bytes);
-        setup.auth.feed(blob);
+        setup.auth.feed(blob, pdu.last_frame);
         setup.auth.damaged |= pdu.damage.is_some();
     }
 
@@ -203,7 +203,7 @@ impl Engine {
         c.setups[index].session_id = h.session_id;
         c.setups[index].auth.damaged |= pdu.damage.is_some();
         if let Some((buffer, _)) = blob {
-            c.setups[index].auth.feed(buffer);
+            c.setups[index].auth.feed(buffer, pdu.last_frame);
         }
         if h.status == STATUS_MORE_PROCESSING_REQUIRED {
             c.setups[index].preauth.update(el.bytes);
@@ -270,6 +270,14 @@ impl Engine {
                 detail,
                 true,
             );
+        }
+        if let Some(why) = &outcome.unreplayable {
+            let detail = format!(
+                "cannot replay the logon of {account} (session {}): {why}",
+                session_hex(h.session_id)
+            );
+            let frame = setup.auth.authenticate_frame.unwrap_or(pdu.last_frame);
+            self.problem(frame, pdu.ts, Some(conn), "not-replayed", detail, false);
         }
         if h.status != STATUS_SUCCESS && setup.binding {
             let detail = format!(

@@ -164,7 +164,9 @@ pub struct Smb1Conn {
     /// Challenge of the NEGOTIATE response (raw NTLM without extended security).
     pub challenge: Option<[u8; 8]>,
     pub signing_required: bool,
-    /// Set once a session setup gave a MAC key and the server signed with it.
+    /// Set once a logon's final response carried a MAC: from then on every message does.
+    pub signing_active: bool,
+    /// The MAC key, when the logon that started signing could be replayed.
     pub mac_key: Option<SecretBytes>,
     /// Next sequence number a request takes.
     pub next_seq: u32,
