@@ -84,7 +84,7 @@ impl Engine {
                 let c = &mut self.conns[pdu.conn as usize];
                 c.preauth = PreauthHash::new();
                 c.preauth.update(el.bytes);
-                c.info.client_guid = Some(guid(&req.client_guid));
+                c.info.client_guid = Some(dissectors::guid_string(&req.client_guid));
             }
             (COMMAND_NEGOTIATE, Some(Body::NegotiateResponse(resp))) => {
                 self.negotiated(pdu.conn, el.bytes, resp)
@@ -123,7 +123,7 @@ impl Engine {
         c.preauth.update(bytes);
         c.dialect = Dialect::from_wire(resp.dialect_revision);
         c.info.dialect = Some(smb2::dialect_name(resp.dialect_revision).to_string());
-        c.info.server_guid = Some(guid(&resp.server_guid));
+        c.info.server_guid = Some(dissectors::guid_string(&resp.server_guid));
         c.info.signing_required = resp.security_mode & smb2::NEGOTIATE_SIGNING_REQUIRED != 0;
         c.signing = c.dialect.map(SigningAlgorithm::for_dialect);
         for ctx in resp.contexts.flatten().filter_map(|c| c.parse().ok()) {
@@ -279,34 +279,20 @@ impl Engine {
             let frame = setup.auth.authenticate_frame.unwrap_or(pdu.last_frame);
             self.problem(frame, pdu.ts, Some(conn), "not-replayed", detail, false);
         }
-        if h.status != STATUS_SUCCESS && setup.binding {
-            let detail = format!(
-                "server refused to bind connection #{conn} to session {}: {}",
-                session_hex(h.session_id),
-                crate::report::names::status_text(h.status)
-            );
-            self.problem(
-                pdu.last_frame,
-                pdu.ts,
-                Some(conn),
-                "binding-failed",
-                detail,
-                false,
-            );
-        } else if h.status != STATUS_SUCCESS {
-            let detail = format!(
-                "server rejected the logon of {account} (session {}): {}",
-                session_hex(h.session_id),
-                crate::report::names::status_text(h.status)
-            );
-            self.problem(
-                pdu.last_frame,
-                pdu.ts,
-                Some(conn),
-                "logon-failed",
-                detail,
-                false,
-            );
+        if h.status != STATUS_SUCCESS {
+            let status = crate::report::names::status_text(h.status);
+            let sess = session_hex(h.session_id);
+            let (kind, detail) = if setup.binding {
+                let d = format!(
+                    "server refused to bind connection #{conn} to session {sess}: {status}"
+                );
+                ("binding-failed", d)
+            } else {
+                let d =
+                    format!("server rejected the logon of {account} (session {sess}): {status}");
+                ("logon-failed", d)
+            };
+            self.problem(pdu.last_frame, pdu.ts, Some(conn), kind, detail, false);
         }
 
         let session = self
@@ -514,27 +500,4 @@ pub fn cipher_name(c: Cipher) -> &'static str {
         Cipher::Aes256Ccm => "AES-256-CCM",
         Cipher::Aes256Gcm => "AES-256-GCM",
     }
-}
-
-/// A GUID in its usual text form (the first three fields are little-endian on the wire).
-fn guid(b: &[u8; 16]) -> String {
-    format!(
-        "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-        b[3],
-        b[2],
-        b[1],
-        b[0],
-        b[5],
-        b[4],
-        b[7],
-        b[6],
-        b[8],
-        b[9],
-        b[10],
-        b[11],
-        b[12],
-        b[13],
-        b[14],
-        b[15]
-    )
 }
