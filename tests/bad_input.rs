@@ -1,0 +1,424 @@
+//! Bad input (issue 2): damaged captures derived from real samples (tests/data/bad/, made by
+//! tests/data/bad/make-bad.sh, each described in its README.md), missing files and bad secrets.
+//! Expected: never a panic; exit 2 with one line `smbcheck: ...` naming the file (and the
+//! record or frame) when nothing usable could be read; otherwise the usable part is analysed,
+//! the damage is listed in `problems`, nothing unverifiable is called `invalid`.
+
+#[path = "support/cli.rs"]
+mod cli;
+
+use std::ffi::OsString;
+use std::path::Path;
+
+use cli::{PASSWORD, Run, bad, problems, run, run_env, scratch, str_of, u64_of};
+use serde_json::Value;
+
+/// `smbcheck --format json [--password P] FILE`, the password passed in the environment.
+fn check(file: &Path) -> Run {
+    run_env(
+        &[OsString::from("--format"), "json".into(), file.into()],
+        &[("SMBCHECK_PASSWORD", Some(PASSWORD))],
+    )
+}
+
+fn check_jsonl(file: &Path) -> Run {
+    run_env(
+        &[OsString::from("--format"), "jsonl".into(), file.into()],
+        &[("SMBCHECK_PASSWORD", Some(PASSWORD))],
+    )
+}
+
+/// Exit 2, one error line naming the file and containing every `needles` (case-insensitive).
+fn assert_unusable(run: &Run, file: &str, needles: &[&str]) {
+    let line = run.one_line_error().to_lowercase();
+    assert!(
+        line.contains(&file.to_lowercase()),
+        "{run}: the error does not name {file}"
+    );
+    for n in needles {
+        assert!(
+            line.contains(&n.to_lowercase()),
+            "{run}: the error does not say {n:?}"
+        );
+    }
+    assert!(
+        run.stdout.trim().is_empty(),
+        "{run}: a report on stdout: {}",
+        run.stdout
+    );
+}
+
+/// A usable run: exit 0, a report with no `invalid`, and the balance of the summary.
+fn assert_usable(run: &Run) -> Value {
+    assert_eq!(run.code, 0, "{run}: expected exit status 0\n{}", run.stdout);
+    let report = run.json();
+    let s = &report["summary"];
+    assert_eq!(u64_of(s, "invalid"), 0, "{run}: invalid signatures in {s}");
+    assert_eq!(
+        u64_of(s, "valid") + u64_of(s, "invalid") + u64_of(s, "unverified"),
+        u64_of(s, "signed"),
+        "{run}: valid + invalid + unverified != signed in {s}"
+    );
+    report
+}
+
+fn has_problem(report: &Value, kind: &str, detail_has: &[&str]) -> bool {
+    problems(report)
+        .iter()
+        .any(|(k, d)| k == kind && detail_has.iter().all(|n| d.contains(n)))
+}
+
+#[test]
+fn empty_file() {
+    let r = check(&bad("empty.pcap"));
+    assert_unusable(&r, "empty.pcap", &["empty"]);
+}
+
+#[test]
+fn not_a_capture() {
+    let r = check(&bad("not-a-capture.pcap"));
+    assert_unusable(&r, "not-a-capture.pcap", &["not a pcap"]);
+}
+
+#[test]
+fn missing_file() {
+    let dir = scratch("missing");
+    let r = check(&dir.join("no-such-capture.pcap"));
+    assert_unusable(&r, "no-such-capture.pcap", &[]);
+}
+
+#[test]
+fn missing_file_among_good_ones_is_unusable() {
+    let dir = scratch("missing-among");
+    let r = run(&[
+        OsString::from("--format"),
+        "json".into(),
+        cli::sample("smb311.pcap").into(),
+        dir.join("absent.pcap").into(),
+    ]);
+    assert_unusable(&r, "absent.pcap", &[]);
+}
+
+#[test]
+fn truncated_mid_record() {
+    let r = check(&bad("truncated-mid-record.pcap"));
+    let report = assert_usable(&r);
+    assert!(
+        u64_of(&report["summary"], "valid") > 0,
+        "{r}: nothing verified before the cut"
+    );
+    assert!(
+        has_problem(
+            &report,
+            "damaged-capture",
+            &["truncated-mid-record.pcap", "record 23"]
+        ),
+        "{r}: the truncation is not listed with file and record: {:?}",
+        problems(&report)
+    );
+}
+
+#[test]
+fn absurd_record_length() {
+    let r = check(&bad("huge-record-length.pcap"));
+    let report = assert_usable(&r);
+    assert!(u64_of(&report["summary"], "valid") > 0, "{r}");
+    assert!(
+        has_problem(
+            &report,
+            "damaged-capture",
+            &["huge-record-length.pcap", "record 20"]
+        ),
+        "{r}: the damaged record is not listed: {:?}",
+        problems(&report)
+    );
+}
+
+#[test]
+fn absurd_length_in_first_record_is_unusable() {
+    let r = check(&bad("huge-first-record-length.pcap"));
+    assert_unusable(&r, "huge-first-record-length.pcap", &["record 1"]);
+}
+
+#[test]
+fn absurd_pcapng_block_length() {
+    let r = check(&bad("huge-block-length.pcapng"));
+    let report = assert_usable(&r);
+    assert!(u64_of(&report["summary"], "valid") > 0, "{r}");
+    assert!(
+        has_problem(
+            &report,
+            "damaged-capture",
+            &["huge-block-length.pcapng", "20"]
+        ),
+        "{r}: the damaged block is not listed: {:?}",
+        problems(&report)
+    );
+}
+
+/// The only interface has a link type smbcheck does not know: not one frame can be decoded,
+/// so nothing usable was read (issue 2: exit 2 with a message naming the file).
+#[test]
+fn unknown_link_type() {
+    let r = check(&bad("unknown-linktype.pcap"));
+    assert_unusable(&r, "unknown-linktype.pcap", &["link type", "48879"]);
+}
+
+/// A snap length of 64 cuts every frame inside its TCP header: no SMB message at all, the
+/// damage named, no false alarm.
+#[test]
+fn snap_length_64() {
+    let r = check(&bad("snap64-smb311.pcap"));
+    let report = assert_usable(&r);
+    assert_eq!(u64_of(&report["summary"], "messages"), 0, "{r}");
+    assert!(
+        has_problem(&report, "damaged-frame", &["frame 1", "snap length"]),
+        "{r}: the cut frames are not listed: {:?}",
+        problems(&report)
+    );
+}
+
+/// Frame numbers (1-based) of a little-endian classic pcap whose captured length is shorter
+/// than the original length.
+fn cut_frames(file: &Path) -> Vec<u64> {
+    let b = std::fs::read(file).expect("read capture");
+    let u32_at = |o: usize| u32::from_le_bytes(b[o..o + 4].try_into().unwrap());
+    assert_eq!(
+        u32_at(0),
+        0xa1b2_c3d4,
+        "{}: not a LE µs pcap",
+        file.display()
+    );
+    let (mut off, mut n, mut cut) = (24, 0, Vec::new());
+    while off + 16 <= b.len() {
+        n += 1;
+        let (incl, orig) = (u32_at(off + 8), u32_at(off + 12));
+        if incl < orig {
+            cut.push(n);
+        }
+        off += 16 + incl as usize;
+    }
+    cut
+}
+
+/// A snap length of 200 cuts the larger messages, among them the NTLM AUTHENTICATE, so no
+/// key can be derived: every signed message is unverified (those cut: `truncated`), none is
+/// invalid, and the password is not called wrong since it could not be checked.
+fn snap_200(name: &str, signed_in_source: u64) {
+    let file = bad(name);
+    let cut = cut_frames(&file);
+    assert!(!cut.is_empty());
+    let r = check(&file);
+    let report = assert_usable(&r);
+    assert!(
+        !has_problem(&report, "password-mismatch", &[]),
+        "{r}: the password is called wrong though the AUTHENTICATE was cut: {:?}",
+        problems(&report)
+    );
+    let s = &report["summary"];
+    assert_eq!(
+        u64_of(s, "signed"),
+        signed_in_source,
+        "{r}: messages that carry a signature in the uncut sample are not counted as signed"
+    );
+    let (messages, _) = check_jsonl(&file).jsonl();
+    let mut truncated = 0;
+    for m in &messages {
+        let frame = u64_of(m, "frame");
+        if m["signed"] == Value::Bool(true) {
+            assert_eq!(m["verdict"], "unverified", "{r}: {m}");
+            if cut.contains(&frame) {
+                assert_eq!(
+                    m["reason"], "truncated",
+                    "{r}: a cut frame not `truncated`: {m}"
+                );
+                truncated += 1;
+            }
+        }
+    }
+    assert!(truncated > 0, "{r}: no message `truncated`");
+}
+
+#[test]
+fn snap_length_200_smb311() {
+    // samples/smb311.pcap (md5 in tests/data/bad/README.md): 77 messages, 71 signed.
+    snap_200("snap200-smb311.pcap", 71);
+}
+
+#[test]
+fn snap_length_200_smb1() {
+    // samples/smb1-ntlmv2.pcap (md5 in tests/data/bad/README.md): 48 messages, 43 signed.
+    snap_200("snap200-smb1-ntlmv2.pcap", 43);
+}
+
+/// Frames dropped (editcap): the gaps are named `lost-bytes`, the rest still verifies.
+#[test]
+fn lossy_capture() {
+    let r = check(&bad("lossy-smb311.pcap"));
+    let report = assert_usable(&r);
+    let lost = problems(&report)
+        .iter()
+        .filter(|(k, _)| k == "lost-bytes")
+        .count();
+    assert_eq!(
+        lost,
+        3,
+        "{r}: expected the three gaps: {:?}",
+        problems(&report)
+    );
+    assert!(
+        u64_of(&report["summary"], "valid") >= 60,
+        "{r}: {}",
+        report["summary"]
+    );
+}
+
+/// An NBSS length of 16 MB on a 40-frame capture: the stream cannot be followed after it; the
+/// messages before it still verify and the loss is named.
+#[test]
+fn absurd_nbss_length() {
+    let r = check(&bad("nbss-huge-length-smb210.pcap"));
+    let report = assert_usable(&r);
+    assert!(u64_of(&report["summary"], "valid") > 0, "{r}");
+    assert!(
+        !problems(&report).is_empty(),
+        "{r}: the damage is not listed"
+    );
+}
+
+/// NextCommand pointing far past the PDU in the (unsigned) NEGOTIATE request.
+#[test]
+fn absurd_next_command() {
+    let r = check(&bad("bad-nextcommand-smb210.pcap"));
+    let report = assert_usable(&r);
+    assert_eq!(
+        u64_of(&report["summary"], "valid"),
+        30,
+        "{r}: {}",
+        report["summary"]
+    );
+    assert!(
+        has_problem(&report, "malformed", &["NextCommand"]),
+        "{r}: {:?}",
+        problems(&report)
+    );
+}
+
+/// An absurd NtChallengeResponse offset in the (unsigned) NTLMSSP AUTHENTICATE: the session
+/// cannot be keyed, so its messages are unverified (not invalid, no wrong-password alarm),
+/// and the damage is listed in `problems`, naming the frame.
+#[test]
+fn absurd_ntlmssp_offset() {
+    let r = check(&bad("ntlm-absurd-offset-smb210.pcap"));
+    let report = assert_usable(&r);
+    assert_eq!(u64_of(&report["summary"], "valid"), 0, "{r}");
+    assert!(!has_problem(&report, "password-mismatch", &[]), "{r}");
+    // The problem may name the AUTHENTICATE (frame 10) or the final response that completes
+    // the session (frame 11).
+    let listed = report["problems"].as_array().is_some_and(|a| {
+        a.iter().any(|p| {
+            (p["frame"] == 10 || p["frame"] == 11) && str_of(p, "detail").contains("AUTHENTICATE")
+        })
+    });
+    assert!(
+        listed,
+        "{r}: the malformed AUTHENTICATE (frame 10) is not listed in problems: {:?} (sessions: {})",
+        problems(&report),
+        report["sessions"]
+    );
+}
+
+#[test]
+fn bad_nt_hash() {
+    for bad_hash in [
+        "12345",
+        "0123456789abcdef0123456789abcdeg",
+        "not a hash at all",
+    ] {
+        let r = run(&[
+            OsString::from("--nt-hash"),
+            bad_hash.into(),
+            cli::sample("smb311.pcap").into(),
+        ]);
+        let line = r.one_line_error();
+        assert!(line.to_lowercase().contains("nt hash"), "{r}");
+        assert!(
+            !line.contains(bad_hash),
+            "{r}: the error repeats the secret"
+        );
+    }
+}
+
+#[test]
+fn credentials_file_with_a_bad_line() {
+    let dir = scratch("bad-credentials");
+    let cases = [
+        (
+            "WORKGROUP\\alice:Secr3t!pass\nbob-Xyzzy-no-colon\n",
+            "line 2",
+            "Xyzzy",
+        ),
+        ("alice::zz3tSecretHashXyzzy\n", "line 1", "Xyzzy"),
+        (
+            "# users\nWORKGROUP\\alice:Secr3t!pass\n\nalice::0123\n",
+            "line 4",
+            "0123",
+        ),
+    ];
+    for (n, (text, line_no, secret)) in cases.iter().enumerate() {
+        let file = dir.join(format!("credentials-{n}"));
+        std::fs::write(&file, text).unwrap();
+        let r = run(&[
+            OsString::from("--credentials"),
+            file.clone().into(),
+            cli::sample("smb311.pcap").into(),
+        ]);
+        let line = r.one_line_error();
+        assert!(
+            line.contains(&format!("credentials-{n}")),
+            "{r}: the file is not named"
+        );
+        assert!(line.contains(line_no), "{r}: {line_no} is not named");
+        assert!(!line.contains(secret), "{r}: the error repeats the secret");
+        assert!(
+            !line.contains("Secr3t"),
+            "{r}: the error repeats a password"
+        );
+    }
+}
+
+#[test]
+fn missing_credentials_file() {
+    let dir = scratch("missing-credentials");
+    let r = run(&[
+        OsString::from("--credentials"),
+        dir.join("no-such-file").into(),
+        cli::sample("smb311.pcap").into(),
+    ]);
+    let line = r.one_line_error();
+    assert!(line.contains("no-such-file"), "{r}");
+}
+
+/// Every damaged file in text and JSONL form too: never a panic, exit 0/1/2 only.
+#[test]
+fn every_bad_file_in_every_format() {
+    let mut files: Vec<_> = std::fs::read_dir(cli::root().join("tests/data/bad"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap" || x == "pcapng"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 14, "{files:?}");
+    for f in &files {
+        for format in ["text", "jsonl"] {
+            let r = run_env(
+                &[OsString::from("--format"), format.into(), f.into()],
+                &[("SMBCHECK_PASSWORD", Some(PASSWORD))],
+            );
+            assert!(matches!(r.code, 0..=2), "{r}");
+            if r.code == 2 {
+                r.one_line_error();
+            }
+        }
+    }
+}
