@@ -29,7 +29,7 @@ pub struct Smb2SessionExport {
     /// Cipher of the connection the session was established on (SMB 3.x).
     pub cipher: Option<Cipher>,
     pub key_source: KeySource,
-    /// Why there are no keys, when there are none (`password mismatch`, `no credentials`).
+    /// Why there are no keys, when there are none (`password-mismatch`, `anonymous session`).
     pub no_keys: Option<String>,
     /// The session key as recovered (16 bytes from NTLM; 32 possible from `--keys`).
     pub session_key: Option<SecretBytes>,
@@ -165,8 +165,12 @@ fn account(s: &Session) -> Option<String> {
 }
 
 fn why_no_keys(s: &Session) -> String {
-    if let Some(check) = s.password_check.as_deref().filter(|c| *c != "match") {
-        return check.to_string();
+    match s.password_check.as_deref() {
+        Some("mismatch") => return "password-mismatch".into(),
+        Some(check) if check != "match" => {
+            return check.strip_prefix("not-checked: ").unwrap_or(check).into();
+        }
+        _ => {}
     }
     match s.auth.as_deref() {
         Some(a @ ("anonymous" | "guest")) => format!("{a} session"),

@@ -2,6 +2,7 @@
 
 pub mod json;
 pub mod jsonl;
+pub mod keys;
 pub mod names;
 pub mod text;
 

@@ -1,0 +1,312 @@
+//! `--export-keys` (issue 3): tshark, given only the exported Wireshark lines (no password),
+//! decrypts the encrypted samples and sees the same inner SMB2 commands smbcheck reports; the
+//! file is private (0600); and no normal run prints the password or a derived key.
+//!
+//! tshark is optional: without it the tshark part prints "skipped: tshark not installed",
+//! unless SMBCHECK_REQUIRE_TOOLS=1 is set (CI), which turns its absence into a failure.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const PASSWORD: &str = "Secr3t!pass";
+const ENCRYPTED: [&str; 5] = [
+    "smb302-encrypted.pcap",
+    "smb311-enc-aes128ccm.pcap",
+    "smb311-enc-aes128gcm.pcap",
+    "smb311-enc-aes256ccm.pcap",
+    "smb311-enc-aes256gcm.pcap",
+];
+const BEGIN: &str = "# BEGIN wireshark smb2_seskey_list";
+const END: &str = "# END wireshark smb2_seskey_list";
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("samples")
+        .join(name)
+}
+
+fn temp_dir(test: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("smbcheck-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+fn smbcheck(args: &[&std::ffi::OsStr]) -> Output {
+    let out = Command::new(env!("CARGO_BIN_EXE_smbcheck"))
+        .env_remove("SMBCHECK_PASSWORD")
+        .args(args)
+        .output()
+        .expect("run smbcheck");
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "smbcheck {args:?}: {:?}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Runs smbcheck with the password and `--export-keys`; returns the file's text and the
+/// JSONL report.
+fn export(capture: &Path, keys: &Path) -> (String, Output) {
+    let out = smbcheck(&[
+        "--password".as_ref(),
+        PASSWORD.as_ref(),
+        "--format".as_ref(),
+        "jsonl".as_ref(),
+        "--export-keys".as_ref(),
+        keys.as_os_str(),
+        capture.as_os_str(),
+    ]);
+    let text = std::fs::read_to_string(keys).expect("export file written");
+    (text, out)
+}
+
+/// The Wireshark `smb2_seskey_list` lines of an export file.
+fn wireshark_lines(export: &str) -> Vec<String> {
+    let begin = export
+        .lines()
+        .position(|l| l == BEGIN)
+        .expect("BEGIN marker");
+    let end = export.lines().position(|l| l == END).expect("END marker");
+    export
+        .lines()
+        .take(end)
+        .skip(begin + 1)
+        .filter(|l| !l.starts_with('#'))
+        .map(String::from)
+        .collect()
+}
+
+/// Every hex key value of an export file (`..._key HEX` pairs).
+fn key_values(export: &str) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    for line in export.lines().filter(|l| !l.starts_with('#')) {
+        let words: Vec<&str> = line.split(' ').collect();
+        for pair in words.windows(2) {
+            if pair[0].ends_with("_key") {
+                keys.insert(pair[1].to_string());
+            }
+        }
+    }
+    keys
+}
+
+fn tshark_available() -> bool {
+    let found = Command::new("tshark")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("SMBCHECK_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "tshark not installed and SMBCHECK_REQUIRE_TOOLS=1"
+        );
+        println!("skipped: tshark not installed");
+    }
+    found
+}
+
+/// `(frame, command)` for every SMB2 header tshark dissects, with the given UAT lines.
+fn tshark_commands(capture: &Path, uat: &[String]) -> Vec<(u64, u16)> {
+    let mut cmd = Command::new("tshark");
+    // An empty configuration directory: no personal preferences or keys take part.
+    let config = temp_dir("tshark-config");
+    cmd.env("WIRESHARK_CONFIG_DIR", &config)
+        .arg("-n")
+        .arg("-r")
+        .arg(capture);
+    for line in uat {
+        cmd.arg("-o").arg(format!("uat:smb2_seskey_list:{line}"));
+    }
+    let out = cmd
+        .args(["-T", "fields", "-e", "frame.number", "-e", "smb2.cmd"])
+        .output()
+        .expect("run tshark");
+    assert!(
+        out.status.success(),
+        "tshark: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut commands = Vec::new();
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let (frame, cmds) = line.split_once('\t').expect("two fields");
+        for c in cmds.split(',').filter(|c| !c.is_empty()) {
+            commands.push((frame.parse().unwrap(), c.parse().unwrap()));
+        }
+    }
+    commands
+}
+
+/// `(frame, command)` of every SMB2 message smbcheck reports (transforms it decrypted give
+/// their inner messages, with protocol "smb2").
+fn smbcheck_commands(jsonl: &[u8]) -> Vec<(u64, u16)> {
+    let mut commands = Vec::new();
+    for line in std::str::from_utf8(jsonl).unwrap().lines() {
+        let v: Value = serde_json::from_str(line).expect("JSONL line");
+        if v["protocol"] == "smb2" {
+            let frame = v["frame"].as_u64().unwrap();
+            let command = v["command_code"].as_u64().unwrap() as u16;
+            commands.push((frame, command));
+        }
+        assert_ne!(
+            v["protocol"], "transform",
+            "transform not decrypted: {line}"
+        );
+    }
+    commands.sort_by_key(|c| c.0); // stable: compound order kept within a frame
+    commands
+}
+
+#[test]
+fn tshark_decrypts_with_exported_keys_only() {
+    let dir = temp_dir("export-tshark");
+    let tshark = tshark_available();
+    for name in ENCRYPTED {
+        let capture = sample(name);
+        let keys_file = dir.join(format!("{name}.keys"));
+        let (text, out) = export(&capture, &keys_file);
+        assert_eq!(out.status.code(), Some(0), "{name}");
+        let uat = wireshark_lines(&text);
+        assert_eq!(uat.len(), 1, "{name}: one session: {uat:?}");
+        // Session id in wire order, session key, then two cipher keys of 16 or 32 bytes.
+        let fields: Vec<&str> = uat[0].split(',').collect();
+        assert_eq!(fields.len(), 4, "{name}: {}", uat[0]);
+        assert_eq!(fields[0].len(), 16);
+        for f in &fields[1..] {
+            assert!(
+                matches!(f.len(), 32 | 64) && f.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{name}: {f}"
+            );
+        }
+        let ours = smbcheck_commands(&out.stdout);
+        assert!(!ours.is_empty(), "{name}");
+        if !tshark {
+            continue;
+        }
+        let without = tshark_commands(&capture, &[]);
+        let with = tshark_commands(&capture, &uat);
+        assert!(
+            without.len() < with.len(),
+            "{name}: tshark sees {} SMB2 headers without keys, {} with",
+            without.len(),
+            with.len()
+        );
+        assert_eq!(
+            with, ours,
+            "{name}: tshark with the exported keys vs smbcheck"
+        );
+        // Each half alone is enough for tshark: the cipher keys smbcheck derived (session
+        // key left empty), and the session key from which tshark derives its own.
+        let cipher_keys_only = format!("{},\"\",{},{}", fields[0], fields[2], fields[3]);
+        let session_key_only = format!("{},{},\"\",\"\"", fields[0], fields[1]);
+        for line in [cipher_keys_only, session_key_only] {
+            let half = tshark_commands(&capture, &[line]);
+            assert_eq!(half, ours, "{name}: tshark with only some of the keys");
+        }
+        println!(
+            "{name}: tshark decrypts {} SMB2 messages ({} visible without keys)",
+            with.len(),
+            without.len()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn export_file_lists_sessions_channels_and_smb1_keys() {
+    let dir = temp_dir("export-format");
+    let keys_file = dir.join("keys.txt");
+
+    // A file that exists with a wide mode is narrowed before keys go into it.
+    std::fs::write(&keys_file, "old").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&keys_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let (text, _) = export(&sample("smb2-session-bind1.pcap"), &keys_file);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&keys_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "export file mode {mode:o}");
+    }
+    let sessions: Vec<&str> = text.lines().filter(|l| l.starts_with("session ")).collect();
+    let channels: Vec<&str> = text.lines().filter(|l| l.starts_with("channel ")).collect();
+    assert!(!sessions.is_empty(), "{text}");
+    for s in &sessions {
+        for field in [
+            " dialect 3.1.1 ",
+            " session_key ",
+            " signing_key ",
+            " application_key ",
+        ] {
+            assert!(s.contains(field), "{field} missing: {s}");
+        }
+    }
+    // Each binding gives a channel line with a signing key of its own.
+    let bound: Vec<&&str> = channels.iter().filter(|c| c.contains(" bound ")).collect();
+    assert!(!bound.is_empty(), "{text}");
+    for c in &bound {
+        let key = c.rsplit(' ').next().unwrap();
+        assert_eq!(key.len(), 32, "{c}");
+        assert!(
+            !sessions.iter().any(|s| s.contains(key)),
+            "a bound channel's key is not its session's: {c}"
+        );
+    }
+    assert_eq!(wireshark_lines(&text).len(), sessions.len());
+
+    let (text, _) = export(&sample("smb1-ntlmv2.pcap"), &keys_file);
+    let smb1: Vec<&str> = text.lines().filter(|l| l.starts_with("smb1 ")).collect();
+    assert_eq!(smb1.len(), 1, "{text}");
+    assert!(smb1[0].contains(" uid 0x") && smb1[0].contains(" mac_key "));
+    assert!(wireshark_lines(&text).is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The password and the derived keys appear in the export file and nowhere else.
+#[test]
+fn secrets_only_in_the_export_file() {
+    let dir = temp_dir("export-secrets");
+    let samples =
+        ENCRYPTED
+            .iter()
+            .chain(&["smb2-session-bind1.pcap", "smb1-ntlmv2.pcap", "smb210.pcap"]);
+    for name in samples {
+        let capture = sample(name);
+        let keys_file = dir.join(format!("{name}.keys"));
+        let (text, export_run) = export(&capture, &keys_file);
+        let secrets = key_values(&text);
+        assert!(!secrets.is_empty(), "{name}: no keys exported");
+        let mut outputs = vec![("export run".to_string(), export_run)];
+        for format in ["text", "json", "jsonl"] {
+            let out = smbcheck(&[
+                "--password".as_ref(),
+                PASSWORD.as_ref(),
+                "--format".as_ref(),
+                format.as_ref(),
+                capture.as_os_str(),
+            ]);
+            outputs.push((format.to_string(), out));
+        }
+        for (what, out) in &outputs {
+            for stream in [&out.stdout, &out.stderr] {
+                let s = String::from_utf8_lossy(stream).to_lowercase();
+                assert!(
+                    !s.contains(&PASSWORD.to_lowercase()),
+                    "{name} {what}: password printed"
+                );
+                for key in &secrets {
+                    assert!(!s.contains(key.as_str()), "{name} {what}: a key printed");
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
