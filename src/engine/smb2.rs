@@ -218,6 +218,62 @@ impl Engine {
 
     fn setup_done(&mut self, pdu: &Pdu, el: &Element, setup: Setup, flags: u16) -> Judged {
         let h = &el.header;
+        let judged_with = self.conclude_setup(pdu, h.session_id, h.status, flags, &setup);
+        let judged = self.judge(pdu, el, judged_with);
+        if setup.binding {
+            self.analysis.bindings.push(Binding {
+                session_id: h.session_id,
+                conn: pdu.conn,
+                frame: setup.first_frame,
+                status: Some(h.status),
+                request_verdict: setup.request_verdict.unwrap_or(Verdict::Unsigned),
+                response_verdict: Some(judged.verdict),
+            });
+        }
+        judged
+    }
+
+    /// The final SESSION_SETUP response of `session_id` was not captured, yet the session
+    /// is in use on this connection: its logon succeeded, so the keys can still be derived
+    /// (3.1.1's preauth hash ends with the last request, MS-SMB2 3.2.5.3.1).
+    fn conclude_unanswered_setup(&mut self, pdu: &Pdu, session_id: u64) {
+        let c = &mut self.conns[pdu.conn as usize];
+        let Some(index) = c
+            .setups
+            .iter()
+            .position(|s| s.session_id == session_id && s.auth.authenticate.is_some())
+        else {
+            return;
+        };
+        let setup = c.setups.remove(index);
+        self.conclude_setup(pdu, session_id, STATUS_SUCCESS, 0, &setup);
+        if let Some(s) = self.smb2_sessions.get_mut(&session_id) {
+            s.info.logon_status = None;
+        }
+        let detail = format!(
+            "the final SESSION_SETUP response of session {} was not captured; keys derived as the session is in use",
+            session_hex(session_id)
+        );
+        self.problem(
+            pdu.last_frame,
+            pdu.ts,
+            Some(pdu.conn),
+            "setup-unanswered",
+            detail,
+            false,
+        );
+    }
+
+    /// Replays a finished logon, records who logged on, and derives the session's keys (or
+    /// a bound channel's). Returns which key checks the final response.
+    fn conclude_setup(
+        &mut self,
+        pdu: &Pdu,
+        session_id: u64,
+        status: u32,
+        flags: u16,
+        setup: &Setup,
+    ) -> Option<KeyChoice> {
         let conn = pdu.conn;
         let (dialect, cipher) = {
             let c = &self.conns[conn as usize];
@@ -227,13 +283,13 @@ impl Engine {
             .secrets
             .session_keys
             .iter()
-            .find(|k| k.session_id == h.session_id)
+            .find(|k| k.session_id == session_id)
             .map(|k| k.key.clone());
         let outcome = auth::replay_ntlmssp(&setup.auth, &self.secrets, known.as_ref());
         let session = self
             .smb2_sessions
-            .entry(h.session_id)
-            .or_insert_with(|| Smb2Session::new(h.session_id, setup.first_frame));
+            .entry(session_id)
+            .or_insert_with(|| Smb2Session::new(session_id, setup.first_frame));
         if !setup.binding || session.info.user.is_none() {
             session.info.user = outcome.user.clone();
             session.info.domain = outcome.domain.clone();
@@ -243,7 +299,7 @@ impl Engine {
                 session.info.key_source = src;
             }
             session.info.password_check = outcome.password_check.clone();
-            session.info.logon_status = Some(h.status);
+            session.info.logon_status = Some(status);
             session.dialect = dialect;
             session.info.dialect = dialect.map(|d| d.to_string());
             session.info.signing = self.conns[conn as usize].signing.map(algorithm_name);
@@ -253,14 +309,14 @@ impl Engine {
         } else if flags & smb2::SESSION_FLAG_IS_NULL != 0 {
             session.info.auth = Some("anonymous".into());
         }
-        if !session.info.channels.contains(&conn) && h.status == STATUS_SUCCESS {
+        if !session.info.channels.contains(&conn) && status == STATUS_SUCCESS {
             session.info.channels.push(conn);
         }
         let account = outcome.account();
         if outcome.mismatch {
             let detail = format!(
                 "password does not match for {account} (session {})",
-                session_hex(h.session_id)
+                session_hex(session_id)
             );
             self.problem(
                 pdu.last_frame,
@@ -274,14 +330,14 @@ impl Engine {
         if let Some(why) = &outcome.unreplayable {
             let detail = format!(
                 "cannot replay the logon of {account} (session {}): {why}",
-                session_hex(h.session_id)
+                session_hex(session_id)
             );
             let frame = setup.auth.authenticate_frame.unwrap_or(pdu.last_frame);
             self.problem(frame, pdu.ts, Some(conn), "not-replayed", detail, false);
         }
-        if h.status != STATUS_SUCCESS {
-            let status = crate::report::names::status_text(h.status);
-            let sess = session_hex(h.session_id);
+        if status != STATUS_SUCCESS {
+            let status = crate::report::names::status_text(status);
+            let sess = session_hex(session_id);
             let (kind, detail) = if setup.binding {
                 let d = format!(
                     "server refused to bind connection #{conn} to session {sess}: {status}"
@@ -297,10 +353,10 @@ impl Engine {
 
         let session = self
             .smb2_sessions
-            .get_mut(&h.session_id)
+            .get_mut(&session_id)
             .expect("inserted above");
         let derived = match (&outcome.session_key, dialect) {
-            (Some(key), Some(d)) if h.status == STATUS_SUCCESS => {
+            (Some(key), Some(d)) if status == STATUS_SUCCESS => {
                 let preauth = (d == Dialect::Smb311).then_some(&setup.preauth);
                 if setup.binding {
                     keys::signing_key(d, key.as_bytes(), preauth)
@@ -332,18 +388,7 @@ impl Engine {
             _ if setup.binding => judged_with = Some(KeyChoice::Session),
             _ => judged_with = Some(KeyChoice::None),
         }
-        let judged = self.judge(pdu, el, judged_with);
-        if setup.binding {
-            self.analysis.bindings.push(Binding {
-                session_id: h.session_id,
-                conn,
-                frame: setup.first_frame,
-                status: Some(h.status),
-                request_verdict: setup.request_verdict.unwrap_or(Verdict::Unsigned),
-                response_verdict: Some(judged.verdict),
-            });
-        }
-        judged
+        judged_with
     }
 
     /// Checks an element's signature with the key its session and connection call for.
@@ -351,6 +396,14 @@ impl Engine {
         let h = &el.header;
         if !h.is_signed() {
             return Judged::new(Verdict::Unsigned, None);
+        }
+        if h.command != COMMAND_SESSION_SETUP
+            && self
+                .smb2_sessions
+                .get(&h.session_id)
+                .is_none_or(|s| s.signing_key(pdu.conn).is_none())
+        {
+            self.conclude_unanswered_setup(pdu, h.session_id);
         }
         let conn = &self.conns[pdu.conn as usize];
         let session = self.smb2_sessions.get(&h.session_id);
