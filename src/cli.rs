@@ -70,6 +70,10 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
+    /// Browse the analysis in an interactive terminal timeline instead of printing a report.
+    #[arg(long, conflicts_with = "format")]
+    pub tui: bool,
+
     /// Also treat this TCP port as SMB (445 and 139 always are); repeatable.
     #[arg(long, value_name = "PORT")]
     pub port: Vec<u16>,

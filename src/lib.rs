@@ -15,3 +15,4 @@ pub mod keys;
 pub mod report;
 pub mod run;
 pub mod sign;
+pub mod tui_view;

@@ -1,0 +1,109 @@
+//! The real binary's TUI in a real terminal: `smbcheck --tui` runs in a detached tmux
+//! session; keys go in with send-keys and the screen comes back with capture-pane. Skipped
+//! with a reason when tmux is absent (a failure with SMBCHECK_REQUIRE_TOOLS=1).
+
+#[path = "support/cli.rs"]
+mod cli;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn tmux(args: &[&str]) -> Output {
+    Command::new("tmux").args(args).output().expect("run tmux")
+}
+
+/// The pane's text once `want` shows in it; panics with the last screen after a while.
+fn wait_for(session: &str, want: &str) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let out = tmux(&["capture-pane", "-p", "-t", session]);
+        let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+        if screen.contains(want) {
+            return screen;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "waited for {want:?} in the tmux pane; it shows:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn wait_for_file(path: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path) {
+            if text.ends_with('\n') {
+                return text;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} never written",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Kills the tmux session when the test ends, also when it fails.
+struct Session(String);
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = tmux(&["kill-session", "-t", &self.0]);
+    }
+}
+
+#[test]
+fn next_problem_help_and_quit_in_tmux() {
+    let test = "next_problem_help_and_quit_in_tmux";
+    if !cli::require_tool(test, "tmux") {
+        return;
+    }
+    // A capture with a problem that is not a failure (a refused binding): exit status 0.
+    let capture = cli::sample("smb2-mc-num-channels.pcap");
+    let dir = cli::scratch(test);
+    let exit_file = dir.join("exit");
+    let password_file = dir.join("password");
+    std::fs::write(&password_file, format!("{}\n", cli::PASSWORD)).expect("password file");
+    let command = format!(
+        "{} --tui --password-file '{}' '{}'; echo EXIT=$? > '{}'",
+        cli::bin().display(),
+        password_file.display(),
+        capture.display(),
+        exit_file.display()
+    );
+    let name = format!("smbcheck-tui-{}", std::process::id());
+    let started = tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &name,
+        "-x",
+        "160",
+        "-y",
+        "48",
+        &command,
+    ]);
+    assert!(started.status.success(), "tmux new-session: {started:?}");
+    let session = Session(name);
+    let target = session.0.as_str();
+
+    let screen = wait_for(target, "filter: none");
+    assert!(screen.contains("smb2-mc-num-channels.pcap"), "{screen}");
+    assert!(screen.contains(" problems "), "{screen}");
+
+    tmux(&["send-keys", "-t", target, "n"]);
+    let screen = wait_for(target, "binding-failed");
+    assert!(screen.contains("STATUS_INSUFFICIENT_RESOURCES"), "{screen}");
+
+    tmux(&["send-keys", "-t", target, "?"]);
+    let screen = wait_for(target, " Keys ");
+    assert!(screen.contains("next / previous problem"), "{screen}");
+
+    tmux(&["send-keys", "-t", target, "q"]);
+    let exit = wait_for_file(&exit_file);
+    assert_eq!(exit.trim(), "EXIT=0");
+}
