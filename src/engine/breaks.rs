@@ -87,6 +87,7 @@ impl<K: Eq + Hash + Clone, V> Capped<K, V> {
         self.map.remove(k).map(|(_, v)| v)
     }
 
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.map.len()
     }
@@ -116,7 +117,6 @@ struct Open {
     create_msg: u64,
     /// Current oplock level (SMB2 `OPLOCK_LEVEL_*`, SMB1 `OPLOCK_*`).
     level: u8,
-    lease_key: Option<[u8; 16]>,
 }
 
 /// A CREATE request awaiting its response.
@@ -127,12 +127,12 @@ struct PendingCreate {
     path_key: String,
     session_id: u64,
     frame: u64,
-    lease_key: Option<[u8; 16]>,
 }
 
 /// A CREATE seen on a path, remembered to explain a later break.
 #[derive(Debug, Clone)]
 struct CreateSeen {
+    command: &'static str,
     frame: u64,
     conn: ConnId,
     msg: u64,
@@ -192,7 +192,7 @@ pub struct Tracker {
     pub breaks: Vec<Break>,
     pub counts: BreakCounts,
     /// Acknowledgments that matched no notification: frame, connection, what.
-    pub unmatched: Vec<(u64, ConnId, String)>,
+    pub unmatched: Vec<(u64, Timestamp, ConnId, String)>,
 }
 
 impl Default for Tracker {
@@ -266,6 +266,24 @@ impl Tracker {
                 (_, Some(Body::WriteRequest(r))) => {
                     let f = self.file_ref(cx.conn, h, r.file_id);
                     self.compound_file.insert(cx.conn, f);
+                    if let Some(fid) = self.resolve(f)
+                        && let Some(o) = self.opens.get(&(cx.server.to_string(), fid))
+                    {
+                        let (key, path) = (o.path_key.clone(), display(o));
+                        self.seen_create(
+                            &key,
+                            CreateSeen {
+                                command: "WRITE",
+                                frame: cx.frame,
+                                conn: cx.conn,
+                                msg: h.message_id,
+                                session_id: h.session_id,
+                                client_guid: cx.client_guid.map(str::to_string),
+                                lease_key: None,
+                                path,
+                            },
+                        );
+                    }
                 }
                 _ => {}
             }
@@ -330,17 +348,18 @@ impl Tracker {
         let share = h
             .tree_id()
             .and_then(|t| self.trees.get(&(h.session_id, t)).cloned());
-        let lease_key = req
-            .contexts
-            .find(smb2::CREATE_REQUEST_LEASE)
-            .and_then(|c| match c.parse(false) {
-                Ok(CreateContextData::Lease(l)) => Some(l.key),
-                _ => None,
-            });
+        let lease_key =
+            req.contexts
+                .find(smb2::CREATE_REQUEST_LEASE)
+                .and_then(|c| match c.parse(false) {
+                    Ok(CreateContextData::Lease(l)) => Some(l.key),
+                    _ => None,
+                });
         let path_key = path_key(cx.server, share.as_deref(), h.tree_id(), &name);
         self.seen_create(
             &path_key,
             CreateSeen {
+                command: "CREATE",
                 frame: cx.frame,
                 conn: cx.conn,
                 msg: h.message_id,
@@ -358,7 +377,6 @@ impl Tracker {
                 path_key,
                 session_id: h.session_id,
                 frame: cx.frame,
-                lease_key,
             },
         );
     }
@@ -394,7 +412,6 @@ impl Tracker {
                 Ok(CreateContextData::Lease(l)) => Some(l),
                 _ => None,
             });
-        let lease_key = granted.map(|l| l.key).or(req.lease_key);
         if let (Some(l), Some(guid)) = (granted, Some(client_of(cx))) {
             let id = (cx.server.to_string(), guid, l.key);
             let path = display_path(req.share.as_deref(), &req.name);
@@ -431,7 +448,6 @@ impl Tracker {
                 create_frame: req.frame,
                 create_msg: h.message_id,
                 level: resp.oplock_level,
-                lease_key,
             },
         );
     }
@@ -443,14 +459,14 @@ impl Tracker {
         let old = open.as_ref().map(|o| o.level);
         // A break from level II needs no acknowledgment (MS-SMB2 3.3.4.6: only breaks from
         // exclusive or batch wait for one).
-        let ack_required = old.map(|l| {
-            l != smb2::OPLOCK_LEVEL_II
-                && l != smb2::OPLOCK_LEVEL_NONE
-                && n.oplock_level != l
+        let ack_required = old.and_then(|l| match l {
+            smb2::OPLOCK_LEVEL_EXCLUSIVE | smb2::OPLOCK_LEVEL_BATCH => Some(true),
+            smb2::OPLOCK_LEVEL_II | smb2::OPLOCK_LEVEL_NONE => Some(false),
+            _ => None,
         });
         let cause = open.as_ref().and_then(|o| {
             self.cause(
-                &[o.path_key.clone()],
+                std::slice::from_ref(&o.path_key),
                 cx.frame,
                 o.create_frame,
                 |c| !(c.conn == o.conn && c.msg == o.create_msg),
@@ -537,8 +553,9 @@ impl Tracker {
     fn acked(&mut self, i: usize, ack: BreakAck) {
         let b = &mut self.breaks[i];
         b.latency_ms = Some(ms(ack.ts.0 - b.ts.0));
-        if let Some(m) = Some(ack.message_id).filter(|_| b.protocol == Protocol::Smb2) {
-            self.acks.insert((ack.conn, m), i);
+        if b.protocol == Protocol::Smb2 {
+            // The server's response names the acknowledgment by its MessageId.
+            self.acks.insert((ack.conn, ack.message_id), i);
         }
         b.ack = Some(ack);
     }
@@ -546,7 +563,7 @@ impl Tracker {
     fn unmatched_ack(&mut self, cx: &Ctx, what: String) {
         self.counts.unmatched_acks += 1;
         if self.unmatched.len() < MAX_UNMATCHED {
-            self.unmatched.push((cx.frame, cx.conn, what));
+            self.unmatched.push((cx.frame, cx.ts, cx.conn, what));
         }
     }
 
@@ -669,8 +686,8 @@ impl Tracker {
         }
     }
 
-    /// The latest CREATE of one of `paths` after `since` and up to `frame` that `other`
-    /// accepts, preferring one from another session.
+    /// The latest CREATE (DELETE, WRITE) of one of `paths` after `since` and up to `frame`
+    /// that `other` accepts.
     fn cause(
         &self,
         paths: &[String],
@@ -680,18 +697,15 @@ impl Tracker {
         session_id: u64,
         conn: ConnId,
     ) -> Option<BreakCause> {
-        let mut candidates: Vec<&CreateSeen> = paths
+        let candidates: Vec<&CreateSeen> = paths
             .iter()
             .filter_map(|p| self.recent.get(p))
             .flatten()
             .filter(|c| c.frame <= frame && c.frame >= since && other(c))
             .collect();
-        candidates.sort_by_key(|c| std::cmp::Reverse(c.frame));
-        let pick = candidates
-            .iter()
-            .find(|c| c.session_id != session_id)
-            .or(candidates.first())?;
+        let pick = candidates.into_iter().max_by_key(|c| c.frame)?;
         Some(BreakCause {
+            command: pick.command,
             frame: pick.frame,
             conn: pick.conn,
             session_id: pick.session_id,
@@ -715,11 +729,11 @@ impl Tracker {
 
     pub fn smb1(&mut self, cx: &Ctx, msg: &dissectors::smb1::Message) {
         use dissectors::smb1::{
-            self as s1, COM_CLOSE, COM_LOCKING_ANDX, COM_NT_CREATE_ANDX, COM_TREE_CONNECT_ANDX,
+            self as s1, COM_CLOSE, COM_DELETE, COM_LOCKING_ANDX, COM_NT_CREATE_ANDX,
+            COM_TREE_CONNECT_ANDX, COM_WRITE_ANDX,
         };
         let h = &msg.header;
         let key = (cx.conn, u64::from(h.pid()) << 16 | u64::from(h.mid));
-        let mut tid_from_response = None;
         for block in msg.chain().take(16) {
             let Ok(b) = block else { break };
             match (b.command, h.is_response()) {
@@ -734,7 +748,6 @@ impl Tracker {
                         && h.status == STATUS_SUCCESS
                     {
                         self.trees1.insert((cx.conn, h.tid), share);
-                        tid_from_response = Some(h.tid);
                     }
                 }
                 (COM_NT_CREATE_ANDX, false) => {
@@ -746,6 +759,7 @@ impl Tracker {
                         self.seen_create(
                             &path_key,
                             CreateSeen {
+                                command: "NT_CREATE_ANDX",
                                 frame: cx.frame,
                                 conn: cx.conn,
                                 msg: key.1,
@@ -763,7 +777,6 @@ impl Tracker {
                                 path_key,
                                 session_id: h.uid.into(),
                                 frame: cx.frame,
-                                lease_key: None,
                             },
                         );
                     }
@@ -784,15 +797,53 @@ impl Tracker {
                                 create_frame: req.frame,
                                 create_msg: key.1,
                                 level: resp.oplock_level,
-                                lease_key: None,
                             },
                         );
                     }
                 }
                 (COM_CLOSE, false) => {
-                    if let Some(fid) = b.words.get(..2) {
-                        self.opens1
-                            .remove(&(cx.conn, u16::from_le_bytes([fid[0], fid[1]])));
+                    if let Ok(req) = s1::parse_close_request(&b) {
+                        self.opens1.remove(&(cx.conn, req.fid));
+                    }
+                }
+                (COM_DELETE, false) => {
+                    if let Some(name) = delete_name(h, &b) {
+                        let share = self.trees1.get(&(cx.conn, h.tid)).cloned();
+                        let path_key =
+                            path_key(cx.server, share.as_deref(), Some(h.tid.into()), &name);
+                        self.seen_create(
+                            &path_key,
+                            CreateSeen {
+                                command: "DELETE",
+                                frame: cx.frame,
+                                conn: cx.conn,
+                                msg: key.1,
+                                session_id: h.uid.into(),
+                                client_guid: None,
+                                lease_key: None,
+                                path: display_path(share.as_deref(), &name),
+                            },
+                        );
+                    }
+                }
+                (COM_WRITE_ANDX, false) => {
+                    if let Ok(req) = s1::parse_write_request(&b)
+                        && let Some(o) = self.opens1.get(&(cx.conn, req.fid))
+                    {
+                        let (pk, path) = (o.path_key.clone(), display(o));
+                        self.seen_create(
+                            &pk,
+                            CreateSeen {
+                                command: "WRITE_ANDX",
+                                frame: cx.frame,
+                                conn: cx.conn,
+                                msg: key.1,
+                                session_id: h.uid.into(),
+                                client_guid: None,
+                                lease_key: None,
+                                path,
+                            },
+                        );
                     }
                 }
                 (COM_LOCKING_ANDX, false) => {
@@ -809,7 +860,6 @@ impl Tracker {
                 _ => {}
             }
         }
-        let _ = tid_from_response;
     }
 
     fn smb1_break(
@@ -833,7 +883,7 @@ impl Tracker {
         let ack_required = old.map(|l| l != OPLOCK_LEVEL_II && l != OPLOCK_NONE);
         let cause = open.as_ref().and_then(|o| {
             self.cause(
-                &[o.path_key.clone()],
+                std::slice::from_ref(&o.path_key),
                 cx.frame,
                 o.create_frame,
                 |c| !(c.conn == o.conn && c.msg == o.create_msg),
@@ -987,6 +1037,37 @@ fn path_key(server: &str, share: Option<&str>, tree: Option<u32>, name: &str) ->
     format!("{server}|{share}|{name}")
 }
 
+fn display(o: &Open) -> String {
+    display_path(o.share.as_deref(), &o.name)
+}
+
+/// The FileName of an SMB1 DELETE request (MS-CIFS 2.2.4.7.1): BufferFormat 0x04, then
+/// the name, Unicode aligned to 2 bytes from the header.
+fn delete_name(h: &dissectors::smb1::Header, b: &dissectors::smb1::Block) -> Option<String> {
+    let (&format, rest) = b.bytes.split_first()?;
+    if format != 0x04 {
+        return None;
+    }
+    if h.is_unicode() {
+        let skip = (b.bytes_offset + 1) % 2;
+        let raw = rest.get(skip..)?;
+        let units: Vec<u16> = raw
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .take_while(|&u| u != 0)
+            .take(4096)
+            .collect();
+        Some(String::from_utf16_lossy(&units))
+    } else {
+        let end = rest
+            .iter()
+            .position(|&c| c == 0)
+            .unwrap_or(rest.len())
+            .min(4096);
+        Some(String::from_utf8_lossy(&rest[..end]).into_owned())
+    }
+}
+
 fn display_path(share: Option<&str>, name: &str) -> String {
     let name = name.trim_start_matches('\\');
     match share {
@@ -1043,8 +1124,22 @@ fn file_id_text(f: FileId) -> String {
 fn guid_text(b: &[u8; 16]) -> String {
     format!(
         "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-        b[3], b[2], b[1], b[0], b[5], b[4], b[7], b[6], b[8], b[9], b[10], b[11], b[12], b[13],
-        b[14], b[15]
+        b[3],
+        b[2],
+        b[1],
+        b[0],
+        b[5],
+        b[4],
+        b[7],
+        b[6],
+        b[8],
+        b[9],
+        b[10],
+        b[11],
+        b[12],
+        b[13],
+        b[14],
+        b[15]
     )
 }
 
@@ -1067,6 +1162,232 @@ mod tests {
         }
         assert!(m.order.len() <= 2 * 3 + 16 + 1);
         assert_eq!(m.len(), 3);
+    }
+
+    /// An SMB2 header: command, flags, MessageId, SessionId, TreeId.
+    fn header(command: u16, flags: u32, msg: u64, next: u32, body: &[u8]) -> Vec<u8> {
+        let mut h = Vec::with_capacity(64 + body.len());
+        h.extend_from_slice(b"\xfeSMB");
+        h.extend_from_slice(&64u16.to_le_bytes());
+        h.extend_from_slice(&[0; 2]); // credit charge
+        h.extend_from_slice(&[0; 4]); // status
+        h.extend_from_slice(&command.to_le_bytes());
+        h.extend_from_slice(&1u16.to_le_bytes());
+        h.extend_from_slice(&flags.to_le_bytes());
+        h.extend_from_slice(&next.to_le_bytes());
+        h.extend_from_slice(&msg.to_le_bytes());
+        h.extend_from_slice(&[0; 4]); // process id
+        h.extend_from_slice(&7u32.to_le_bytes()); // tree id
+        h.extend_from_slice(&0x55u64.to_le_bytes()); // session id
+        h.extend_from_slice(&[0; 16]);
+        h.extend_from_slice(body);
+        h
+    }
+
+    fn fid_bytes(f: FileId) -> Vec<u8> {
+        [f.persistent.to_le_bytes(), f.volatile.to_le_bytes()].concat()
+    }
+
+    fn create_request(name: &str) -> Vec<u8> {
+        let name: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let mut b = vec![0u8; 56];
+        b[0..2].copy_from_slice(&57u16.to_le_bytes());
+        b[3] = smb2::OPLOCK_LEVEL_BATCH;
+        b[44..46].copy_from_slice(&120u16.to_le_bytes());
+        b[46..48].copy_from_slice(&(name.len() as u16).to_le_bytes());
+        b.extend_from_slice(&name);
+        b
+    }
+
+    fn create_response(f: FileId) -> Vec<u8> {
+        let mut b = vec![0u8; 88];
+        b[0..2].copy_from_slice(&89u16.to_le_bytes());
+        b[2] = smb2::OPLOCK_LEVEL_BATCH;
+        b[64..80].copy_from_slice(&fid_bytes(f));
+        b.push(0);
+        b
+    }
+
+    fn close_request(f: FileId) -> Vec<u8> {
+        let mut b = vec![0u8; 8];
+        b[0..2].copy_from_slice(&24u16.to_le_bytes());
+        b.extend_from_slice(&fid_bytes(f));
+        b
+    }
+
+    fn close_response() -> Vec<u8> {
+        let mut b = vec![0u8; 60];
+        b[0..2].copy_from_slice(&60u16.to_le_bytes());
+        b
+    }
+
+    fn oplock_break(level: u8, f: FileId) -> Vec<u8> {
+        let mut b = vec![0u8; 8];
+        b[0..2].copy_from_slice(&24u16.to_le_bytes());
+        b[2] = level;
+        b.extend_from_slice(&fid_bytes(f));
+        b
+    }
+
+    /// Two elements as one compound PDU (the first padded to 8 bytes).
+    fn compound(first: (u16, u32, u64, Vec<u8>), second: (u16, u32, u64, Vec<u8>)) -> Vec<u8> {
+        let len = (64 + first.3.len()).next_multiple_of(8);
+        let mut a = header(first.0, first.1, first.2, len as u32, &first.3);
+        a.resize(len, 0);
+        a.extend(header(second.0, second.1, second.2, 0, &second.3));
+        a
+    }
+
+    fn feed(t: &mut Tracker, frame: u64, dir: Direction, pdu: &[u8]) {
+        let cx = Ctx {
+            conn: 0,
+            frame,
+            ts: Timestamp(frame as i64 * 1_000_000),
+            dir,
+            server: "srv",
+            client_guid: Some("guid"),
+        };
+        for el in smb2::Compound::new(pdu) {
+            let el = el.expect("well-formed compound");
+            let body = smb2::parse_body(&el.header, el.bytes).ok();
+            t.smb2(&cx, &el, body.as_ref());
+        }
+    }
+
+    const RESP: u32 = smb2::FLAGS_SERVER_TO_REDIR;
+    const RELATED: u32 = smb2::FLAGS_RELATED_OPERATIONS;
+
+    #[test]
+    fn related_compound_close_resolves_the_created_file() {
+        let (f1, f2) = (
+            FileId {
+                persistent: 1,
+                volatile: 11,
+            },
+            FileId {
+                persistent: 2,
+                volatile: 22,
+            },
+        );
+        let mut t = Tracker::default();
+        // A plain open of a.txt that keeps its batch oplock.
+        feed(
+            &mut t,
+            1,
+            Direction::ToServer,
+            &header(COMMAND_CREATE, 0, 1, 0, &create_request("a.txt")),
+        );
+        feed(
+            &mut t,
+            2,
+            Direction::ToClient,
+            &header(COMMAND_CREATE, RESP, 1, 0, &create_response(f1)),
+        );
+        // A related compound: CREATE b.txt + CLOSE of FileId 0xFF..FF (that file).
+        let req = compound(
+            (COMMAND_CREATE, 0, 2, create_request("b.txt")),
+            (COMMAND_CLOSE, RELATED, 3, close_request(FileId::RELATED)),
+        );
+        feed(&mut t, 3, Direction::ToServer, &req);
+        let resp = compound(
+            (COMMAND_CREATE, RESP, 2, create_response(f2)),
+            (COMMAND_CLOSE, RESP | RELATED, 3, close_response()),
+        );
+        feed(&mut t, 4, Direction::ToClient, &resp);
+        assert!(
+            t.opens.get(&("srv".into(), f2)).is_none(),
+            "b.txt closed by the related CLOSE"
+        );
+        assert!(t.opens.get(&("srv".into(), f1)).is_some());
+        // A break of a.txt, acknowledged in a related compound after a CREATE of a.txt.
+        feed(
+            &mut t,
+            5,
+            Direction::ToClient,
+            &header(
+                COMMAND_OPLOCK_BREAK,
+                RESP,
+                u64::MAX,
+                0,
+                &oplock_break(smb2::OPLOCK_LEVEL_II, f1),
+            ),
+        );
+        let ack = compound(
+            (COMMAND_CREATE, 0, 4, create_request("c.txt")),
+            (
+                COMMAND_OPLOCK_BREAK,
+                RELATED,
+                5,
+                oplock_break(smb2::OPLOCK_LEVEL_II, f1),
+            ),
+        );
+        feed(&mut t, 6, Direction::ToServer, &ack);
+        feed(
+            &mut t,
+            7,
+            Direction::ToClient,
+            &header(
+                COMMAND_OPLOCK_BREAK,
+                RESP,
+                5,
+                0,
+                &oplock_break(smb2::OPLOCK_LEVEL_II, f1),
+            ),
+        );
+        let (breaks, counts) = t.finish();
+        assert_eq!(breaks.len(), 1);
+        let b = &breaks[0];
+        assert_eq!(b.file.as_deref(), Some("a.txt"));
+        assert_eq!(b.old_level.as_deref(), Some("batch"));
+        assert_eq!(b.new_level, "II");
+        assert_eq!(b.ack.as_ref().map(|a| a.frame), Some(6));
+        assert_eq!(b.ack.as_ref().and_then(|a| a.status), Some(0));
+        assert_eq!(b.latency_ms, Some(1.0));
+        assert_eq!(b.outcome(), "acknowledged");
+        assert_eq!(
+            (
+                counts.notifications,
+                counts.acknowledgments,
+                counts.responses
+            ),
+            (1, 1, 1)
+        );
+    }
+
+    #[test]
+    fn unanswered_break_and_resend() {
+        let f = FileId {
+            persistent: 3,
+            volatile: 33,
+        };
+        let mut t = Tracker::default();
+        feed(
+            &mut t,
+            1,
+            Direction::ToServer,
+            &header(COMMAND_CREATE, 0, 1, 0, &create_request("x")),
+        );
+        feed(
+            &mut t,
+            2,
+            Direction::ToClient,
+            &header(COMMAND_CREATE, RESP, 1, 0, &create_response(f)),
+        );
+        let n = header(
+            COMMAND_OPLOCK_BREAK,
+            RESP,
+            u64::MAX,
+            0,
+            &oplock_break(smb2::OPLOCK_LEVEL_II, f),
+        );
+        feed(&mut t, 3, Direction::ToClient, &n);
+        feed(&mut t, 4, Direction::ToClient, &n);
+        let (breaks, counts) = t.finish();
+        assert_eq!(breaks[0].outcome(), "resent");
+        assert_eq!(breaks[0].resent_as, Some(4));
+        assert_eq!(breaks[1].resend_of, Some(3));
+        assert_eq!(breaks[1].outcome(), "unacknowledged");
+        assert_eq!(counts.unacknowledged, 1);
     }
 
     #[test]

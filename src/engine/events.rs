@@ -1,19 +1,153 @@
 //! Oplock breaks, lease breaks and multichannel facts, observed on every message after it
-//! is dissected (issue 5 fills this in).
+//! is dissected (issue 5). Break bookkeeping lives in `breaks.rs`; what belongs to a
+//! channel (requests per session, the server's network interfaces) is kept on the
+//! connection's record here.
 
-use dissectors::{smb1, smb2};
+use dissectors::smb1;
+use dissectors::smb2::{self, Body, COMMAND_IOCTL};
+use dissectors::status::STATUS_SUCCESS;
 
 use super::Engine;
-use crate::flow::Pdu;
+use super::breaks::Ctx;
+use super::model::{Interface, MAX_SESSIONS_PER_CONNECTION};
+use crate::flow::{ConnId, Direction, Pdu};
+
+/// Interfaces kept per FSCTL_QUERY_NETWORK_INTERFACE_INFO answer.
+const MAX_INTERFACES: usize = 256;
 
 impl Engine {
     pub(super) fn observe_smb2(
         &mut self,
-        _pdu: &Pdu,
-        _el: &smb2::Element,
-        _body: Option<&smb2::Body>,
+        pdu: &Pdu,
+        el: &smb2::Element,
+        body: Option<&smb2::Body>,
     ) {
+        let h = &el.header;
+        let Some(c) = self.conns.get_mut(pdu.conn as usize) else {
+            return;
+        };
+        if !h.is_response() && h.session_id != 0 {
+            count_request(&mut c.info.session_requests, h.session_id);
+        }
+        if h.is_response()
+            && h.command == COMMAND_IOCTL
+            && h.status == STATUS_SUCCESS
+            && let Some(Body::IoctlResponse(r)) = body
+            && let Some(list) = r.network_interfaces()
+        {
+            c.info.interfaces = list
+                .take(MAX_INTERFACES)
+                .map_while(Result::ok)
+                .map(|i| Interface {
+                    frame: pdu.last_frame,
+                    if_index: i.if_index,
+                    capability: i.capability,
+                    rss: i.is_rss(),
+                    rdma: i.is_rdma(),
+                    link_speed: i.link_speed,
+                    address: i.ip(),
+                })
+                .collect();
+        }
+        let server = server_key(self, pdu.conn);
+        let c = &self.conns[pdu.conn as usize];
+        let cx = Ctx {
+            conn: pdu.conn,
+            frame: pdu.last_frame,
+            ts: pdu.ts,
+            dir: pdu.dir,
+            server: &server,
+            client_guid: c.info.client_guid.as_deref(),
+        };
+        self.tracker.smb2(&cx, el, body);
     }
 
-    pub(super) fn observe_smb1(&mut self, _pdu: &Pdu, _msg: &smb1::Message) {}
+    pub(super) fn observe_smb1(&mut self, pdu: &Pdu, msg: &smb1::Message) {
+        let Some(c) = self.conns.get_mut(pdu.conn as usize) else {
+            return;
+        };
+        if pdu.dir == Direction::ToServer && msg.header.uid != 0 {
+            count_request(&mut c.info.session_requests, msg.header.uid.into());
+        }
+        let server = server_key(self, pdu.conn);
+        let cx = Ctx {
+            conn: pdu.conn,
+            frame: pdu.last_frame,
+            ts: pdu.ts,
+            dir: pdu.dir,
+            server: &server,
+            client_guid: None,
+        };
+        self.tracker.smb1(&cx, msg);
+    }
+
+    /// Moves the breaks into the analysis; acknowledgments that matched nothing and breaks
+    /// never acknowledged become problems (not failures: the capture may have begun or
+    /// ended in the middle).
+    pub(super) fn finish_breaks(&mut self) {
+        let (breaks, counts) = self.tracker.finish();
+        for (frame, ts, conn, detail) in std::mem::take(&mut self.tracker.unmatched) {
+            self.problem(frame, ts, Some(conn), "unmatched-break-ack", detail, false);
+        }
+        for b in &breaks {
+            let what = match &b.file {
+                Some(f) => format!("{} break of {f}", b.kind.name()),
+                None => format!("{} break", b.kind.name()),
+            };
+            let levels = format!(
+                "{} -> {}",
+                b.old_level.as_deref().unwrap_or("?"),
+                b.new_level
+            );
+            match b.outcome() {
+                "unacknowledged" => self.problem(
+                    b.frame,
+                    b.ts,
+                    Some(b.conn),
+                    "break-unacknowledged",
+                    format!(
+                        "{what} ({levels}) on connection #{} never acknowledged in the capture",
+                        b.conn
+                    ),
+                    false,
+                ),
+                "ack-rejected" => {
+                    let ack = b.ack.as_ref().expect("rejected implies an ack");
+                    self.problem(
+                        ack.response_frame.unwrap_or(ack.frame),
+                        ack.ts,
+                        Some(ack.conn),
+                        "break-ack-rejected",
+                        format!(
+                            "{what} ({levels}): acknowledgment at frame {} rejected: {}",
+                            ack.frame,
+                            crate::report::names::status_text(ack.status.unwrap_or(0))
+                        ),
+                        false,
+                    )
+                }
+                _ => {}
+            }
+        }
+        self.analysis.breaks = breaks;
+        self.analysis.break_counts = counts;
+    }
+}
+
+fn count_request(map: &mut std::collections::BTreeMap<u64, u64>, session: u64) {
+    if map.len() < MAX_SESSIONS_PER_CONNECTION || map.contains_key(&session) {
+        *map.entry(session).or_default() += 1;
+    }
+}
+
+/// Names the server across channels: its GUID once negotiated on this connection, else
+/// its IP address.
+fn server_key(e: &Engine, conn: ConnId) -> String {
+    match e.conns.get(conn as usize) {
+        Some(c) => match &c.info.server_guid {
+            Some(g) => g.clone(),
+            None => c.info.server.ip().to_string(),
+        },
+        None => String::new(),
+    }
 }

@@ -3,6 +3,7 @@
 //! replays authentications, derives keys, and judges every message.
 
 pub mod auth;
+mod breaks;
 mod diagnose;
 mod events;
 pub mod export;
@@ -36,6 +37,8 @@ pub struct Engine {
     smb2_sessions: BTreeMap<u64, Smb2Session>,
     smb1_sessions: BTreeMap<(ConnId, u16), Smb1Session>,
     analysis: Analysis,
+    /// Oplock and lease breaks (events.rs, breaks.rs).
+    tracker: breaks::Tracker,
 }
 
 impl Engine {
@@ -46,6 +49,7 @@ impl Engine {
             smb2_sessions: BTreeMap::new(),
             smb1_sessions: BTreeMap::new(),
             analysis: Analysis::default(),
+            tracker: breaks::Tracker::default(),
         }
     }
 
@@ -141,6 +145,7 @@ impl Engine {
             status,
             verdict: Verdict::Unsigned,
             algorithm: None,
+            encrypted: protocol == Protocol::Transform,
         }
     }
 
@@ -225,6 +230,7 @@ impl Engine {
     pub fn finish(mut self, frames: u64) -> Analysis {
         self.report_findings();
         self.analysis.frames = frames;
+        self.finish_breaks();
         self.analysis.connections = self
             .conns
             .into_iter()

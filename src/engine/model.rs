@@ -107,8 +107,10 @@ pub struct Message {
     pub message_id: u64,
     pub status: u32,
     pub verdict: Verdict,
-    /// Signing algorithm used for the check, when one was made.
+    /// Signing algorithm (or cipher) used for the check, when one was made.
     pub algorithm: Option<&'static str>,
+    /// Carried inside an SMB3 transform: its AEAD tag is the verdict.
+    pub encrypted: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -302,10 +304,12 @@ pub struct BreakAck {
     pub response_level: Option<String>,
 }
 
-/// What made the server break: a CREATE of the same path from somewhere else that was
-/// seen before the notification.
+/// What made the server break: the latest CREATE of the same path from somewhere else
+/// (also an SMB1 DELETE of the path, or a WRITE to the file) seen before the notification.
 #[derive(Clone, Debug)]
 pub struct BreakCause {
+    /// `CREATE`, `NT_CREATE_ANDX`, `DELETE`, `WRITE`, `WRITE_ANDX`.
+    pub command: &'static str,
     pub frame: u64,
     pub conn: ConnId,
     pub session_id: u64,

@@ -4,7 +4,9 @@
 use serde_json::{Value, json};
 
 use super::{epoch_seconds, names, session_hex};
-use crate::engine::model::{Analysis, Binding, Connection, Problem, Session, VerdictCounts};
+use crate::engine::model::{
+    Analysis, Binding, Break, BreakCounts, BreakKind, Connection, Problem, Session, VerdictCounts,
+};
 
 pub fn report(analysis: &Analysis) -> Value {
     json!({
@@ -12,9 +14,9 @@ pub fn report(analysis: &Analysis) -> Value {
         "connections": analysis.connections.iter().map(connection).collect::<Vec<_>>(),
         "sessions": analysis.sessions.iter().map(session).collect::<Vec<_>>(),
         "bindings": analysis.bindings.iter().map(binding).collect::<Vec<_>>(),
-        // Oplock and lease breaks are not analysed yet: null says "not looked at", where an
-        // empty list would say "none happened".
-        "breaks": Value::Null,
+        "breaks": analysis.breaks.iter().map(brk).collect::<Vec<_>>(),
+        "break_counts": break_counts(&analysis.break_counts),
+        "channels": channels(analysis),
         "problems": analysis.problems.iter().map(problem).collect::<Vec<_>>(),
     })
 }
@@ -60,6 +62,20 @@ fn connection(c: &Connection) -> Value {
         "messages": c.messages,
         "signed": c.signed,
         "commands": commands,
+        "session_requests": c
+            .session_requests
+            .iter()
+            .map(|(id, n)| (session_hex(*id), json!(n)))
+            .collect::<serde_json::Map<_, _>>(),
+        "interfaces": c.interfaces.iter().map(|i| json!({
+            "frame": i.frame,
+            "if_index": i.if_index,
+            "address": i.address.map(|a| a.to_string()),
+            "link_speed": i.link_speed,
+            "capability": i.capability,
+            "rss": i.rss,
+            "rdma": i.rdma,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -106,4 +122,116 @@ fn problem(p: &Problem) -> Value {
         "kind": p.kind,
         "detail": p.detail,
     })
+}
+
+/// One break (DESIGN.md contract: kind, frame, acknowledged, ack_frame, latency_ms; and the
+/// rest of what is known).
+fn brk(b: &Break) -> Value {
+    let ack = b.ack.as_ref();
+    let (old, new) = match b.kind {
+        BreakKind::Oplock => ("old_level", "new_level"),
+        BreakKind::Lease => ("current_state", "new_state"),
+    };
+    let mut v = json!({
+        "kind": b.kind.name(),
+        "protocol": b.protocol.name(),
+        "frame": b.frame,
+        "time": epoch_seconds(b.ts),
+        "connection": b.conn,
+        "session_id": b.session_id.map(session_hex),
+        "file": b.file,
+        "share": b.share,
+        "file_id": b.file_id,
+        old: b.old_level,
+        new: b.new_level,
+        "ack_required": b.ack_required,
+        "acknowledged": ack.is_some(),
+        "ack_frame": ack.map(|a| a.frame),
+        "ack_connection": ack.map(|a| a.conn),
+        "ack_session_id": ack.map(|a| session_hex(a.session_id)),
+        "ack_level": ack.map(|a| a.level.clone()),
+        "response_frame": ack.and_then(|a| a.response_frame),
+        "response_connection": ack.and_then(|a| a.response_conn),
+        "response_level": ack.and_then(|a| a.response_level.clone()),
+        "ack_status": ack.and_then(|a| a.status).map(names::status_text),
+        "latency_ms": b.latency_ms,
+        "cross_channel": b.cross_channel(),
+        "outcome": b.outcome(),
+        "resent_as": b.resent_as,
+        "resend_of": b.resend_of,
+        "cause": b.cause.as_ref().map(|c| json!({
+            "command": c.command,
+            "frame": c.frame,
+            "connection": c.conn,
+            "session_id": session_hex(c.session_id),
+            "client_guid": c.client_guid,
+            "same_session": c.same_session,
+            "same_connection": c.same_connection,
+            "path": c.path,
+        })),
+    });
+    if b.kind == BreakKind::Lease {
+        v["lease_key"] = json!(b.lease_key);
+        v["epoch"] = json!(b.epoch);
+        v["flags"] = json!(b.flags);
+        v["paths"] = json!(b.paths);
+    }
+    v
+}
+
+fn break_counts(c: &BreakCounts) -> Value {
+    json!({
+        "notifications": c.notifications,
+        "acknowledgments": c.acknowledgments,
+        "responses": c.responses,
+        "unacknowledged": c.unacknowledged,
+        "rejected": c.rejected,
+        "unmatched_acks": c.unmatched_acks,
+        "dropped": c.dropped,
+    })
+}
+
+/// Per session, its channels: the connection, its client GUID, the requests the session
+/// sent on it, how it was bound, the interfaces the server reported on it, and the breaks
+/// notified and acknowledged on it.
+fn channels(analysis: &Analysis) -> Value {
+    let list: Vec<Value> = analysis
+        .sessions
+        .iter()
+        .filter(|s| !s.channels.is_empty())
+        .map(|s| {
+            let conns: Vec<Value> = s
+                .channels
+                .iter()
+                .map(|id| {
+                    let c = analysis.connections.iter().find(|c| c.id == *id);
+                    let binding = analysis
+                        .bindings
+                        .iter()
+                        .find(|b| b.session_id == s.id && b.conn == *id);
+                    let in_session = |conn: Option<u32>, b: &Break| {
+                        b.session_id == Some(s.id) && conn == Some(*id)
+                    };
+                    json!({
+                        "connection": id,
+                        "client": c.map(|c| c.client.to_string()),
+                        "server": c.map(|c| c.server.to_string()),
+                        "client_guid": c.and_then(|c| c.client_guid.clone()),
+                        "requests": c.and_then(|c| c.session_requests.get(&s.id)).copied().unwrap_or(0),
+                        "bound_frame": binding.map(|b| b.frame),
+                        "binding_valid": binding.and_then(|b| b.valid()),
+                        "interfaces": c.map(|c| c.interfaces.len()).unwrap_or(0),
+                        "breaks_notified": analysis.breaks.iter().filter(|b| in_session(Some(b.conn), b)).count(),
+                        "breaks_acknowledged": analysis.breaks.iter().filter(|b| in_session(b.ack.as_ref().map(|a| a.conn), b)).count(),
+                    })
+                })
+                .collect();
+            json!({
+                "session_id": session_hex(s.id),
+                "channels": s.channels.len(),
+                "connections": conns,
+            })
+        })
+        .collect();
+    Value::Array(list)
 }

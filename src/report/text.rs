@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::{names, session_hex};
 use crate::capture::Timestamp;
-use crate::engine::model::{Analysis, Connection, Session};
+use crate::engine::model::{Analysis, Break, Connection, Session};
 
 pub fn write(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     let s = &analysis.summary;
@@ -73,6 +73,8 @@ pub fn write(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
+    breaks(analysis, out)?;
+    channels(analysis, out)?;
     if !analysis.problems.is_empty() {
         writeln!(out, "\nProblems")?;
         for p in &analysis.problems {
@@ -162,4 +164,237 @@ fn session(s: &Session, out: &mut dyn Write) -> io::Result<()> {
 pub fn relative(ts: Timestamp, start: Timestamp) -> String {
     let us = (ts.0 - start.0) / 1_000;
     format!("{}.{:06}", us / 1_000_000, (us % 1_000_000).abs())
+}
+
+/// The "Breaks" section: one row per break notification, then what is known about it.
+fn breaks(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
+    let c = &analysis.break_counts;
+    if c.notifications == 0 && c.acknowledgments == 0 {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\nBreaks  notifications {}  acknowledgments {}  responses {}  unacknowledged {}  rejected {}  unmatched acks {}",
+        c.notifications,
+        c.acknowledgments,
+        c.responses,
+        c.unacknowledged,
+        c.rejected,
+        c.unmatched_acks
+    )?;
+    if c.dropped > 0 {
+        writeln!(out, "  ({} more breaks counted but not listed)", c.dropped)?;
+    }
+    writeln!(
+        out,
+        "  {:<7} {:<6} {:<5} {:<18} {:<5} {:<7} {:<5} {:>12}  {:<15} file",
+        "frame", "kind", "proto", "levels", "on", "ack", "ack on", "latency", "status"
+    )?;
+    for b in &analysis.breaks {
+        break_row(b, out)?;
+    }
+    Ok(())
+}
+
+fn break_row(b: &Break, out: &mut dyn Write) -> io::Result<()> {
+    let ack = b.ack.as_ref();
+    let levels = format!(
+        "{} -> {}",
+        b.old_level.as_deref().unwrap_or("?"),
+        b.new_level
+    );
+    let status = match (b.outcome(), ack.and_then(|a| a.status)) {
+        ("ack-rejected", Some(st)) => format!("rejected {}", names::status_text(st)),
+        (o, _) => o.to_string(),
+    };
+    let file = match (&b.share, &b.file) {
+        (Some(share), Some(f)) => format!("{share}\\{}", f.trim_start_matches('\\')),
+        (None, Some(f)) => f.clone(),
+        _ => b.file_id.clone().unwrap_or_else(|| "?".into()),
+    };
+    writeln!(
+        out,
+        "  {:<7} {:<6} {:<5} {:<18} {:<5} {:<7} {:<6} {:>11}  {:<15} {file}",
+        b.frame,
+        b.kind.name(),
+        b.protocol.name(),
+        levels,
+        format!("#{}", b.conn),
+        ack.map(|a| a.frame.to_string())
+            .unwrap_or_else(|| "-".into()),
+        ack.map(|a| format!("#{}", a.conn))
+            .unwrap_or_else(|| "-".into()),
+        b.latency_ms
+            .map(|l| format!("{l:.3} ms"))
+            .unwrap_or_else(|| "-".into()),
+        status,
+    )?;
+    let mut notes = Vec::new();
+    if let Some(sid) = b.session_id {
+        notes.push(format!("sess {}", session_hex(sid)));
+    }
+    if let Some(k) = &b.lease_key {
+        notes.push(format!("lease {k}"));
+    }
+    if let Some(e) = b.epoch {
+        notes.push(format!("epoch {e}"));
+    }
+    if let Some(f) = b.flags {
+        let ack = if f & 1 != 0 { " ACK_REQUIRED" } else { "" };
+        notes.push(format!("flags 0x{f:x}{ack}"));
+    }
+    if let Some(a) = ack.and_then(|a| a.response_frame.map(|r| (r, a))) {
+        notes.push(format!(
+            "response frame {}{}",
+            a.0,
+            a.1.response_level
+                .as_ref()
+                .map(|l| format!(" ({l})"))
+                .unwrap_or_default()
+        ));
+    }
+    if b.cross_channel() {
+        notes.push("acknowledged on another channel".into());
+    }
+    if let Some(f) = b.resent_as {
+        notes.push(format!("sent again at frame {f}"));
+    }
+    if let Some(f) = b.resend_of {
+        notes.push(format!("repeats frame {f}"));
+    }
+    if b.paths.len() > 1 {
+        notes.push(format!("paths {}", b.paths.join(", ")));
+    }
+    if let Some(c) = &b.cause {
+        let whose = if c.same_session {
+            "same session"
+        } else {
+            "other session"
+        };
+        notes.push(format!(
+            "after {} frame {} on #{} sess {} ({whose})",
+            c.command,
+            c.frame,
+            c.conn,
+            session_hex(c.session_id)
+        ));
+    }
+    if !notes.is_empty() {
+        writeln!(out, "  {:<7} {}", "", notes.join(", "))?;
+    }
+    Ok(())
+}
+
+/// The "Channels" section: each session with more than one channel, channel by channel.
+fn channels(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
+    let multi: Vec<&Session> = analysis
+        .sessions
+        .iter()
+        .filter(|s| s.channels.len() > 1)
+        .collect();
+    let interfaces = analysis
+        .connections
+        .iter()
+        .any(|c| !c.interfaces.is_empty());
+    if multi.is_empty() && !interfaces {
+        return Ok(());
+    }
+    writeln!(out, "\nChannels")?;
+    for s in multi {
+        writeln!(
+            out,
+            "  session {}  {} channels",
+            session_hex(s.id),
+            s.channels.len()
+        )?;
+        for id in &s.channels {
+            let c = analysis.connections.iter().find(|c| c.id == *id);
+            let binding = analysis
+                .bindings
+                .iter()
+                .find(|b| b.session_id == s.id && b.conn == *id);
+            let mut line = format!("    #{id:<3}");
+            if let Some(c) = c {
+                line += &format!(" {} -> {}", c.client, c.server);
+            }
+            match binding {
+                Some(b) => {
+                    let valid = match b.valid() {
+                        Some(true) => "valid".to_string(),
+                        Some(false) => "INVALID".to_string(),
+                        None => format!("request {}", b.request_verdict),
+                    };
+                    line += &format!("  bound at frame {} ({valid})", b.frame);
+                }
+                None => line += "  first channel",
+            }
+            let requests = c
+                .and_then(|c| c.session_requests.get(&s.id))
+                .copied()
+                .unwrap_or(0);
+            line += &format!("  requests {requests}");
+            let notified = analysis
+                .breaks
+                .iter()
+                .filter(|b| b.session_id == Some(s.id) && b.conn == *id)
+                .count();
+            let acked = analysis
+                .breaks
+                .iter()
+                .filter(|b| {
+                    b.session_id == Some(s.id) && b.ack.as_ref().is_some_and(|a| a.conn == *id)
+                })
+                .count();
+            if notified + acked > 0 {
+                line += &format!("  breaks notified {notified} acknowledged {acked}");
+            }
+            writeln!(out, "{line}")?;
+            if let Some(g) = c.and_then(|c| c.client_guid.as_ref()) {
+                writeln!(out, "         client GUID {g}")?;
+            }
+        }
+    }
+    for c in analysis
+        .connections
+        .iter()
+        .filter(|c| !c.interfaces.is_empty())
+    {
+        writeln!(
+            out,
+            "  server interfaces reported on #{} (frame {})",
+            c.id, c.interfaces[0].frame
+        )?;
+        for i in &c.interfaces {
+            let mut caps = Vec::new();
+            if i.rss {
+                caps.push("RSS");
+            }
+            if i.rdma {
+                caps.push("RDMA");
+            }
+            writeln!(
+                out,
+                "    if {:<4} {:<40} {:>12}  {}",
+                i.if_index,
+                i.address
+                    .map(|a| a.to_string())
+                    .unwrap_or_else(|| "?".into()),
+                link_speed(i.link_speed),
+                caps.join(" ")
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Bits per second as people say it: `10 Gbit/s`, `100 Mbit/s`.
+fn link_speed(bps: u64) -> String {
+    match bps {
+        0 => "?".into(),
+        b if b >= 1_000_000_000 && b % 1_000_000_000 == 0 => {
+            format!("{} Gbit/s", b / 1_000_000_000)
+        }
+        b if b >= 1_000_000 => format!("{} Mbit/s", b / 1_000_000),
+        b => format!("{b} bit/s"),
+    }
 }
