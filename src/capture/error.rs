@@ -6,7 +6,7 @@ use std::path::PathBuf;
 /// A capture file that cannot be used at all.
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
-    #[error("{}: cannot open: {source}", file.display())]
+    #[error("{}: cannot open", file.display())]
     Open {
         file: PathBuf,
         source: std::io::Error,

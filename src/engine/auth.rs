@@ -59,6 +59,8 @@ pub struct AuthOutcome {
     pub smb1_mac_key: Option<SecretBytes>,
     /// The password did not match: a failed check.
     pub mismatch: bool,
+    /// The frame of the AUTHENTICATE message (or of the raw-NTLM SESSION_SETUP_ANDX request).
+    pub authenticate_frame: Option<u64>,
     /// Why the logon could not be replayed, when that is worth a problem line (a missing
     /// password or an anonymous logon is not).
     pub unreplayable: Option<String>,
@@ -68,6 +70,7 @@ impl AuthOutcome {
     /// `DOMAIN\user`, or `user`, or `?`.
     pub fn account(&self) -> String {
         match (&self.domain, &self.user) {
+            (_, Some(u)) if u.is_empty() => "(no user name)".into(),
             (Some(d), Some(u)) if !d.is_empty() => format!("{d}\\{u}"),
             (_, Some(u)) => u.clone(),
             _ => "?".into(),
@@ -81,7 +84,10 @@ pub fn replay_ntlmssp(
     secrets: &Secrets,
     known_key: Option<&SecretBytes>,
 ) -> AuthOutcome {
-    let mut out = AuthOutcome::default();
+    let mut out = AuthOutcome {
+        authenticate_frame: msgs.authenticate_frame,
+        ..AuthOutcome::default()
+    };
     let parsed = msgs
         .authenticate
         .as_deref()
@@ -138,6 +144,7 @@ fn exchange_of<'a>(auth: &'a Authenticate<'a>, server_challenge: [u8; 8]) -> Aut
 /// Replays raw NTLM (SMB1 without extended security): the challenge comes from the NEGOTIATE
 /// response, the responses from SESSION_SETUP_ANDX; the MAC key is MS-CIFS 3.2.5.3.
 pub fn replay_raw(
+    frame: u64,
     damaged: bool,
     server_challenge: Option<[u8; 8]>,
     lm_response: &[u8],
@@ -147,6 +154,7 @@ pub fn replay_raw(
     secrets: &Secrets,
 ) -> AuthOutcome {
     let mut out = AuthOutcome {
+        authenticate_frame: Some(frame),
         user: Some(user),
         domain: Some(domain),
         ..AuthOutcome::default()

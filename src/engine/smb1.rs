@@ -33,6 +33,7 @@ pub struct RawLogon {
     pub user: String,
     pub domain: String,
     pub damaged: bool,
+    pub frame: u64,
 }
 
 impl Engine {
@@ -105,6 +106,7 @@ impl Engine {
                                 user: account_name.to_string_lossy(),
                                 domain: primary_domain.to_string_lossy(),
                                 damaged: pdu.damage.is_some(),
+                                frame: pdu.last_frame,
                             })
                         }
                     }
@@ -233,6 +235,7 @@ impl Engine {
                 auth::replay_ntlmssp(&msgs, &self.secrets, None)
             }
             (None, Some(raw)) => auth::replay_raw(
+                raw.frame,
                 raw.damaged || pdu.damage.is_some(),
                 challenge,
                 &raw.lm_response,
@@ -310,14 +313,8 @@ impl Engine {
         }
         if let Some(why) = &outcome.unreplayable {
             let detail = format!("cannot replay the logon of {account}: {why}");
-            self.problem(
-                pdu.last_frame,
-                pdu.ts,
-                Some(pdu.conn),
-                "not-replayed",
-                detail,
-                false,
-            );
+            let frame = outcome.authenticate_frame.unwrap_or(pdu.last_frame);
+            self.problem(frame, pdu.ts, Some(pdu.conn), "not-replayed", detail, false);
         }
         if h.status != STATUS_SUCCESS {
             let detail = format!(

@@ -18,13 +18,14 @@ use crate::report::session_hex;
 use crate::sign::{self, SigningAlgorithm};
 
 impl Engine {
-    /// An SMB2 PDU (a single message or a compound chain). `decrypted` is the verdict of the
+    /// An SMB2 PDU (a single message or a compound chain). `decrypted` is the verdict and
+    /// cipher of the
     /// transform it came out of, if any.
     pub(super) fn smb2_pdu(
         &mut self,
         pdu: &Pdu,
         data: &[u8],
-        decrypted: Option<Verdict>,
+        decrypted: Option<(Verdict, &'static str)>,
         sink: &mut Sink,
     ) {
         let mut previous_session = 0;
@@ -63,11 +64,11 @@ impl Engine {
         &mut self,
         pdu: &Pdu,
         el: &Element,
-        decrypted: Option<Verdict>,
+        decrypted: Option<(Verdict, &'static str)>,
         sink: &mut Sink,
     ) {
         let h = &el.header;
-        let msg = self.message(
+        let mut msg = self.message(
             pdu,
             Protocol::Smb2,
             h.command,
@@ -94,8 +95,9 @@ impl Engine {
             }
             _ => {}
         }
-        let judged = if let Some(v) = decrypted {
-            Judged::new(v, None)
+        let judged = if let Some((v, cipher)) = decrypted {
+            msg.encrypted = true;
+            Judged::new(v, Some(cipher))
         } else if h.command == COMMAND_SESSION_SETUP && h.is_response() {
             let blob = match &body {
                 Some(Body::SessionSetupResponse(r)) => Some((r.security_buffer, r.session_flags)),
@@ -507,7 +509,12 @@ impl Engine {
         ) {
             Ok(plain) => {
                 if plain.starts_with(b"\xfeSMB") {
-                    self.smb2_pdu(pdu, &plain, Some(Verdict::Valid), sink);
+                    self.smb2_pdu(
+                        pdu,
+                        &plain,
+                        Some((Verdict::Valid, cipher_name(cipher))),
+                        sink,
+                    );
                 } else {
                     self.emit(
                         msg,

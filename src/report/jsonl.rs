@@ -26,6 +26,7 @@ pub fn message(m: &Message) -> Value {
         "verdict": m.verdict.name(),
         "reason": m.verdict.reason(),
         "algorithm": m.algorithm,
+        "encrypted": m.encrypted,
     })
 }
 
