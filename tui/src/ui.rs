@@ -16,14 +16,14 @@ use crate::input::KEYS;
 use crate::model::{Direction, Row, Timeline, Verdict, session_hex};
 
 /// Width of the hex dump column: offset, 16 bytes, ASCII.
-const DUMP_WIDTH: u16 = 76;
+const DUMP_WIDTH: u16 = 72;
 /// Bytes per hex dump line.
 const DUMP_LINE: usize = 16;
 
 pub fn draw(frame: &mut Frame, app: &mut App) {
     let [main, status] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(frame.area());
-    let tree_width = (main.width / 5).clamp(16, 34);
+    let tree_width = (main.width / 5).clamp(16, 30);
     let [tree, right] =
         Layout::horizontal([Constraint::Length(tree_width), Constraint::Min(10)]).areas(main);
     let [timeline, detail] =
@@ -339,7 +339,7 @@ fn detail_lines(app: &App, i: usize, r: &Row) -> Vec<Line<'static>> {
             "Frame",
             format!("{}  t {:.6}s  channel #{}", r.frame, r.time, r.channel),
         ),
-        field("Path", format!("{from} {} {to}", arrow(r.direction))),
+        field("Path", format!("{from} → {to}")),
         field("Message", format!("{} {} {kind}", r.protocol, r.command)),
         field(
             "Ids",
