@@ -44,6 +44,19 @@ impl AuthMessages {
     }
 }
 
+/// The credentials of a raw-NTLM SESSION_SETUP_ANDX request (SMB1 without extended
+/// security), kept for its response.
+#[derive(Debug, Default)]
+pub struct RawLogon {
+    pub lm_response: Vec<u8>,
+    pub nt_response: Vec<u8>,
+    pub user: String,
+    pub domain: String,
+    /// Bytes of the request or its response were lost or cut.
+    pub damaged: bool,
+    pub frame: u64,
+}
+
 /// Who authenticated, how, and the key it gave (if any).
 #[derive(Debug, Default)]
 pub struct AuthOutcome {
@@ -144,22 +157,17 @@ fn exchange_of<'a>(auth: &'a Authenticate<'a>, server_challenge: [u8; 8]) -> Aut
 /// Replays raw NTLM (SMB1 without extended security): the challenge comes from the NEGOTIATE
 /// response, the responses from SESSION_SETUP_ANDX; the MAC key is MS-CIFS 3.2.5.3.
 pub fn replay_raw(
-    frame: u64,
-    damaged: bool,
+    logon: &RawLogon,
     server_challenge: Option<[u8; 8]>,
-    lm_response: &[u8],
-    nt_response: &[u8],
-    user: String,
-    domain: String,
     secrets: &Secrets,
 ) -> AuthOutcome {
     let mut out = AuthOutcome {
-        authenticate_frame: Some(frame),
-        user: Some(user),
-        domain: Some(domain),
+        authenticate_frame: Some(logon.frame),
+        user: Some(logon.user.clone()),
+        domain: Some(logon.domain.clone()),
         ..AuthOutcome::default()
     };
-    if damaged {
+    if logon.damaged {
         return out
             .not_checked("bytes of the session setup were lost or cut from the capture".into());
     }
@@ -169,8 +177,8 @@ pub fn replay_raw(
     let exchange = AuthExchange {
         flags: 0,
         server_challenge,
-        lm_response,
-        nt_response,
+        lm_response: &logon.lm_response,
+        nt_response: &logon.nt_response,
         user: "",
         domain: "",
         encrypted_random_session_key: &[],

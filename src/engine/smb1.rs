@@ -25,17 +25,6 @@ use crate::sign::{self, SMB1_PLACEHOLDER};
 
 const MD5: &str = "MD5";
 
-/// The credentials of a raw-NTLM SESSION_SETUP_ANDX request, kept for its response.
-#[derive(Debug, Default)]
-pub struct RawLogon {
-    pub lm_response: Vec<u8>,
-    pub nt_response: Vec<u8>,
-    pub user: String,
-    pub domain: String,
-    pub damaged: bool,
-    pub frame: u64,
-}
-
 impl Engine {
     pub(super) fn smb1_pdu(&mut self, pdu: &Pdu, sink: &mut Sink) {
         let msg = match smb1::parse_message(&pdu.data) {
@@ -100,7 +89,7 @@ impl Engine {
                             account_name,
                             primary_domain,
                         } => {
-                            conn.smb1.raw_logon = Some(RawLogon {
+                            conn.smb1.raw_logon = Some(auth::RawLogon {
                                 lm_response: lm_response.to_vec(),
                                 nt_response: nt_response.to_vec(),
                                 user: account_name.to_string_lossy(),
@@ -234,16 +223,10 @@ impl Engine {
                 }
                 auth::replay_ntlmssp(&msgs, &self.secrets, None)
             }
-            (None, Some(raw)) => auth::replay_raw(
-                raw.frame,
-                raw.damaged || pdu.damage.is_some(),
-                challenge,
-                &raw.lm_response,
-                &raw.nt_response,
-                raw.user,
-                raw.domain,
-                &self.secrets,
-            ),
+            (None, Some(mut raw)) => {
+                raw.damaged |= pdu.damage.is_some();
+                auth::replay_raw(&raw, challenge, &self.secrets)
+            }
             (None, None) => AuthOutcome::default(),
         };
         let guest = resp.is_some_and(|r| r.is_guest());

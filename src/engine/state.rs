@@ -177,7 +177,7 @@ pub struct Smb1Conn {
     /// A logon (other than guest or anonymous) succeeded on this connection.
     pub logged_on: bool,
     /// Raw-NTLM session setup request awaiting its response.
-    pub raw_logon: Option<super::smb1::RawLogon>,
+    pub raw_logon: Option<super::auth::RawLogon>,
 }
 
 #[derive(Debug)]
