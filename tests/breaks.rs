@@ -186,6 +186,9 @@ fn check_channels(name: &str, bindings: usize, channels: &[(&str, u64)]) -> Valu
     for b in list {
         assert_eq!(b["request_verdict"], "valid", "{name}: {b}");
         assert_eq!(b["response_verdict"], "valid", "{name}: {b}");
+        // A binding the server refused is not a valid binding, however well signed.
+        let succeeded = b["status"] == "STATUS_SUCCESS";
+        assert_eq!(b["valid"], succeeded, "{name}: {b}");
     }
     for (id, n) in channels {
         let s = r["sessions"]

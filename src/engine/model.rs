@@ -222,6 +222,9 @@ pub struct Binding {
 impl Binding {
     /// The contract's `valid`: both signatures checked and correct, and the binding succeeded.
     pub fn valid(&self) -> Option<bool> {
+        if self.status.is_some_and(|s| s != 0) {
+            return Some(false);
+        }
         let verdicts = [Some(self.request_verdict), self.response_verdict];
         if verdicts.contains(&Some(Verdict::Invalid)) {
             return Some(false);
