@@ -464,16 +464,7 @@ impl Tracker {
             smb2::OPLOCK_LEVEL_II | smb2::OPLOCK_LEVEL_NONE => Some(false),
             _ => None,
         });
-        let cause = open.as_ref().and_then(|o| {
-            self.cause(
-                std::slice::from_ref(&o.path_key),
-                cx.frame,
-                o.create_frame,
-                |c| !(c.conn == o.conn && c.msg == o.create_msg),
-                o.session_id,
-                o.conn,
-            )
-        });
+        let cause = open.as_ref().and_then(|o| self.oplock_cause(o, cx.frame));
         let b = Break {
             kind: BreakKind::Oplock,
             protocol: Protocol::Smb2,
@@ -686,6 +677,18 @@ impl Tracker {
         }
     }
 
+    /// The CREATE of the same path by someone else that preceded an oplock break of `open`.
+    fn oplock_cause(&self, open: &Open, frame: u64) -> Option<BreakCause> {
+        self.cause(
+            std::slice::from_ref(&open.path_key),
+            frame,
+            open.create_frame,
+            |c| !(c.conn == open.conn && c.msg == open.create_msg),
+            open.session_id,
+            open.conn,
+        )
+    }
+
     /// The latest CREATE (DELETE, WRITE) of one of `paths` after `since` and up to `frame`
     /// that `other` accepts.
     fn cause(
@@ -881,16 +884,7 @@ impl Tracker {
         };
         // The client does not answer a break of a level II oplock (MS-CIFS 3.3.4.2).
         let ack_required = old.map(|l| l != OPLOCK_LEVEL_II && l != OPLOCK_NONE);
-        let cause = open.as_ref().and_then(|o| {
-            self.cause(
-                std::slice::from_ref(&o.path_key),
-                cx.frame,
-                o.create_frame,
-                |c| !(c.conn == o.conn && c.msg == o.create_msg),
-                o.session_id,
-                o.conn,
-            )
-        });
+        let cause = open.as_ref().and_then(|o| self.oplock_cause(o, cx.frame));
         let b = Break {
             kind: BreakKind::Oplock,
             protocol: Protocol::Smb1,
