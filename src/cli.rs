@@ -7,9 +7,8 @@ use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use zeroize::Zeroizing;
 
-use crate::auth::credentials::{
-    Credential, Credentials, KnownSessionKey, parse_keys_file, parse_nt_hash,
-};
+use crate::auth::credentials::{Credential, Credentials, parse_nt_hash};
+use crate::auth::key_list::{KnownSessionKey, parse_keys_file};
 
 /// Exit status: nothing wrong found.
 pub const EXIT_OK: i32 = 0;
@@ -58,13 +57,20 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub credentials: Option<PathBuf>,
 
-    /// Known session keys, one per line: `SESSIONID KEY` in hex (for Kerberos sessions).
+    /// Known keys, one session per line: `SESSIONID KEY` in hex (a session key, e.g. of a
+    /// Kerberos session), or Wireshark smb2_seskey_list lines `ID,SESSIONKEY,S2CKEY,C2SKEY`
+    /// (an --export-keys file can be given back as it is).
     #[arg(long, value_name = "FILE")]
     pub keys: Option<PathBuf>,
 
     /// Write the derived keys of every session and channel to FILE (contains secrets).
     #[arg(long, value_name = "FILE")]
     pub export_keys: Option<PathBuf>,
+
+    /// Write the SMB traffic to FILE (pcap) with every encrypted message that decrypted
+    /// replaced by its plaintext, for tools that cannot decrypt.
+    #[arg(long, value_name = "FILE")]
+    pub decrypted_out: Option<PathBuf>,
 
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Text)]

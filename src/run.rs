@@ -8,14 +8,16 @@ use crate::capture::{CaptureSet, Decoded, decode_tcp};
 use crate::cli::{Args, EXIT_FAILED, EXIT_OK, Format};
 use crate::engine::model::Problem;
 use crate::engine::{Engine, EngineConfig};
-use crate::flow::{FlowConfig, FlowTable};
+use crate::flow::{FlowConfig, FlowEvent, FlowTable};
 use crate::report;
+use crate::report::decrypted_pcap::DecryptedPcap;
 
 /// Analyses the captures named in `args` and writes the report to `out`. Returns the exit
 /// status; an `Err` means the input or the command line could not be used (exit status 2).
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let config = EngineConfig {
         secrets: crate::cli::load_secrets(args)?,
+        keep_plaintext: args.decrypted_out.is_some(),
     };
     let mut captures = CaptureSet::open(&args.captures)?;
     let mut flows = FlowTable::new(FlowConfig {
@@ -26,6 +28,13 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let mut undecodable = Undecodable::default();
     let mut write_error = None;
     let mut timeline = args.tui.then(crate::tui_view::Collector::new);
+    let mut decrypted_out = match &args.decrypted_out {
+        Some(path) => Some(
+            DecryptedPcap::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        ),
+        None => None,
+    };
     let mut sink = |m: &crate::engine::model::Message, bytes: &[u8]| {
         if let Some(timeline) = &mut timeline {
             timeline.push(m, bytes);
@@ -48,12 +57,16 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
             Decoded::NotTcp | Decoded::IpFragment => {}
         }
         for event in events.drain(..) {
-            engine.handle(event, &mut sink);
+            feed(&mut engine, event, &mut sink, decrypted_out.as_mut())?;
         }
     }
     flows.finish(&mut events);
     for event in events.drain(..) {
-        engine.handle(event, &mut sink);
+        feed(&mut engine, event, &mut sink, decrypted_out.as_mut())?;
+    }
+    if let (Some(out), Some(path)) = (decrypted_out, &args.decrypted_out) {
+        out.finish()
+            .with_context(|| format!("writing {}", path.display()))?;
     }
     if let Some(path) = &args.export_keys {
         report::keys::write_file(path, &engine.exported_keys())
@@ -100,6 +113,25 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     } else {
         EXIT_OK
     })
+}
+
+/// Hands one flow event to the engine and, with `--decrypted-out`, to the pcap writer.
+fn feed(
+    engine: &mut Engine,
+    event: FlowEvent,
+    sink: &mut crate::engine::Sink,
+    decrypted_out: Option<&mut DecryptedPcap>,
+) -> Result<()> {
+    match decrypted_out {
+        None => engine.handle(event, sink),
+        Some(out) => {
+            out.record(&event).context("writing --decrypted-out")?;
+            engine.handle(event, sink);
+            out.resolve(engine.take_plaintext())
+                .context("writing --decrypted-out")?;
+        }
+    }
+    Ok(())
 }
 
 /// Frames whose headers could not be decoded down to TCP, named by their first instance.

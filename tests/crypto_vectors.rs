@@ -3,7 +3,8 @@
 //! JSON `outputs`.
 
 use serde_json::Value;
-use smbcheck::auth::credentials::{Credential, Credentials, Key16, KnownSessionKey, SecretBytes};
+use smbcheck::auth::credentials::{Credential, Credentials, Key16, SecretBytes};
+use smbcheck::auth::key_list::KnownSessionKey;
 use smbcheck::auth::ntlm::{self, AuthExchange, AuthKind, ReplayError, flags};
 use smbcheck::auth::{lm_hash, nt_hash, parse_keys_file, replay};
 use smbcheck::crypt;
@@ -680,7 +681,9 @@ fn secrets_never_show_in_debug() {
     let cred = Credential::from_nt_hash(Some("u".into()), None, nt.clone());
     let mut creds = Credentials::new();
     creds.push(cred.clone());
-    let known: Vec<KnownSessionKey> = parse_keys_file(&format!("0x1 {}", "a5".repeat(16))).unwrap();
+    let a5 = "a5".repeat(16);
+    let known: Vec<KnownSessionKey> =
+        parse_keys_file(&format!("0x1 {a5}\n0100000000000000,,{a5},{a5}")).unwrap();
     let session = keys::derive(
         Dialect::Smb311,
         &[B; 32],

@@ -5,13 +5,16 @@
 //! tshark is optional: without it the tshark part prints "skipped: tshark not installed",
 //! unless SMBCHECK_REQUIRE_TOOLS=1 is set (CI), which turns its absence into a failure.
 
+#[path = "support/cli.rs"]
+mod cli;
+#[path = "support/tshark.rs"]
+mod tshark;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-use serde_json::Value;
+use cli::{PASSWORD, Run, run, sample, scratch};
 
-const PASSWORD: &str = "Secr3t!pass";
 const ENCRYPTED: [&str; 5] = [
     "smb302-encrypted.pcap",
     "smb311-enc-aes128ccm.pcap",
@@ -22,37 +25,16 @@ const ENCRYPTED: [&str; 5] = [
 const BEGIN: &str = "# BEGIN wireshark smb2_seskey_list";
 const END: &str = "# END wireshark smb2_seskey_list";
 
-fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(name)
-}
-
-fn temp_dir(test: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("smbcheck-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("create temp dir");
-    dir
-}
-
-fn smbcheck(args: &[&std::ffi::OsStr]) -> Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_smbcheck"))
-        .env_remove("SMBCHECK_PASSWORD")
-        .args(args)
-        .output()
-        .expect("run smbcheck");
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "smbcheck {args:?}: {:?}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
+/// Runs smbcheck with `args`; it must not fail to run (exit 0 or 1).
+fn smbcheck(args: &[&std::ffi::OsStr]) -> Run {
+    let out = run(args);
+    assert!(matches!(out.code, 0 | 1), "{out}");
     out
 }
 
 /// Runs smbcheck with the password and `--export-keys`; returns the file's text and the
 /// JSONL report.
-fn export(capture: &Path, keys: &Path) -> (String, Output) {
+fn export(capture: &Path, keys: &Path) -> (String, Run) {
     let out = smbcheck(&[
         "--password".as_ref(),
         PASSWORD.as_ref(),
@@ -96,81 +78,15 @@ fn key_values(export: &str) -> BTreeSet<String> {
     keys
 }
 
-fn tshark_available() -> bool {
-    let found = Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(
-            std::env::var("SMBCHECK_REQUIRE_TOOLS").as_deref() != Ok("1"),
-            "tshark not installed and SMBCHECK_REQUIRE_TOOLS=1"
-        );
-        println!("skipped: tshark not installed");
-    }
-    found
-}
-
-/// `(frame, command)` for every SMB2 header tshark dissects, with the given UAT lines.
-fn tshark_commands(capture: &Path, uat: &[String]) -> Vec<(u64, u16)> {
-    let mut cmd = Command::new("tshark");
-    // An empty configuration directory: no personal preferences or keys take part.
-    let config = temp_dir("tshark-config");
-    cmd.env("WIRESHARK_CONFIG_DIR", &config)
-        .arg("-n")
-        .arg("-r")
-        .arg(capture);
-    for line in uat {
-        cmd.arg("-o").arg(format!("uat:smb2_seskey_list:{line}"));
-    }
-    let out = cmd
-        .args(["-T", "fields", "-e", "frame.number", "-e", "smb2.cmd"])
-        .output()
-        .expect("run tshark");
-    assert!(
-        out.status.success(),
-        "tshark: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let mut commands = Vec::new();
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
-        let (frame, cmds) = line.split_once('\t').expect("two fields");
-        for c in cmds.split(',').filter(|c| !c.is_empty()) {
-            commands.push((frame.parse().unwrap(), c.parse().unwrap()));
-        }
-    }
-    commands
-}
-
-/// `(frame, command)` of every SMB2 message smbcheck reports (transforms it decrypted give
-/// their inner messages, with protocol "smb2").
-fn smbcheck_commands(jsonl: &[u8]) -> Vec<(u64, u16)> {
-    let mut commands = Vec::new();
-    for line in std::str::from_utf8(jsonl).unwrap().lines() {
-        let v: Value = serde_json::from_str(line).expect("JSONL line");
-        if v["protocol"] == "smb2" {
-            let frame = v["frame"].as_u64().unwrap();
-            let command = v["command_code"].as_u64().unwrap() as u16;
-            commands.push((frame, command));
-        }
-        assert_ne!(
-            v["protocol"], "transform",
-            "transform not decrypted: {line}"
-        );
-    }
-    commands.sort_by_key(|c| c.0); // stable: compound order kept within a frame
-    commands
-}
-
 #[test]
 fn tshark_decrypts_with_exported_keys_only() {
-    let dir = temp_dir("export-tshark");
-    let tshark = tshark_available();
+    let dir = scratch("export-tshark");
+    let tshark = tshark::available("tshark_decrypts_with_exported_keys_only");
     for name in ENCRYPTED {
         let capture = sample(name);
         let keys_file = dir.join(format!("{name}.keys"));
         let (text, out) = export(&capture, &keys_file);
-        assert_eq!(out.status.code(), Some(0), "{name}");
+        assert_eq!(out.code, 0, "{out}");
         let uat = wireshark_lines(&text);
         assert_eq!(uat.len(), 1, "{name}: one session: {uat:?}");
         // Session id in wire order, session key, then two cipher keys of 16 or 32 bytes.
@@ -183,13 +99,13 @@ fn tshark_decrypts_with_exported_keys_only() {
                 "{name}: {f}"
             );
         }
-        let ours = smbcheck_commands(&out.stdout);
+        let ours = tshark::smbcheck_commands(&out.jsonl().0);
         assert!(!ours.is_empty(), "{name}");
         if !tshark {
             continue;
         }
-        let without = tshark_commands(&capture, &[]);
-        let with = tshark_commands(&capture, &uat);
+        let without = tshark::commands(&capture, &[], &dir);
+        let with = tshark::commands(&capture, &uat, &dir);
         assert!(
             without.len() < with.len(),
             "{name}: tshark sees {} SMB2 headers without keys, {} with",
@@ -205,7 +121,7 @@ fn tshark_decrypts_with_exported_keys_only() {
         let cipher_keys_only = format!("{},\"\",{},{}", fields[0], fields[2], fields[3]);
         let session_key_only = format!("{},{},\"\",\"\"", fields[0], fields[1]);
         for line in [cipher_keys_only, session_key_only] {
-            let half = tshark_commands(&capture, &[line]);
+            let half = tshark::commands(&capture, &[line], &dir);
             assert_eq!(half, ours, "{name}: tshark with only some of the keys");
         }
         println!(
@@ -219,7 +135,7 @@ fn tshark_decrypts_with_exported_keys_only() {
 
 #[test]
 fn export_file_lists_sessions_channels_and_smb1_keys() {
-    let dir = temp_dir("export-format");
+    let dir = scratch("export-format");
     let keys_file = dir.join("keys.txt");
 
     // A file that exists with a wide mode is narrowed before keys go into it.
@@ -273,7 +189,7 @@ fn export_file_lists_sessions_channels_and_smb1_keys() {
 /// The password and the derived keys appear in the export file and nowhere else.
 #[test]
 fn secrets_only_in_the_export_file() {
-    let dir = temp_dir("export-secrets");
+    let dir = scratch("export-secrets");
     let samples =
         ENCRYPTED
             .iter()
@@ -297,7 +213,7 @@ fn secrets_only_in_the_export_file() {
         }
         for (what, out) in &outputs {
             for stream in [&out.stdout, &out.stderr] {
-                let s = String::from_utf8_lossy(stream).to_lowercase();
+                let s = stream.to_lowercase();
                 assert!(
                     !s.contains(&PASSWORD.to_lowercase()),
                     "{name} {what}: password printed"

@@ -40,6 +40,7 @@ fn timeline(path: &Path) -> Timeline {
             credentials,
             session_keys: Vec::new(),
         },
+        keep_plaintext: false,
     });
     let paths = [path.to_path_buf()];
     let mut captures = CaptureSet::open(&paths).expect("open capture");

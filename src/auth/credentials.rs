@@ -1,5 +1,5 @@
-//! What the user knows: passwords, NT hashes and known session keys, kept in zeroizing
-//! types whose `Debug` never shows a byte of the secret.
+//! What the user knows: passwords and NT hashes (known session keys: `key_list`), kept in
+//! zeroizing types whose `Debug` never shows a byte of the secret.
 //!
 //! # `--credentials FILE`
 //!
@@ -8,18 +8,6 @@
 //! with `:` cannot be written here (use `--password-file`). Blank lines and lines whose first
 //! non-blank character is `#` are ignored. The user matches case-insensitively; an entry
 //! without a domain matches any domain.
-//!
-//! # `--keys FILE`
-//!
-//! One known session key per line: `SESSIONID KEY`, separated by blanks.
-//! - `SESSIONID` is either `0x` followed by up to 16 hex digits, read as the number
-//!   (`0x0000100000000019`), or exactly 16 hex digits without `0x`, read as the 8 bytes of the
-//!   SMB2 header's SessionId in wire order (little-endian), as Wireshark shows it in its
-//!   `smb2_seskey_list` (`1900000000100000` is the same session).
-//! - `KEY` is the session key in hex: 32 digits (16 bytes) or 64 digits (32 bytes, Kerberos
-//!   with AES-256 ciphers).
-//!
-//! Blank lines and `#` comments are ignored as above. Errors name the line, never its content.
 
 use std::fmt;
 
@@ -351,48 +339,8 @@ impl Credentials {
     }
 }
 
-/// A session key the user supplied with `--keys`.
-#[derive(Debug, Clone)]
-pub struct KnownSessionKey {
-    pub session_id: u64,
-    pub key: SecretBytes,
-}
-
-/// Parse a `--keys` file (format in the module documentation).
-pub fn parse_keys_file(text: &str) -> Result<Vec<KnownSessionKey>, CredentialError> {
-    meaningful_lines(text)
-        .map(|(line, content)| {
-            let err = |reason| CredentialError::Line { line, reason };
-            let mut fields = content.split_whitespace();
-            let (Some(id), Some(key), None) = (fields.next(), fields.next(), fields.next()) else {
-                return Err(err("expected two fields: SESSIONID KEY"));
-            };
-            let session_id = parse_session_id(id).ok_or(err(
-                "session id must be 0x<hex> or 16 hex digits in wire order",
-            ))?;
-            let key = SecretBytes::new(
-                decode_hex(key)
-                    .filter(|k| k.len() == 16 || k.len() == 32)
-                    .ok_or(err("key must be 32 or 64 hex digits"))?,
-            );
-            Ok(KnownSessionKey { session_id, key })
-        })
-        .collect()
-}
-
-fn parse_session_id(s: &str) -> Option<u64> {
-    if let Some(hex) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
-        if hex.is_empty() || hex.len() > 16 {
-            return None;
-        }
-        return u64::from_str_radix(hex, 16).ok();
-    }
-    let bytes: [u8; 8] = decode_hex(s)?.try_into().ok()?;
-    Some(u64::from_le_bytes(bytes))
-}
-
 /// (1-based line number, content) of lines that are neither blank nor comments.
-fn meaningful_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+pub(crate) fn meaningful_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
     text.lines()
         .enumerate()
         .map(|(i, l)| (i + 1, l.strip_suffix('\r').unwrap_or(l)))
@@ -471,22 +419,6 @@ mod tests {
             parse_nt_hash("xx4fe5eada682714a036e39378362bab"),
             Err(CredentialError::BadNtHash)
         );
-    }
-
-    #[test]
-    fn keys_file() {
-        let text = "# id key\n0x0000100000000019 270e1ba896585eeb7af3472d3b4c75a7\n\
-                    1900000000100000 270e1ba896585eeb7af3472d3b4c75a7270e1ba896585eeb7af3472d3b4c75a7\n";
-        let keys = parse_keys_file(text).unwrap();
-        assert_eq!(keys[0].session_id, 0x0000_1000_0000_0019);
-        assert_eq!(keys[1].session_id, 0x0000_1000_0000_0019);
-        assert_eq!(keys[0].key.len(), 16);
-        assert_eq!(keys[1].key.len(), 32);
-        assert!(matches!(
-            parse_keys_file("0x19 abcd").unwrap_err(),
-            CredentialError::Line { line: 1, .. }
-        ));
-        assert!(parse_keys_file("19000000 270e1ba896585eeb7af3472d3b4c75a7").is_err());
     }
 
     #[test]

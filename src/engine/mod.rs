@@ -12,6 +12,7 @@ pub mod model;
 mod smb1;
 mod smb2;
 mod state;
+mod transform;
 
 use std::collections::BTreeMap;
 
@@ -25,6 +26,8 @@ use crate::report::session_hex;
 
 pub struct EngineConfig {
     pub secrets: Secrets,
+    /// Keep the plaintext of each decrypted transform for `Engine::take_plaintext`.
+    pub keep_plaintext: bool,
 }
 
 /// Where judged messages go as soon as they are judged, with the message's bytes (one
@@ -39,6 +42,9 @@ pub struct Engine {
     analysis: Analysis,
     /// Oplock and lease breaks (events.rs, breaks.rs).
     tracker: breaks::Tracker,
+    keep_plaintext: bool,
+    /// The plaintext of the transform just handled (transform.rs).
+    plaintext: Option<Vec<u8>>,
 }
 
 impl Engine {
@@ -50,6 +56,8 @@ impl Engine {
             smb1_sessions: BTreeMap::new(),
             analysis: Analysis::default(),
             tracker: breaks::Tracker::default(),
+            keep_plaintext: config.keep_plaintext,
+            plaintext: None,
         }
     }
 

@@ -169,9 +169,18 @@ pub struct VerdictCounts {
     pub invalid: u64,
     pub unverified: u64,
     pub unsigned: u64,
+    /// SMB3 transforms (0xFD) seen, and how many of them decrypted with a valid tag. The
+    /// messages inside a decrypted transform are counted in `messages` one by one.
+    pub encrypted: u64,
+    pub decrypted: u64,
 }
 
 impl VerdictCounts {
+    pub fn add_transform(&mut self, decrypted: bool) {
+        self.encrypted += 1;
+        self.decrypted += u64::from(decrypted);
+    }
+
     pub fn add(&mut self, v: Verdict) {
         self.messages += 1;
         match v {

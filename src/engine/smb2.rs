@@ -5,13 +5,11 @@ use dissectors::smb2::{
     self, Body, COMMAND_NEGOTIATE, COMMAND_SESSION_SETUP, Compound, Element, NegotiateContextData,
 };
 use dissectors::status::{STATUS_MORE_PROCESSING_REQUIRED, STATUS_SUCCESS};
-use dissectors::transform;
 
 use super::model::{Binding, Protocol, Unverified, Verdict};
 use super::state::{ChannelKey, Setup, Smb2Session};
 use super::{Engine, Judged, Sink, auth, damaged};
 use crate::auth::credentials::Key16;
-use crate::crypt;
 use crate::flow::{ConnId, Pdu};
 use crate::keys::{self, Cipher, Dialect, PreauthHash};
 use crate::report::session_hex;
@@ -286,7 +284,7 @@ impl Engine {
             .session_keys
             .iter()
             .find(|k| k.session_id == session_id)
-            .map(|k| k.key.clone());
+            .and_then(|k| k.session_key.clone());
         let outcome = auth::replay_ntlmssp(&setup.auth, &self.secrets, known.as_ref());
         let session = self
             .smb2_sessions
@@ -452,84 +450,6 @@ impl Engine {
             judged.diagnosis = self.smb2_diagnosis(pdu, el, key, alg);
         }
         judged
-    }
-
-    /// An encrypted message (MS-SMB2 2.2.41): decrypted and dissected when its session's
-    /// keys are known; the AEAD tag is its signature.
-    pub(super) fn transform(&mut self, pdu: &Pdu, sink: &mut Sink) {
-        let Ok((_, th)) = transform::parse_transform(&pdu.data) else {
-            self.problem(
-                pdu.last_frame,
-                pdu.ts,
-                Some(pdu.conn),
-                "malformed",
-                "SMB3 transform header cut short".into(),
-                false,
-            );
-            return;
-        };
-        let msg = self.message(pdu, Protocol::Transform, 0, false, th.session_id, 0, 0);
-        let cipher = self.conns[pdu.conn as usize].cipher;
-        let to_server = pdu.dir == crate::flow::Direction::ToServer;
-        let key = self
-            .smb2_sessions
-            .get(&th.session_id)
-            .and_then(|s| s.keys.as_ref())
-            .and_then(|k| {
-                if to_server {
-                    k.encryption_c2s.clone()
-                } else {
-                    k.decryption_s2c.clone()
-                }
-            });
-        if let Some(v) = damaged(pdu.damage) {
-            return self.emit(
-                msg,
-                Judged::new(v, cipher.map(cipher_name)),
-                &pdu.data,
-                sink,
-            );
-        }
-        let (Some(key), Some(cipher)) = (key, cipher) else {
-            let v = Verdict::Unverified(Unverified::NoKey);
-            return self.emit(
-                msg,
-                Judged::new(v, cipher.map(cipher_name)),
-                &pdu.data,
-                sink,
-            );
-        };
-        match crypt::decrypt(
-            cipher,
-            key.as_bytes(),
-            th.aad,
-            &th.nonce,
-            th.ciphertext,
-            &th.signature,
-        ) {
-            Ok(plain) => {
-                if plain.starts_with(b"\xfeSMB") {
-                    self.smb2_pdu(
-                        pdu,
-                        &plain,
-                        Some((Verdict::Valid, cipher_name(cipher))),
-                        sink,
-                    );
-                } else {
-                    self.emit(
-                        msg,
-                        Judged::new(Verdict::Valid, Some(cipher_name(cipher))),
-                        &pdu.data,
-                        sink,
-                    );
-                }
-            }
-            Err(_) => {
-                let mut judged = Judged::new(Verdict::Invalid, Some(cipher_name(cipher)));
-                judged.diagnosis = Some("the AEAD tag does not verify: the message was changed or sealed with another key".into());
-                self.emit(msg, judged, &pdu.data, sink)
-            }
-        }
     }
 }
 

@@ -29,6 +29,8 @@ pub fn counts(c: &VerdictCounts, frames: Option<u64>) -> Value {
         "invalid": c.invalid,
         "unverified": c.unverified,
         "unsigned": c.unsigned,
+        "encrypted": c.encrypted,
+        "decrypted": c.decrypted,
     });
     if let Some(frames) = frames {
         v["frames"] = json!(frames);

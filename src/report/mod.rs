@@ -1,5 +1,6 @@
 //! Reports over the analysis: text for people, JSON for scripts, JSONL per message.
 
+pub mod decrypted_pcap;
 pub mod json;
 pub mod jsonl;
 pub mod keys;

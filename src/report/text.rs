@@ -20,6 +20,13 @@ pub fn write(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         "messages {}  signed {}  valid {}  invalid {}  unverified {}  unsigned {}",
         s.messages, s.signed, s.valid, s.invalid, s.unverified, s.unsigned
     )?;
+    if s.encrypted > 0 {
+        writeln!(
+            out,
+            "encrypted {}  decrypted {}  (SMB3 transforms; the messages inside are counted above)",
+            s.encrypted, s.decrypted
+        )?;
+    }
     let start = analysis
         .connections
         .first()
