@@ -13,16 +13,8 @@ mod tshark;
 
 use std::path::{Path, PathBuf};
 
-use cli::{PASSWORD, Run, run, run_with_password, sample, scratch, u64_of};
+use cli::{ENCRYPTED_SAMPLES, PASSWORD, Run, run, run_with_password, sample, scratch, u64_of};
 use serde_json::Value;
-
-const ENCRYPTED: [&str; 5] = [
-    "smb302-encrypted.pcap",
-    "smb311-enc-aes128ccm.pcap",
-    "smb311-enc-aes128gcm.pcap",
-    "smb311-enc-aes256ccm.pcap",
-    "smb311-enc-aes256gcm.pcap",
-];
 
 fn jsonl_with<S: AsRef<std::ffi::OsStr>>(capture: &Path, args: &[S]) -> Run {
     let mut all: Vec<std::ffi::OsString> = vec!["--format".into(), "jsonl".into()];
@@ -70,6 +62,12 @@ fn exported(capture: &Path, dir: &Path) -> (String, String) {
     (lines[0].to_string(), text.clone())
 }
 
+/// A Wireshark line with only the two cipher keys of `line` (the session key left empty).
+fn cipher_keys_only(line: &str) -> String {
+    let fields: Vec<&str> = line.split(',').collect();
+    format!("{},\"\",{},{}", fields[0], fields[2], fields[3])
+}
+
 fn write_keys(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
@@ -80,7 +78,7 @@ fn write_keys(dir: &Path, name: &str, text: &str) -> PathBuf {
 fn summary_counts_transforms_as_tshark_does() {
     let dir = scratch("enc-counts");
     let tshark = tshark::available("summary_counts_transforms_as_tshark_does");
-    for name in ENCRYPTED {
+    for name in ENCRYPTED_SAMPLES {
         let capture = sample(name);
         let with = run_with_password(&capture, "json").json();
         let without = run(&["--format".as_ref(), "json".as_ref(), capture.as_os_str()]).json();
@@ -108,14 +106,13 @@ fn summary_counts_transforms_as_tshark_does() {
 #[test]
 fn wireshark_key_lines_decrypt_like_the_password() {
     let dir = scratch("enc-keylist");
-    for name in ENCRYPTED {
+    for name in ENCRYPTED_SAMPLES {
         let capture = sample(name);
         let reference = jsonl_with(&capture, &["--password", PASSWORD]);
         assert_eq!(reference.code, 0, "{reference}");
         let reference = verdicts(&reference.jsonl().0);
         let (line, export_file) = exported(&capture, &dir);
-        let fields: Vec<&str> = line.split(',').collect();
-        let cipher_only = format!("{},\"\",{},{}", fields[0], fields[2], fields[3]);
+        let cipher_only = cipher_keys_only(&line);
         for (what, text) in [
             ("whole line", line.clone()),
             ("cipher keys only", cipher_only),
@@ -152,11 +149,10 @@ fn wireshark_key_lines_decrypt_like_the_password() {
 fn cipher_keys_decrypt_a_capture_started_late() {
     let dir = scratch("enc-late");
     let tshark = tshark::available("cipher_keys_decrypt_a_capture_started_late");
-    for name in ENCRYPTED {
+    for name in ENCRYPTED_SAMPLES {
         let capture = sample(name);
         let line = wireshark_line(&capture, &dir);
-        let fields: Vec<&str> = line.split(',').collect();
-        let cipher_only = format!("{},\"\",{},{}", fields[0], fields[2], fields[3]);
+        let cipher_only = cipher_keys_only(&line);
 
         let records = support::read_records(std::slice::from_ref(&capture));
         let first_transform = records
@@ -224,7 +220,7 @@ fn wrong_cipher_keys_are_invalid() {
 fn decrypted_out_is_readable_without_keys() {
     let dir = scratch("enc-out");
     let tshark = tshark::available("decrypted_out_is_readable_without_keys");
-    for name in ENCRYPTED {
+    for name in ENCRYPTED_SAMPLES {
         let capture = sample(name);
         let out_file = dir.join(format!("plain-{name}"));
         let first = jsonl_with(

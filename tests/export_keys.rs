@@ -13,15 +13,8 @@ mod tshark;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use cli::{PASSWORD, Run, run, sample, scratch};
+use cli::{ENCRYPTED_SAMPLES, PASSWORD, Run, run, sample, scratch};
 
-const ENCRYPTED: [&str; 5] = [
-    "smb302-encrypted.pcap",
-    "smb311-enc-aes128ccm.pcap",
-    "smb311-enc-aes128gcm.pcap",
-    "smb311-enc-aes256ccm.pcap",
-    "smb311-enc-aes256gcm.pcap",
-];
 const BEGIN: &str = "# BEGIN wireshark smb2_seskey_list";
 const END: &str = "# END wireshark smb2_seskey_list";
 
@@ -82,7 +75,7 @@ fn key_values(export: &str) -> BTreeSet<String> {
 fn tshark_decrypts_with_exported_keys_only() {
     let dir = scratch("export-tshark");
     let tshark = tshark::available("tshark_decrypts_with_exported_keys_only");
-    for name in ENCRYPTED {
+    for name in ENCRYPTED_SAMPLES {
         let capture = sample(name);
         let keys_file = dir.join(format!("{name}.keys"));
         let (text, out) = export(&capture, &keys_file);
@@ -190,10 +183,11 @@ fn export_file_lists_sessions_channels_and_smb1_keys() {
 #[test]
 fn secrets_only_in_the_export_file() {
     let dir = scratch("export-secrets");
-    let samples =
-        ENCRYPTED
-            .iter()
-            .chain(&["smb2-session-bind1.pcap", "smb1-ntlmv2.pcap", "smb210.pcap"]);
+    let samples = ENCRYPTED_SAMPLES.iter().chain(&[
+        "smb2-session-bind1.pcap",
+        "smb1-ntlmv2.pcap",
+        "smb210.pcap",
+    ]);
     for name in samples {
         let capture = sample(name);
         let keys_file = dir.join(format!("{name}.keys"));

@@ -21,6 +21,16 @@ use serde_json::Value;
 /// The password every sample in samples/ was made with (samples/README.md).
 pub const PASSWORD: &str = "Secr3t!pass";
 
+/// The samples whose sessions are encrypted (samples/README.md): SMB 3.0.2 and each 3.1.1
+/// cipher.
+pub const ENCRYPTED_SAMPLES: [&str; 5] = [
+    "smb302-encrypted.pcap",
+    "smb311-enc-aes128ccm.pcap",
+    "smb311-enc-aes128gcm.pcap",
+    "smb311-enc-aes256ccm.pcap",
+    "smb311-enc-aes256gcm.pcap",
+];
+
 /// The binary cargo built for this test run.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_smbcheck"))
