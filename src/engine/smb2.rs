@@ -508,7 +508,11 @@ impl Engine {
             &th.signature,
         ) {
             Ok(plain) => {
-                if plain.starts_with(b"\xfeSMB") {
+                if plain.starts_with(b"\xfcSMB") {
+                    // Compressed before it was encrypted (MS-SMB2 3.1.4.4).
+                    let sealed = Some((Verdict::Valid, cipher_name(cipher)));
+                    self.compressed(pdu, &plain, sealed, sink);
+                } else if plain.starts_with(b"\xfeSMB") {
                     self.smb2_pdu(
                         pdu,
                         &plain,

@@ -264,9 +264,11 @@ pub enum CompressionError {
     /// The header itself is cut short.
     Header(crate::Error),
     /// The declared uncompressed size (with the unchained Offset) is larger than any SMB2
-    /// message, or does not even fit 32 bits (CVE-2020-0796, "SMBGhost").
+    /// message, or does not even fit 32 bits (CVE-2020-0796, "SMBGhost"). `offset` is 0 in
+    /// the chained form, which has none.
     TooLarge {
-        size: u64,
+        original_size: u32,
+        offset: u32,
     },
     /// The unchained Offset points past the end of the data.
     OffsetBeyondData {
@@ -294,10 +296,20 @@ impl fmt::Display for CompressionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match *self {
             CompressionError::Header(e) => write!(f, "header {e}"),
-            CompressionError::TooLarge { size } => write!(
-                f,
-                "declares {size} uncompressed bytes, more than the largest SMB2 message ({MAX_MESSAGE_SIZE})"
-            ),
+            CompressionError::TooLarge {
+                original_size,
+                offset,
+            } => {
+                write!(f, "OriginalCompressedSegmentSize {original_size}")?;
+                if offset != 0 {
+                    let sum = u64::from(original_size) + u64::from(offset);
+                    write!(f, " + Offset {offset} = {sum}")?;
+                }
+                write!(
+                    f,
+                    " bytes, more than the largest SMB2 message ({MAX_MESSAGE_SIZE} bytes)"
+                )
+            }
             CompressionError::OffsetBeyondData { offset, available } => {
                 write!(f, "Offset {offset} is past the {available} bytes of data")
             }
@@ -345,7 +357,10 @@ pub fn decompress_message(header: &CompressionHeader) -> Result<Decompressed, Co
         } => {
             let size = u64::from(original_size) + u64::from(offset);
             if size > MAX_MESSAGE_SIZE as u64 {
-                return Err(CompressionError::TooLarge { size });
+                return Err(CompressionError::TooLarge {
+                    original_size,
+                    offset,
+                });
             }
             let alg = Algorithm::from_wire(algorithm)
                 .ok_or(CompressionError::UnknownAlgorithm(algorithm))?;
@@ -382,7 +397,10 @@ pub fn decompress_message(header: &CompressionHeader) -> Result<Decompressed, Co
         } => {
             let declared = u64::from(original_size);
             if declared > MAX_MESSAGE_SIZE as u64 {
-                return Err(CompressionError::TooLarge { size: declared });
+                return Err(CompressionError::TooLarge {
+                    original_size,
+                    offset: 0,
+                });
             }
             let mut message = Vec::with_capacity(original_size as usize);
             let mut algorithms = Vec::new();

@@ -1,0 +1,315 @@
+//! SMB2 compression transforms (0xFC 'SMB') through the binary.
+//!
+//! tests/data/compressed/*-{lz77,lznt1,lz4}.pcap hold the messages of real samples compressed
+//! by compressors independent of smbcheck (Samba's LZ77, PyPI `lznt1`, the LZ4 reference
+//! library), each payload checked with Fox-IT's `dissect.util` decompressors when it was
+//! written (make-compressed.py). Decompressed, they must give the analysis of the original
+//! sample; tshark must find the same commands in them. smbghost-offset.pcap is a real
+//! capture of the published CVE-2020-0796 crash proof of concept against Samba
+//! (make-smbghost.sh): its header must be reported as malformed, without harm.
+
+#[path = "support/cli.rs"]
+mod cli;
+#[path = "support/pcap_edit.rs"]
+mod pcap_edit;
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use cli::{problems, require_tool, root, run, run_with_password, sample, str_of};
+
+/// (original sample, compressed variant, algorithm name in the JSONL `compression` field).
+const VARIANTS: &[(&str, &str, &str)] = &[
+    ("smb311.pcap", "smb311-lz77.pcap", "LZ77"),
+    ("smb311.pcap", "smb311-lznt1.pcap", "LZNT1"),
+    ("smb311.pcap", "smb311-lz4.pcap", "LZ4"),
+    (
+        "smb2-compound-break.pcap",
+        "smb2-compound-break-lz77.pcap",
+        "LZ77",
+    ),
+    (
+        "smb2-session-bind1.pcap",
+        "smb2-session-bind1-lz4.pcap",
+        "LZ4",
+    ),
+];
+
+fn compressed(name: &str) -> PathBuf {
+    root().join("tests/data/compressed").join(name)
+}
+
+/// A report without what the re-sent capture changes: frame numbers and times.
+fn without_frames(v: &Value) -> Value {
+    match v {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| {
+                    !(k.as_str() == "frame"
+                        || k.ends_with("_frame")
+                        || k.as_str() == "frames"
+                        || k.as_str() == "time"
+                        || k.as_str() == "latency_ms")
+                })
+                .map(|(k, v)| (k.clone(), without_frames(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_frames).collect()),
+        other => other.clone(),
+    }
+}
+
+/// A JSONL message without its frame, time and compression fields.
+fn plain_message(m: &Value) -> Value {
+    let mut m = without_frames(m);
+    let map = m.as_object_mut().expect("message object");
+    map.remove("compressed");
+    map.remove("compression");
+    m
+}
+
+#[test]
+fn compressed_variants_analyse_like_their_originals() {
+    for &(original, variant, algorithm) in VARIANTS {
+        let want = run_with_password(&sample(original), "json");
+        let got = run_with_password(&compressed(variant), "json");
+        assert_eq!(got.code, want.code, "{got}");
+        assert_eq!(
+            without_frames(&got.json()),
+            without_frames(&want.json()),
+            "{variant}: the report differs from {original}'s"
+        );
+
+        let (want_messages, _) = run_with_password(&sample(original), "jsonl").jsonl();
+        let (got_messages, _) = run_with_password(&compressed(variant), "jsonl").jsonl();
+        assert_eq!(got_messages.len(), want_messages.len(), "{variant}");
+        let mut shapes = std::collections::BTreeSet::new();
+        for (got, want) in got_messages.iter().zip(&want_messages) {
+            assert_eq!(plain_message(got), plain_message(want), "{variant}");
+            // make-compressed.py leaves NEGOTIATE and SESSION_SETUP uncompressed.
+            let expect_compressed =
+                !matches!(str_of(got, "command"), "NEGOTIATE" | "SESSION_SETUP");
+            assert_eq!(got["compressed"], expect_compressed, "{variant}: {got}");
+            match got["compression"].as_str() {
+                Some(name) => {
+                    assert!(name.contains(algorithm), "{variant}: {got}");
+                    shapes.insert(name.to_owned());
+                }
+                None => assert!(!expect_compressed, "{variant}: {got}"),
+            }
+        }
+        // Unchained and chained headers both occur (the script cycles through them).
+        assert!(shapes.contains(algorithm), "{variant}: {shapes:?}");
+        assert!(
+            shapes.iter().any(|s| s.starts_with("chained ")),
+            "{variant}: {shapes:?}"
+        );
+    }
+}
+
+/// (command code, response) of every SMB2 message tshark dissects, compound elements apart.
+fn tshark_commands(capture: &Path) -> Vec<(u64, bool)> {
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(capture)
+        .args([
+            "-Y",
+            "smb2",
+            "-T",
+            "fields",
+            "-e",
+            "smb2.cmd",
+            "-e",
+            "smb2.flags.response",
+        ])
+        .output()
+        .expect("run tshark");
+    assert!(
+        out.status.success(),
+        "tshark failed on {}",
+        capture.display()
+    );
+    let mut commands = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let (cmds, responses) = line.split_once('\t').unwrap_or((line, ""));
+        for (c, r) in cmds.split(',').zip(responses.split(',')) {
+            let r = r == "1" || r == "True";
+            commands.push((c.parse().expect("command code"), r));
+        }
+    }
+    commands
+}
+
+/// tshark 4.0 decompresses LZ77 and LZNT1 (not LZ4): on those variants it must find the
+/// commands of the original sample, and the ones smbcheck reports.
+#[test]
+fn tshark_finds_the_same_messages_in_the_variants() {
+    if !require_tool("tshark_finds_the_same_messages_in_the_variants", "tshark") {
+        return;
+    }
+    for &(original, variant, algorithm) in VARIANTS {
+        if algorithm == "LZ4" {
+            continue;
+        }
+        let theirs = tshark_commands(&compressed(variant));
+        assert_eq!(theirs, tshark_commands(&sample(original)), "{variant}");
+        let (messages, _) = run_with_password(&compressed(variant), "jsonl").jsonl();
+        let ours: Vec<(u64, bool)> = messages
+            .iter()
+            .map(|m| {
+                (
+                    m["command_code"].as_u64().expect("command_code"),
+                    m["response"].as_bool().expect("response"),
+                )
+            })
+            .collect();
+        assert_eq!(ours, theirs, "{variant}");
+    }
+}
+
+/// The COMPRESSION_TRANSFORM_HEADER fields tshark reads in a capture: (frame,
+/// OriginalCompressedSegmentSize, CompressionAlgorithm, Flags, Offset).
+fn tshark_compression_headers(capture: &Path) -> Vec<Vec<String>> {
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(capture)
+        .args([
+            "-Y",
+            "smb2.header.comp_transform.original_size",
+            "-T",
+            "fields",
+        ])
+        .args(["-e", "frame.number"])
+        .args(["-e", "smb2.header.comp_transform.original_size"])
+        .args(["-e", "smb2.header.comp_transform.comp_alg"])
+        .args(["-e", "smb2.header.comp_transform.flags"])
+        .args(["-e", "smb2.header.comp_transform.offset"])
+        .output()
+        .expect("run tshark");
+    assert!(
+        out.status.success(),
+        "tshark failed on {}",
+        capture.display()
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| l.split('\t').map(str::to_owned).collect())
+        .collect()
+}
+
+/// CVE-2020-0796: OriginalCompressedSegmentSize 50 + Offset 0xFFFFFFFF overflows 32 bits.
+/// smbcheck names the header malformed with both fields and their true sum, allocates
+/// nothing for it, calls the message unverified (never invalid) and exits 0: nothing
+/// signed was found wrong.
+#[test]
+fn smbghost_offset_overflow_is_a_malformed_compression_header() {
+    let capture = compressed("smbghost-offset.pcap");
+    let r = run(&["--format".as_ref(), "json".as_ref(), capture.as_os_str()]);
+    assert_eq!(r.code, 0, "{r}");
+    let report = r.json();
+    let found = problems(&report);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (kind, detail) = &found[0];
+    assert_eq!(kind, "malformed-compression");
+    assert!(
+        detail.contains("OriginalCompressedSegmentSize 50 + Offset 4294967295 = 4294967345"),
+        "{detail}"
+    );
+    assert_eq!(report["problems"][0]["frame"], 8);
+    assert_eq!(report["summary"]["invalid"], 0);
+
+    let (messages, _) = run(&["--format".as_ref(), "jsonl".as_ref(), capture.as_os_str()]).jsonl();
+    let ghost = messages
+        .iter()
+        .find(|m| m["protocol"] == "compressed")
+        .expect("the compressed message");
+    assert_eq!(ghost["verdict"], "unverified");
+    assert_eq!(ghost["reason"], "malformed");
+    assert_eq!(ghost["frame"], 8);
+
+    if require_tool(
+        "smbghost_offset_overflow_is_a_malformed_compression_header",
+        "tshark",
+    ) {
+        let headers = tshark_compression_headers(&capture);
+        assert_eq!(
+            headers,
+            vec![vec!["8", "50", "0x0001", "0x0000", "0xffffffff"]],
+            "tshark reads other header fields"
+        );
+    }
+}
+
+/// The Zeek trace named SMBGhost.pcap is a scanner's probe, not the exploit: a NEGOTIATE
+/// offering LZNT1 compression and Samba's answer, no compression transform at all. Neither
+/// tshark nor smbcheck finds one in it.
+#[test]
+fn the_zeek_smbghost_trace_holds_no_compression_transform() {
+    let test = "the_zeek_smbghost_trace_holds_no_compression_transform";
+    let Some(dir) = cli::require_zeek_dir(test) else {
+        return;
+    };
+    let capture = dir.join("SMBGhost.pcap");
+    let r = run(&["--format".as_ref(), "json".as_ref(), capture.as_os_str()]);
+    assert_eq!(r.code, 0, "{r}");
+    assert!(problems(&r.json()).is_empty(), "{r}");
+    if require_tool(test, "tshark") {
+        assert!(tshark_compression_headers(&capture).is_empty());
+        let out = Command::new("tshark")
+            .args(["-n", "-r"])
+            .arg(&capture)
+            .args(["-T", "fields", "-e", "smb2.negotiate_context.comp_alg_id"])
+            .output()
+            .expect("run tshark");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.lines().filter(|l| l.contains("0x0001")).count() == 2,
+            "tshark should see LZNT1 offered and chosen: {text}"
+        );
+    }
+}
+
+/// A compressed message whose declared size is one byte more than its data expands to:
+/// named as a malformed compression header at its frame, the message unverified, nothing
+/// invalid, and every other message still valid.
+#[test]
+fn a_wrong_declared_size_is_a_malformed_compression_header() {
+    let source = compressed("smb311-lz77.pcap");
+    let mut records = support::read_records(std::slice::from_ref(&source));
+    let frames = pcap_edit::smb_frames(
+        records
+            .iter()
+            .map(|r| (r.linktype, r.number, r.data.as_slice())),
+    );
+    let (index, number, at) = frames
+        .iter()
+        .find_map(|f| {
+            let m = f.messages.first()?;
+            let msg = &records[f.index].data[m.clone()];
+            // An unchained header (Flags 0) with Offset 0.
+            (msg.starts_with(b"\xfcSMB") && msg[10..12] == [0; 2] && msg[12..16] == [0; 4])
+                .then_some((f.index, f.number, m.start))
+        })
+        .expect("an unchained compressed message");
+    let size = &mut records[index].data[at + 4..at + 8];
+    let declared = u32::from_le_bytes(size.try_into().unwrap()) + 1;
+    size.copy_from_slice(&declared.to_le_bytes());
+    let dir = support::temp_dir("wrong-declared-size");
+    let path = dir.join("changed.pcap");
+    std::fs::write(&path, support::write_pcap(&records, false, false)).unwrap();
+
+    let r = run_with_password(&path, "json");
+    assert_eq!(r.code, 0, "{r}");
+    let report = r.json();
+    let found = problems(&report);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "malformed-compression");
+    assert!(found[0].1.contains("LZ77 payload"), "{found:?}");
+    assert_eq!(report["problems"][0]["frame"], number);
+    assert_eq!(report["summary"]["invalid"], 0);
+    assert_eq!(report["summary"]["unverified"], 1);
+    let _ = std::fs::remove_dir_all(dir);
+}
