@@ -5,9 +5,11 @@ Samba 4.17 does not implement SMB2 compression, so no real capture with compress
 messages can come from it. This script takes the SMB2 messages of a real sample and sends
 them again compressed, as MS-SMB2 3.1.4.4 describes, with third-party compressors:
 
-  lz77   Samba's own lzxpress_compress (libndr-samba-samba4.so, Samba 4.17), plain LZ77
-  lznt1  the `lznt1` package from PyPI
-  lz4    the `lz4` package from PyPI (the LZ4 reference library), block format
+  lz77         Samba's own lzxpress_compress (libndr-samba-samba4.so, Samba 4.17), plain LZ77
+  lz77huffman  the encoder of the crates.io `compcol` crate (xpress-huffman/ beside this
+               script, built with cargo on first use)
+  lznt1        the `lznt1` package from PyPI
+  lz4          the `lz4` package from PyPI (the LZ4 reference library), block format
 
 Every compressed payload is checked before it is written: Fox-IT's `dissect.util`
 decompressors (an implementation independent of both the compressors and smbcheck) must
@@ -26,7 +28,9 @@ TCP segments with the original addresses, ports and times, after a synthetic han
 """
 
 import ctypes
+import os
 import struct
+import subprocess
 import sys
 from pathlib import Path
 
@@ -46,11 +50,12 @@ VARIANTS = [
     ("smb311", "lz77"),
     ("smb311", "lznt1"),
     ("smb311", "lz4"),
+    ("smb311", "lz77huffman"),
     ("smb2-compound-break", "lz77"),
     ("smb2-session-bind1", "lz4"),
 ]
 
-ALGORITHM_ID = {"lznt1": 1, "lz77": 2, "lz4": 5}
+ALGORITHM_ID = {"lznt1": 1, "lz77": 2, "lz77huffman": 3, "lz4": 5}
 PATTERN_V1 = 4
 
 
@@ -70,8 +75,25 @@ def samba_lz77():
     return compress
 
 
+def compcol_huffman():
+    target = os.environ.get("CARGO_TARGET_DIR", "/tmp/xpress-huffman-target")
+    manifest = HERE / "xpress-huffman" / "Cargo.toml"
+    subprocess.run(
+        ["cargo", "build", "--release", "-q", "--manifest-path", str(manifest)],
+        check=True,
+        env={**os.environ, "CARGO_TARGET_DIR": target},
+    )
+    tool = Path(target) / "release" / "xpress-huffman-compress"
+
+    def compress(data):
+        return subprocess.run([tool], input=data, stdout=subprocess.PIPE, check=True).stdout
+
+    return compress
+
+
 COMPRESS = {
     "lz77": samba_lz77(),
+    "lz77huffman": compcol_huffman(),
     "lznt1": lznt1.compress,
     "lz4": lambda data: lz4.block.compress(data, store_size=False),
 }
@@ -79,6 +101,8 @@ COMPRESS = {
 DECOMPRESS = {
     "lz77": lambda data, size: d_lz77.decompress(data),
     "lznt1": lambda data, size: d_lznt1.decompress(data),
+    # dissect.util decodes on to the end of the input (the EOF symbol and padding too).
+    "lz77huffman": lambda data, size: d_huffman.decompress(data)[:size],
     "lz4": lambda data, size: d_lz4.decompress(data, size),
 }
 
