@@ -19,7 +19,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use cli::{problems, require_tool, root, run, run_with_password, sample, str_of};
+use cli::{file_name, problems, require_tool, root, run, run_with_password, sample, str_of};
 
 /// (original sample, compressed variant, algorithm name in the JSONL `compression` field).
 const VARIANTS: &[(&str, &str, &str)] = &[
@@ -111,9 +111,43 @@ fn compressed_variants_analyse_like_their_originals() {
     }
 }
 
-/// (command code, response) of every SMB2 message tshark dissects, compound elements apart.
+/// The Wireshark key lines `smbcheck --export-keys` writes for `capture`.
+fn wireshark_keys(capture: &Path) -> Vec<String> {
+    let dir = cli::scratch("compression-keys");
+    let file = dir.join("keys.txt");
+    let r = run(&[
+        "--password".as_ref(),
+        cli::PASSWORD.as_ref(),
+        "--export-keys".as_ref(),
+        file.as_os_str(),
+        capture.as_os_str(),
+    ]);
+    assert_eq!(r.code, 0, "{r}");
+    let text = std::fs::read_to_string(&file).expect("exported keys");
+    let block = text
+        .split("# BEGIN wireshark smb2_seskey_list")
+        .nth(1)
+        .and_then(|rest| rest.split("# END").next())
+        .unwrap_or_default();
+    block
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// (command code, response) of every SMB2 message tshark dissects, compound elements apart,
+/// with the session keys of `capture` when it is encrypted.
 fn tshark_commands(capture: &Path) -> Vec<(u64, bool)> {
-    let out = Command::new("tshark")
+    let mut cmd = Command::new("tshark");
+    // An empty configuration directory: no personal preferences or keys take part.
+    cmd.env("WIRESHARK_CONFIG_DIR", cli::scratch("tshark-config"));
+    if file_name(capture).contains("-enc-") {
+        for line in wireshark_keys(capture) {
+            cmd.arg("-o").arg(format!("uat:smb2_seskey_list:{line}"));
+        }
+    }
+    let out = cmd
         .args(["-n", "-r"])
         .arg(capture)
         .args([

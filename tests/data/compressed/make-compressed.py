@@ -16,6 +16,11 @@ decompressors (an implementation independent of both the compressors and smbchec
 give the original bytes back. The MS-XCA section 3 examples that smbcheck's own tests
 use are checked with `dissect.util` too.
 
+An encrypted sample is decrypted, its messages compressed, and sealed again with the same
+keys (compressed before encrypted, MS-SMB2 3.1.4.4). The keys are those
+`smbcheck --export-keys` derives from the password (target/debug/smbcheck must be built);
+tests/export_keys.rs shows tshark decrypts the samples with exactly these keys.
+
 Messages are compressed in turn in three shapes: unchained with Offset 0; unchained with
 the 64-byte SMB2 header left uncompressed (Offset 64); chained, the SMB2 header as a
 NONE payload, the rest compressed, and a trailing run of one byte (32 or more) as
@@ -36,6 +41,7 @@ from pathlib import Path
 
 import lz4.block
 import lznt1
+from Cryptodome.Cipher import AES
 from dissect.util.compression import lz4 as d_lz4
 from dissect.util.compression import lznt1 as d_lznt1
 from dissect.util.compression import lzxpress as d_lz77
@@ -53,6 +59,7 @@ VARIANTS = [
     ("smb311", "lz77huffman"),
     ("smb2-compound-break", "lz77"),
     ("smb2-session-bind1", "lz4"),
+    ("smb311-enc-aes128gcm", "lz77"),
 ]
 
 ALGORITHM_ID = {"lznt1": 1, "lz77": 2, "lz77huffman": 3, "lz4": 5}
@@ -171,6 +178,49 @@ def compress_message(alg, msg, shape):
     return b"\xfcSMB" + struct.pack("<I", len(msg)) + b"".join(payloads)
 
 
+def exported_keys(sample):
+    """{session id: (client-to-server key, server-to-client key)} from smbcheck --export-keys."""
+    binary = HERE.parents[2] / "target" / "debug" / "smbcheck"
+    if not binary.exists():
+        sys.exit(f"{binary} is missing: run cargo build first")
+    out = HERE / "keys.tmp"
+    subprocess.run(
+        [binary, "--format", "json", "--export-keys", out, SAMPLES / f"{sample}.pcap"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, "SMBCHECK_PASSWORD": "Secr3t!pass"},
+    )
+    keys = {}
+    for line in out.read_text().splitlines():
+        f = line.split()
+        if f and f[0] == "session":
+            field = dict(zip(f[2::2], f[3::2]))
+            keys[int(f[1], 16)] = (
+                bytes.fromhex(field["encryption_key_c2s"]),
+                bytes.fromhex(field["decryption_key_s2c"]),
+            )
+    out.unlink()
+    return keys
+
+
+def reseal(transform, to_server, keys, alg, shape):
+    """An AES-128-GCM TRANSFORM_HEADER (MS-SMB2 2.2.41) whose message is compressed, sealed
+    again under the same key and nonce. None when its message stays as it is."""
+    tag, nonce, _size, _reserved, flags, session = struct.unpack("<16s16sIHHQ", transform[4:52])
+    key = keys[session][0 if to_server else 1]
+    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce[:12])
+    cipher.update(transform[20:52])
+    plain = cipher.decrypt_and_verify(transform[52:], tag)
+    if not plain.startswith(b"\xfeSMB"):
+        return None
+    inner = compress_message(alg, plain, shape)
+    header = struct.pack("<16sIHHQ", nonce, len(inner), 0, flags, session)
+    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce[:12])
+    cipher.update(header)
+    sealed, tag = cipher.encrypt_and_digest(inner)
+    return b"\xfdSMB" + tag + header + sealed
+
+
 def read_pcap(path):
     data = path.read_bytes()
     magic = struct.unpack("<I", data[:4])[0]
@@ -264,6 +314,7 @@ def write_variant(sample, alg):
     seqs = {}
     count = 0
     compressed = 0
+    keys = exported_keys(sample) if "-enc-" in sample else {}
     for sec, usec, key, macs, nbss in pdus(SAMPLES / f"{sample}.pcap"):
         src, sport, dst, dport = key
         back = (dst, dport, src, sport)
@@ -280,6 +331,12 @@ def write_variant(sample, alg):
             compressed += 1
             count += 1
             nbss = struct.pack(">I", len(msg)) + msg
+        elif msg[:4] == b"\xfdSMB" and keys:
+            sealed = reseal(msg, dport == 445, keys, alg, count % 3)
+            if sealed is not None:
+                compressed += 1
+                count += 1
+                nbss = struct.pack(">I", len(sealed)) + sealed
         for at in range(0, len(nbss), 32768):
             piece = nbss[at : at + 32768]
             record(sec, usec, frame(macs, src, dst, sport, dport, seqs[key], seqs[back], 0x18, piece))
