@@ -3,6 +3,7 @@
 //! - 3.1 LZ77: "abcdefghijklmnopqrstuvwxyz" as literals, and "abc" x 100 with one long match;
 //! - 3.2 LZ77+Huffman: the same two strings;
 //! - 3.3 LZNT1: the 142-byte "F# F# G A A G ..." string, a match reaching past its source.
+//!
 //! The bytes are those printed in the specification. Then what each decompressor must refuse:
 //! every truncation and a set of bit flips of the examples must end in Ok or Err, never a
 //! panic, and never with more output than declared.

@@ -1,10 +1,10 @@
 //! SMB2 compression (MS-SMB2 2.2.42, 3.1.5.3): the decompressors of the algorithms SMB 3.1.1
 //! negotiates and the reassembly of a COMPRESSION_TRANSFORM_HEADER's message.
 //!
-//! - [`lz77`]: Plain LZ77 ("LZXpress", MS-XCA 2.3/2.4)
-//! - [`lz77_huffman`]: LZ77+Huffman (MS-XCA 2.1/2.2)
-//! - [`lznt1`]: LZNT1 (MS-XCA 2.5)
-//! - [`pattern`]: Pattern_V1 (MS-SMB2 2.2.42.2.2)
+//! - [`lz77`], Plain LZ77 ("LZXpress", MS-XCA 2.3/2.4)
+//! - [`lz77_huffman`], LZ77+Huffman (MS-XCA 2.1/2.2)
+//! - [`lznt1`], LZNT1 (MS-XCA 2.5)
+//! - [`pattern`], Pattern_V1 (MS-SMB2 2.2.42.2.2)
 //! - LZ4 block format, by the `lz4_flex` crate
 //!
 //! Every decompressor appends exactly the declared number of bytes or fails: output that
