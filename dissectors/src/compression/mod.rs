@@ -225,6 +225,14 @@ pub fn decompress(
 
 /// LZ4 block format (MS-SMB2 refers to the LZ4 block format) into exactly `expected` bytes.
 fn lz4(input: &[u8], expected: usize, out: &mut Vec<u8>) -> Result<(), DecompressError> {
+    // The output is zeroed before decoding: refuse sizes no LZ4 block of this length can
+    // reach (each input byte adds at most 255 to a length) before touching memory.
+    if expected > input.len().saturating_mul(255).saturating_add(64) {
+        return Err(DecompressError::Truncated {
+            produced: 0,
+            expected,
+        });
+    }
     let start = out.len();
     out.resize(start + expected, 0);
     let result = lz4_flex::block::decompress_into(input, &mut out[start..]);
