@@ -123,19 +123,24 @@ pub struct Message {
 pub struct Compression {
     /// The chained form (2.2.42.2) rather than the unchained one.
     pub chained: bool,
-    /// The algorithms its payloads used (NONE left out), as bits `1 << wire value`.
+    /// The algorithms its payloads used (NONE left out), as bits `1 << wire value`; none at
+    /// all when every payload went uncompressed.
     pub algorithms: u8,
 }
 
 impl Compression {
-    /// `LZ4`, or `chained LZ77+Pattern_V1`.
+    /// `LZ4`, `chained LZ77+Pattern_V1`, or `chained NONE`.
     pub fn name(self) -> String {
         let names: Vec<&str> = (0..=5u16)
             .filter(|v| self.algorithms & (1 << v) != 0)
             .filter_map(dissectors::compression::Algorithm::from_wire)
             .map(|a| a.name())
             .collect();
-        let names = names.join("+");
+        let names = if names.is_empty() {
+            "NONE".to_string()
+        } else {
+            names.join("+")
+        };
         if self.chained {
             format!("chained {names}")
         } else {
