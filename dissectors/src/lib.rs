@@ -1,6 +1,6 @@
 //! Zero-copy nom dissectors for the protocols smbcheck reads: NBSS framing, SMB1/CIFS,
 //! SMB2/SMB3 (with compound chains and the transform headers), SPNEGO/GSS-API and
-//! NTLMSSP. No I/O, no crypto.
+//! NTLMSSP, and the SMB2 decompressors. No I/O, no crypto.
 //!
 //! Guarantees: records borrow the input (`&'a [u8]`); no parser panics on any input;
 //! nothing allocates in proportion to a length or count read from the wire (lists are
@@ -16,6 +16,9 @@
 //!   interfaces as iterators; constants for commands, flags, dialects, FSCTLs.
 //! - [`transform`]: `parse_transform` (0xFD: nonce, AAD, ciphertext) and
 //!   `parse_compression` (0xFC, unchained and chained).
+//! - [`compression`]: `decompress_message` rebuilds the message of a 0xFC header;
+//!   decompressors for LZNT1, LZ77, LZ77+Huffman, Pattern_V1 and LZ4, each bounded by the
+//!   declared size.
 //! - [`smb1`]: `parse_header`, `parse_message` (header + first block),
 //!   `Message::chain()` (AndX), `parse_body(&Header, &Block) -> Result<Body>`.
 //! - [`spnego`]: `parse_token`, `find_ntlmssp(blob)`, `blob_mech(blob)`; [`der`] is the
@@ -28,6 +31,7 @@
 //! `Result<_, `[`Error`]`>` (SMB2 body parsers take the element starting at its
 //! header, because buffer offsets count from the header).
 
+pub mod compression;
 pub mod der;
 mod error;
 pub mod nbss;

@@ -4,6 +4,7 @@
 
 pub mod auth;
 mod breaks;
+mod compressed;
 mod diagnose;
 mod events;
 pub mod export;
@@ -45,6 +46,8 @@ pub struct Engine {
     keep_plaintext: bool,
     /// The plaintext of the transform just handled (transform.rs).
     plaintext: Option<Vec<u8>>,
+    /// While the message of a compression transform is analysed: how it was compressed.
+    compression: Option<model::Compression>,
 }
 
 impl Engine {
@@ -58,6 +61,7 @@ impl Engine {
             tracker: breaks::Tracker::default(),
             keep_plaintext: config.keep_plaintext,
             plaintext: None,
+            compression: None,
         }
     }
 
@@ -111,11 +115,7 @@ impl Engine {
         match pdu.data.get(..4) {
             Some([0xFE, b'S', b'M', b'B']) => self.smb2_pdu(pdu, &pdu.data, None, sink),
             Some([0xFD, b'S', b'M', b'B']) => self.transform(pdu, sink),
-            Some([0xFC, b'S', b'M', b'B']) => {
-                let m = self.message(pdu, Protocol::Compressed, 0, false, 0, 0, 0);
-                let v = Verdict::Unverified(model::Unverified::Unsupported);
-                self.emit(m, Judged::new(v, None), &pdu.data, sink);
-            }
+            Some([0xFC, b'S', b'M', b'B']) => self.compressed(pdu, &pdu.data, None, sink),
             Some([0xFF, b'S', b'M', b'B']) => self.smb1_pdu(pdu, sink),
             _ => self.problem(
                 pdu.last_frame,
@@ -154,6 +154,7 @@ impl Engine {
             verdict: Verdict::Unsigned,
             algorithm: None,
             encrypted: protocol == Protocol::Transform,
+            compression: self.compression,
         }
     }
 

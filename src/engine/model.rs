@@ -18,6 +18,8 @@ pub enum Unverified {
     Truncated,
     /// The message uses something smbcheck cannot check (yet).
     Unsupported,
+    /// The message could not be rebuilt (a compression transform that does not expand).
+    Malformed,
 }
 
 /// Exactly one per SMB message (DESIGN.md, "Verdicts").
@@ -58,6 +60,7 @@ impl Unverified {
             Unverified::LostBytes => "lost-bytes",
             Unverified::Truncated => "truncated",
             Unverified::Unsupported => "unsupported",
+            Unverified::Malformed => "malformed",
         }
     }
 }
@@ -77,7 +80,7 @@ pub enum Protocol {
     Smb2,
     /// An SMB3 transform (0xFD) that was not decrypted.
     Transform,
-    /// An SMB3 compression transform (0xFC) that was not decompressed.
+    /// An SMB3 compression transform (0xFC) that could not be decompressed.
     Compressed,
 }
 
@@ -111,6 +114,39 @@ pub struct Message {
     pub algorithm: Option<&'static str>,
     /// Carried inside an SMB3 transform: its AEAD tag is the verdict.
     pub encrypted: bool,
+    /// Carried compressed (a 0xFC transform); the verdict is that of the rebuilt message.
+    pub compression: Option<Compression>,
+}
+
+/// How a message travelled compressed (MS-SMB2 2.2.42).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Compression {
+    /// The chained form (2.2.42.2) rather than the unchained one.
+    pub chained: bool,
+    /// The algorithms its payloads used (NONE left out), as bits `1 << wire value`; none at
+    /// all when every payload went uncompressed.
+    pub algorithms: u8,
+}
+
+impl Compression {
+    /// `LZ4`, `chained LZ77+Pattern_V1`, or `chained NONE`.
+    pub fn name(self) -> String {
+        let names: Vec<&str> = (0..=5u16)
+            .filter(|v| self.algorithms & (1 << v) != 0)
+            .filter_map(dissectors::compression::Algorithm::from_wire)
+            .map(|a| a.name())
+            .collect();
+        let names = if names.is_empty() {
+            "NONE".to_string()
+        } else {
+            names.join("+")
+        };
+        if self.chained {
+            format!("chained {names}")
+        } else {
+            names
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -173,12 +209,21 @@ pub struct VerdictCounts {
     /// messages inside a decrypted transform are counted in `messages` one by one.
     pub encrypted: u64,
     pub decrypted: u64,
+    /// SMB2 compression transforms (0xFC) seen, and how many of them expanded to an SMB2
+    /// message; the messages they carried are counted in `messages`.
+    pub compressed: u64,
+    pub decompressed: u64,
 }
 
 impl VerdictCounts {
     pub fn add_transform(&mut self, decrypted: bool) {
         self.encrypted += 1;
         self.decrypted += u64::from(decrypted);
+    }
+
+    pub fn add_compressed(&mut self, decompressed: bool) {
+        self.compressed += 1;
+        self.decompressed += u64::from(decompressed);
     }
 
     pub fn add(&mut self, v: Verdict) {

@@ -73,10 +73,14 @@ impl Engine {
         self.count_transform(th.session_id, opened.is_some());
         match opened {
             Some((cipher, plain)) => {
-                let name = cipher_name(cipher);
-                if plain.starts_with(b"\xfeSMB") {
-                    self.smb2_pdu(pdu, &plain, Some((Verdict::Valid, name)), sink);
+                let sealed = Some((Verdict::Valid, cipher_name(cipher)));
+                if plain.starts_with(b"\xfcSMB") {
+                    // Compressed before it was encrypted (MS-SMB2 3.1.4.4).
+                    self.compressed(pdu, &plain, sealed, sink);
+                } else if plain.starts_with(b"\xfeSMB") {
+                    self.smb2_pdu(pdu, &plain, sealed, sink);
                 } else {
+                    let name = cipher_name(cipher);
                     self.emit(
                         msg,
                         Judged::new(Verdict::Valid, Some(name)),

@@ -31,6 +31,8 @@ pub fn counts(c: &VerdictCounts, frames: Option<u64>) -> Value {
         "unsigned": c.unsigned,
         "encrypted": c.encrypted,
         "decrypted": c.decrypted,
+        "compressed": c.compressed,
+        "decompressed": c.decompressed,
     });
     if let Some(frames) = frames {
         v["frames"] = json!(frames);

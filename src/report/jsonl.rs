@@ -27,6 +27,8 @@ pub fn message(m: &Message) -> Value {
         "reason": m.verdict.reason(),
         "algorithm": m.algorithm,
         "encrypted": m.encrypted,
+        "compressed": m.compression.is_some(),
+        "compression": m.compression.map(|c| c.name()),
     })
 }
 

@@ -27,6 +27,13 @@ pub fn write(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
             s.encrypted, s.decrypted
         )?;
     }
+    if s.compressed > 0 {
+        writeln!(
+            out,
+            "compressed {}  decompressed {}  (SMB2 compression transforms)",
+            s.compressed, s.decompressed
+        )?;
+    }
     let start = analysis
         .connections
         .first()
