@@ -9,6 +9,7 @@ mod events;
 pub mod export;
 mod findings;
 pub mod model;
+pub mod news;
 mod smb1;
 mod smb2;
 mod state;

@@ -1,0 +1,151 @@
+//! `smbcheck -i IFACE`: live capture through the same pipeline as files. Signatures are
+//! judged as packets arrive; text and JSONL output show sessions, bindings, breaks and
+//! problems as they happen; Ctrl-C (SIGINT), SIGTERM, `-c` or `--duration` end the capture
+//! and the final report is printed in the chosen format.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+
+use crate::capture::live::{Drops, Live, LiveOptions, Received, interfaces};
+use crate::cli::{Args, EXIT_OK, EXIT_UNUSABLE, Format};
+use crate::engine::model::{Message, Problem};
+use crate::engine::news::{News, Seen};
+use crate::pipeline::{Output, Pipeline};
+use crate::report;
+
+/// How long the analysis waits for a packet before it looks at the clock and the signals.
+const POLL: Duration = Duration::from_millis(100);
+
+pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
+    if args.live.list_interfaces {
+        for (name, desc) in interfaces()? {
+            match desc {
+                Some(desc) => writeln!(out, "{name}  ({desc})")?,
+                None => writeln!(out, "{name}")?,
+            }
+        }
+        return Ok(EXIT_OK);
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // A second signal ends the process at once, for a report that takes too long.
+        signal_hook::flag::register_conditional_shutdown(signal, EXIT_UNUSABLE, stop.clone())
+            .and_then(|_| signal_hook::flag::register(signal, stop.clone()))
+            .context("installing the signal handlers")?;
+    }
+    let mut pipeline = Pipeline::new(args)?;
+    let filter = args
+        .live
+        .filter
+        .clone()
+        .unwrap_or_else(|| default_filter(args));
+    let mut live = Live::start(
+        &LiveOptions {
+            interfaces: &args.live.interface,
+            filter: &filter,
+            write: args.live.write.as_deref(),
+            count: args.live.count,
+        },
+        stop.clone(),
+    )?;
+    eprintln!(
+        "smbcheck: capturing on {} (filter: {filter}); Ctrl-C ends the capture and prints the report",
+        args.live.interface.join(", ")
+    );
+    let deadline = args
+        .live
+        .duration
+        .map(|s| Instant::now() + Duration::from_secs(s));
+    let mut output = Output::new(args, out);
+    let streaming = !output.tui() && output.format() != Format::Json;
+    let mut seen = Seen::default();
+    let mut drops_told = Drops::default();
+    loop {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            stop.store(true, Ordering::Relaxed);
+        }
+        match live.recv(POLL) {
+            Received::Packet(p) => pipeline.frame(
+                p.number,
+                p.ts,
+                p.linktype,
+                &p.data,
+                &mut |m: &Message, bytes: &[u8]| output.message(m, bytes),
+            ),
+            Received::Idle => {}
+            Received::Ended => break,
+        }
+        if streaming {
+            pipeline
+                .engine()
+                .news(&mut seen, |news| tell(&mut output, &news));
+            let drops = live.drops();
+            if drops.total() > drops_told.total() {
+                tell(&mut output, &News::Problem(&drops_problem(&drops, 0)));
+                drops_told = drops;
+            }
+        }
+        // Nobody reads the output any more (a closed pipe): end the capture.
+        if output.check().is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
+    }
+    let end = live.finish()?;
+    let mut problems: Vec<Problem> = end
+        .errors
+        .iter()
+        .map(|e| Problem {
+            frame: end.captured,
+            ts: Default::default(),
+            conn: None,
+            kind: "capture-error",
+            detail: format!("the capture ended early: {e}"),
+            failure: false,
+        })
+        .collect();
+    if end.drops.total() > 0 {
+        problems.push(drops_problem(&end.drops, end.captured));
+    }
+    let mut sink = |m: &Message, bytes: &[u8]| output.message(m, bytes);
+    let analysis = pipeline.finish(end.captured, problems, args, &mut sink)?;
+    if output.format() == Format::Text && !output.tui() {
+        output.line("");
+    }
+    let title: Vec<PathBuf> = args.live.interface.iter().map(PathBuf::from).collect();
+    output.report(&analysis, &title)
+}
+
+/// SMB's ports: 445, 139 and every `--port`.
+fn default_filter(args: &Args) -> String {
+    [445, 139]
+        .iter()
+        .chain(&args.port)
+        .map(|p| format!("tcp port {p}"))
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+/// Drops are damage, not a failed check: what they touched is `unverified (lost-bytes)`.
+fn drops_problem(drops: &Drops, frame: u64) -> Problem {
+    Problem {
+        frame,
+        ts: Default::default(),
+        conn: None,
+        kind: "capture-drops",
+        detail: drops.describe().unwrap_or_default(),
+        failure: false,
+    }
+}
+
+/// One line of news in the output format.
+fn tell(output: &mut Output, news: &News) {
+    match output.format() {
+        Format::Jsonl => output.line(report::news::json(news)),
+        _ => output.line(report::news::text(news)),
+    }
+}
