@@ -38,10 +38,11 @@ signature or a password that did not match), 2 the input or the command line cou
 )]
 pub struct Args {
     /// Capture files (pcap, pcapng, gzip-compressed either); several are read as one timeline.
+    // Capture files and -i exclude each other: `run` says so (a clap conflict here would
+    // let -f, -w, -c and --duration pass without -i).
     #[arg(
         value_name = "CAPTURE",
-        required_unless_present_any = ["interface", "list_interfaces"],
-        conflicts_with_all = ["interface", "list_interfaces"]
+        required_unless_present_any = ["interface", "list_interfaces"]
     )]
     pub captures: Vec<PathBuf>,
 

@@ -14,6 +14,9 @@ use crate::pipeline::{Output, Pipeline};
 /// status; an `Err` means the input or the command line could not be used (exit status 2).
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     if args.is_live() {
+        if !args.captures.is_empty() {
+            bail!("give capture files or -i/-D, not both");
+        }
         return live(args, out);
     }
     let mut pipeline = Pipeline::new(args)?;

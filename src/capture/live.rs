@@ -139,6 +139,13 @@ struct Order {
     queue_drops: u64,
 }
 
+impl Order {
+    /// `-c COUNT` packets have been captured.
+    fn count_reached(&self) -> bool {
+        self.count.is_some_and(|count| self.next_number > count)
+    }
+}
+
 /// The interfaces live capture can use: name and description.
 pub fn interfaces() -> Result<Vec<(String, Option<String>)>> {
     let list = Device::list().context("listing the interfaces")?;
@@ -277,13 +284,12 @@ impl Shared {
     /// too far behind. Never blocks on the analysis.
     fn deliver(&self, packet: &pcap::Packet, linktype: u32, tx: &Sender<LivePacket>) {
         let mut order = self.order();
-        if order.count.is_some_and(|count| order.next_number > count) {
-            self.stop.store(true, Ordering::Relaxed);
+        if order.count_reached() {
             return;
         }
         let number = order.next_number;
         order.next_number += 1;
-        if order.count == Some(number) {
+        if order.count_reached() {
             self.stop.store(true, Ordering::Relaxed);
         }
         if let Some(file) = &mut order.savefile {
@@ -340,8 +346,35 @@ fn capture_loop(
             stats_due = Instant::now() + STATS_EVERY;
         }
     }
+    if error.is_none() && !shared.order().count_reached() {
+        match drain(capture, linktype, shared, tx) {
+            Some(c) => capture = c,
+            None => return error,
+        }
+    }
     shared.publish_stats(index, &mut capture);
     error
+}
+
+/// Packets already in the kernel's buffer when the capture was told to stop are still
+/// analysed (at most a buffer's worth, should traffic go on).
+/// `None` when the handle could not be made non-blocking (libpcap closed it then).
+fn drain(
+    capture: Capture<Active>,
+    linktype: u32,
+    shared: &Shared,
+    tx: &Sender<LivePacket>,
+) -> Option<Capture<Active>> {
+    let mut capture = capture.setnonblock().ok()?;
+    let mut budget = KERNEL_BUFFER as usize;
+    while let Ok(packet) = capture.next_packet() {
+        budget = budget.saturating_sub(packet.data.len().max(1));
+        shared.deliver(&packet, linktype, tx);
+        if budget == 0 {
+            break;
+        }
+    }
+    Some(capture)
 }
 
 /// Opens one interface: whole packets, delivered at once, a large kernel buffer.
