@@ -76,6 +76,15 @@ impl Engine {
                 ts,
                 bytes,
             } => {
+                if let Some(c) = self.conns.get_mut(conn as usize) {
+                    c.lost_bytes = true;
+                    c.smb1.seq_lost = true;
+                    // The hole may hold messages of a logon in progress (its 3.1.1 hash
+                    // covers them), and the reassembly held back data behind it.
+                    for setup in &mut c.setups {
+                        setup.auth.damaged = true;
+                    }
+                }
                 let side = match dir {
                     crate::flow::Direction::ToServer => "client to server",
                     crate::flow::Direction::ToClient => "server to client",
