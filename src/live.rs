@@ -96,6 +96,12 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         }
     }
     let end = live.finish()?;
+    eprintln!(
+        "smbcheck: {} packets captured ({} bytes), {} dropped",
+        end.captured,
+        end.bytes,
+        end.drops.total()
+    );
     let mut problems: Vec<Problem> = end
         .errors
         .iter()

@@ -105,6 +105,8 @@ impl Drops {
 pub struct LiveEnd {
     /// Packets captured (numbered), dropped-from-the-queue ones included.
     pub captured: u64,
+    /// Their bytes as captured.
+    pub bytes: u64,
     pub drops: Drops,
     /// Errors that ended the capture on an interface early.
     pub errors: Vec<String>,
@@ -134,6 +136,7 @@ struct Shared {
 /// analysis's order.
 struct Order {
     next_number: u64,
+    bytes: u64,
     count: Option<u64>,
     savefile: Option<Savefile>,
     queue_drops: u64,
@@ -174,6 +177,7 @@ impl Live {
             queued_bytes: AtomicUsize::new(0),
             order: Mutex::new(Order {
                 next_number: 1,
+                bytes: 0,
                 count: options.count,
                 savefile,
                 queue_drops: 0,
@@ -251,6 +255,7 @@ impl Live {
         }
         Ok(LiveEnd {
             captured: order.next_number - 1,
+            bytes: order.bytes,
             drops,
             errors,
         })
@@ -289,6 +294,7 @@ impl Shared {
         }
         let number = order.next_number;
         order.next_number += 1;
+        order.bytes += packet.data.len() as u64;
         if order.count_reached() {
             self.stop.store(true, Ordering::Relaxed);
         }
@@ -301,12 +307,10 @@ impl Shared {
             return;
         }
         self.queued_bytes.fetch_add(len, Ordering::Relaxed);
-        let ts = packet.header.ts;
-        let nanos = i64::from(ts.tv_sec) * 1_000_000_000 + i64::from(ts.tv_usec) * 1_000;
         // The receiver lives as long as any capture thread; a failed send cannot happen.
         let _ = tx.send(LivePacket {
             number,
-            ts: Timestamp(nanos),
+            ts: timestamp(packet.header),
             linktype,
             data: packet.data.to_vec(),
         });
@@ -319,6 +323,14 @@ impl Shared {
             interface.store(stat.if_dropped.into(), Ordering::Relaxed);
         }
     }
+}
+
+/// libpcap's microsecond time.
+// time_t and suseconds_t are i64 on 64-bit Linux, narrower elsewhere.
+#[allow(clippy::useless_conversion)]
+fn timestamp(header: &pcap::PacketHeader) -> Timestamp {
+    let ts = header.ts;
+    Timestamp(i64::from(ts.tv_sec) * 1_000_000_000 + i64::from(ts.tv_usec) * 1_000)
 }
 
 /// Reads one interface until the stop flag is set; returns the error that ended it early.
