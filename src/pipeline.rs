@@ -13,6 +13,7 @@ use crate::engine::model::{Analysis, Message, Problem};
 use crate::engine::{Engine, EngineConfig, Sink};
 use crate::flow::{FlowConfig, FlowTable};
 use crate::report;
+use tui::Timeline;
 
 /// Flows and engine: frames in, judged messages out to a sink.
 pub struct Pipeline {
@@ -100,7 +101,13 @@ impl<'o> Output<'o> {
         Output {
             out,
             format: args.format,
-            timeline: args.tui.then(crate::tui_view::Collector::new),
+            timeline: args.tui.then(|| {
+                if args.is_live() {
+                    crate::tui_view::Collector::live()
+                } else {
+                    crate::tui_view::Collector::new()
+                }
+            }),
             write_error: None,
         }
     }
@@ -131,6 +138,11 @@ impl<'o> Output<'o> {
         {
             self.write_error = Some(e);
         }
+    }
+
+    /// For the live TUI: the messages since the last update and `analysis` as it stands.
+    pub fn timeline_update(&mut self, analysis: &Analysis, title: &[PathBuf]) -> Option<Timeline> {
+        Some(self.timeline.as_mut()?.update(analysis, title))
     }
 
     /// Fails if writing a line failed.

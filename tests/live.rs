@@ -5,6 +5,8 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/tmux.rs"]
+mod tmux;
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -175,6 +177,43 @@ fn live_capture_of_signed_work_in_every_dialect() {
     assert_eq!(summary["signed"], summary["valid"], "{summary}");
     let messages = lines.iter().filter(|v| v.get("verdict").is_some()).count();
     assert_eq!(Some(messages as u64), summary["messages"].as_u64());
+
+    // 4. The TUI fills in while the capture runs (in tmux); q ends capture and browser.
+    if !cli::require_tool(test, "tmux") {
+        return;
+    }
+    let password_file = dir.join("password");
+    std::fs::write(&password_file, format!("{}\n", cli::PASSWORD)).expect("password file");
+    let exit_file = dir.join("exit");
+    let command = format!(
+        "{} --tui -i lo -f '{FILTER}' --password-file '{}'; echo EXIT=$? > '{}'",
+        cli::bin().display(),
+        password_file.display(),
+        exit_file.display()
+    );
+    let name = format!("smbcheck-live-tui-{}", std::process::id());
+    let started = tmux::tmux(&[
+        "new-session",
+        "-d",
+        "-s",
+        &name,
+        "-x",
+        "160",
+        "-y",
+        "48",
+        &command,
+    ]);
+    assert!(started.status.success(), "tmux new-session: {started:?}");
+    let session = tmux::Session(name);
+    let target = session.0.as_str();
+    let screen = tmux::wait_for(target, "lo (capturing)");
+    assert!(screen.contains("All messages (0)"), "{screen}");
+    server.work("SMB3_00", &payload, &dir);
+    let screen = tmux::wait_for(target, " alice ");
+    assert!(screen.contains("SESSION_SETUP"), "{screen}");
+    assert!(screen.contains(" 0 invalid"), "{screen}");
+    tmux::tmux(&["send-keys", "-t", target, "q"]);
+    assert_eq!(tmux::wait_for_file(&exit_file).trim(), "EXIT=0");
 }
 
 /// Every signed message valid, nothing invalid or unverified, no problem.

@@ -1,11 +1,11 @@
-//! What the engine learned since the caller last asked, for output while a live capture
-//! runs: new sessions, channel bindings, break notifications and problems. The caller keeps
-//! a `Seen` cursor; asking costs nothing when nothing changed.
+//! What the engine learned so far, for output while a live capture runs: news (new
+//! sessions, channel bindings, break notifications and problems; the caller keeps a `Seen`
+//! cursor and asking costs nothing when nothing changed) and snapshots for the live TUI.
 
 use std::collections::HashSet;
 
 use super::Engine;
-use super::model::{Binding, Break, Problem, Session};
+use super::model::{Analysis, Binding, Break, Problem, Session};
 use crate::flow::ConnId;
 
 /// One thing that happened, borrowed from the engine's records as they are now.
@@ -70,5 +70,33 @@ impl Engine {
             tell(News::Problem(p));
         }
         seen.problems = self.analysis.problems.len();
+    }
+}
+
+impl Engine {
+    /// The analysis as it stands, before the end-of-capture findings; `frames` so far.
+    pub fn snapshot(&self, frames: u64) -> Analysis {
+        let mut sessions: Vec<Session> = self
+            .smb1_sessions
+            .values()
+            .map(|s| s.info.clone())
+            .chain(self.smb2_sessions.values().map(|s| s.info.clone()))
+            .collect();
+        sessions.sort_by_key(|s| s.first_frame);
+        Analysis {
+            frames,
+            connections: self
+                .conns
+                .iter()
+                .filter(|c| c.opened)
+                .map(|c| c.info.clone())
+                .collect(),
+            sessions,
+            bindings: self.analysis.bindings.clone(),
+            problems: self.analysis.problems.clone(),
+            summary: self.analysis.summary.clone(),
+            breaks: self.tracker.breaks.clone(),
+            break_counts: self.tracker.counts.clone(),
+        }
     }
 }
