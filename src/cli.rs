@@ -75,7 +75,8 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
-    /// Browse the analysis in an interactive terminal timeline instead of printing a report.
+    /// Browse the analysis in an interactive terminal timeline instead of printing a report
+    /// (with -i it fills in while the capture runs; q ends both).
     #[arg(long, conflicts_with = "format")]
     pub tui: bool,
 

@@ -178,7 +178,26 @@ fn live_capture_of_signed_work_in_every_dialect() {
     let messages = lines.iter().filter(|v| v.get("verdict").is_some()).count();
     assert_eq!(Some(messages as u64), summary["messages"].as_u64());
 
-    // 4. The TUI fills in while the capture runs (in tmux); q ends capture and browser.
+    // 4. -c and --duration end the capture by themselves; text mode prints a line per new
+    // session as it happens, then the report.
+    let capture = Capture::start(&["-c", "20"]);
+    server.work("SMB2_10", &payload, &dir);
+    let (code, stdout) = capture.wait();
+    assert_eq!(code, 0, "{stdout}");
+    let news = stdout
+        .find("  session 0x")
+        .unwrap_or_else(|| panic!("no session line: {stdout}"));
+    let report = stdout
+        .find("20 frames, 1 connections, 1 sessions")
+        .unwrap_or_else(|| panic!("no report of 20 frames: {stdout}"));
+    assert!(news < report, "{stdout}");
+    assert!(stdout.contains(" dialect 2.1 "), "{stdout}");
+    let (code, stdout) = Capture::start(&["--format", "json", "--duration", "1"]).wait();
+    assert_eq!(code, 0, "{stdout}");
+    let timed: Value = serde_json::from_str(&stdout).expect("JSON report");
+    assert_eq!(timed["summary"]["frames"], 0, "{}", timed["summary"]);
+
+    // 5. The TUI fills in while the capture runs (in tmux); q ends capture and browser.
     if !cli::require_tool(test, "tmux") {
         return;
     }
@@ -374,12 +393,17 @@ impl Capture {
     }
 
     /// SIGINT, then the exit status and everything printed on stdout.
-    fn interrupt(mut self) -> (i32, String) {
+    fn interrupt(self) -> (i32, String) {
         let status = Command::new("kill")
             .args(["-INT", &self.child.id().to_string()])
             .status()
             .expect("run kill");
         assert!(status.success());
+        self.wait()
+    }
+
+    /// The exit status and everything printed on stdout, once smbcheck has ended.
+    fn wait(mut self) -> (i32, String) {
         let code = self.child.wait().expect("wait for smbcheck");
         let stderr = self.stderr.join().unwrap_or_default();
         assert!(!stderr.contains("panicked"), "{stderr}");
