@@ -164,11 +164,10 @@ impl Capture<'_> {
                 next_update = Instant::now() + TUI_EVERY;
                 let now = pipeline.engine().snapshot(frames);
                 let title = [PathBuf::from(format!("{} (capturing)", names(&title)))];
-                let sent = output
-                    .timeline_update(&now, &title)
-                    .map(|update| updates.send(update));
-                // The browser was closed: end the capture.
-                if matches!(sent, Some(Err(_))) {
+                if let Some(update) = output.timeline_update(&now, &title)
+                    && updates.send(update).is_err()
+                {
+                    // The browser was closed: end the capture.
                     stop.store(true, Ordering::Relaxed);
                 }
             }

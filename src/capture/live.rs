@@ -126,7 +126,7 @@ pub struct Live {
 struct Shared {
     /// Set by a signal, `--duration`, `-c` or an error: every thread stops.
     stop: Arc<AtomicBool>,
-    queued_bytes: AtomicUsize,
+    queued: Budget,
     order: Mutex<Order>,
     /// Latest libpcap statistics per interface: (name, kernel drops, interface drops).
     stats: Vec<(String, AtomicU64, AtomicU64)>,
@@ -146,6 +146,35 @@ impl Order {
     /// `-c COUNT` packets have been captured.
     fn count_reached(&self) -> bool {
         self.count.is_some_and(|count| self.next_number > count)
+    }
+}
+
+/// Bytes waiting for the analysis, bounded: a capture thread reserves a packet's bytes
+/// before it queues the packet, and drops the packet when that fails; the analysis releases
+/// them on receipt. Nobody waits.
+struct Budget {
+    used: AtomicUsize,
+    limit: usize,
+}
+
+impl Budget {
+    fn new(limit: usize) -> Budget {
+        Budget {
+            used: AtomicUsize::new(0),
+            limit,
+        }
+    }
+
+    fn reserve(&self, len: usize) -> bool {
+        self.used
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |used| {
+                used.checked_add(len).filter(|total| *total <= self.limit)
+            })
+            .is_ok()
+    }
+
+    fn release(&self, len: usize) {
+        self.used.fetch_sub(len, Ordering::Relaxed);
     }
 }
 
@@ -174,7 +203,7 @@ impl Live {
         };
         let shared = Arc::new(Shared {
             stop,
-            queued_bytes: AtomicUsize::new(0),
+            queued: Budget::new(MAX_QUEUED_BYTES),
             order: Mutex::new(Order {
                 next_number: 1,
                 bytes: 0,
@@ -222,9 +251,7 @@ impl Live {
         }
         match self.rx.recv_timeout(timeout) {
             Ok(packet) => {
-                self.shared
-                    .queued_bytes
-                    .fetch_sub(packet.data.len(), Ordering::Relaxed);
+                self.shared.queued.release(packet.data.len());
                 Received::Packet(packet)
             }
             Err(RecvTimeoutError::Timeout) => Received::Idle,
@@ -302,11 +329,10 @@ impl Shared {
             file.write(packet);
         }
         let len = packet.data.len();
-        if self.queued_bytes.load(Ordering::Relaxed) + len > MAX_QUEUED_BYTES {
+        if !self.queued.reserve(len) {
             order.queue_drops += 1;
             return;
         }
-        self.queued_bytes.fetch_add(len, Ordering::Relaxed);
         // The receiver lives as long as any capture thread; a failed send cannot happen.
         let _ = tx.send(LivePacket {
             number,
@@ -452,4 +478,42 @@ fn savefile(captures: &[Capture<Active>], names: &[String], path: &Path) -> Resu
     first
         .savefile(path)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", PathBuf::from(path).display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn budget_refuses_what_would_pass_the_limit_until_released() {
+        let budget = Budget::new(100);
+        assert!(budget.reserve(60));
+        assert!(!budget.reserve(41));
+        assert!(budget.reserve(40));
+        assert!(!budget.reserve(1));
+        budget.release(60);
+        assert!(budget.reserve(41));
+        assert!(!budget.reserve(20));
+    }
+
+    #[test]
+    fn drops_are_described_per_interface_and_queue() {
+        let none = Drops {
+            interfaces: vec![("lo".into(), 0, 0)],
+            queue: 0,
+        };
+        assert_eq!(none.describe(), None);
+        let some = Drops {
+            interfaces: vec![("lo".into(), 3, 1), ("eth0".into(), 0, 0)],
+            queue: 2,
+        };
+        assert_eq!(some.total(), 6);
+        assert_eq!(
+            some.describe().as_deref(),
+            Some(
+                "6 packets dropped (lo: 3 by the kernel, 1 by the interface; 2 because the \
+                 analysis fell 256 MiB behind); messages they touched are unverified (lost-bytes)"
+            )
+        );
+    }
 }
