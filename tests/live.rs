@@ -60,12 +60,17 @@ fn capture_options_need_an_interface_and_exclude_files() {
     }
 }
 
-/// Unknown interface, bad filter, no privilege: one line each, exit status 2.
+/// -D lists the interfaces; unknown interface, bad filter, no privilege: one line each,
+/// exit status 2.
 #[test]
 fn live_capture_errors_are_one_clear_line() {
     if !live_available("live_capture_errors_are_one_clear_line") {
         return;
     }
+    let run = cli::run(&["-D"]);
+    assert_eq!(run.code, 0, "{run}");
+    assert!(run.stdout.lines().any(|l| l == "lo"), "{run}");
+
     let run = cli::run(&["-i", "no-such-if0"]);
     let line = run.one_line_error();
     assert!(
