@@ -176,7 +176,7 @@ impl Capture<'_> {
                 stop.store(true, Ordering::Relaxed);
             }
         }
-        let end = live.finish()?;
+        let end = live.finish();
         let summary = format!(
             "smbcheck: {} packets captured ({} bytes), {} dropped",
             end.captured,
@@ -191,12 +191,16 @@ impl Capture<'_> {
                 ts: Default::default(),
                 conn: None,
                 kind: "capture-error",
-                detail: format!("the capture ended early: {e}"),
+                detail: e.clone(),
                 failure: false,
             })
             .collect();
         if end.drops.total() > 0 {
-            problems.push(drops_problem(&end.drops, end.captured));
+            let problem = drops_problem(&end.drops, end.captured);
+            if streaming && end.drops.total() > drops_told.total() {
+                tell(&mut output, &News::Problem(&problem));
+            }
+            problems.push(problem);
         }
         let mut sink = |m: &Message, bytes: &[u8]| output.message(m, bytes);
         let analysis = pipeline.finish(end.captured, problems, args, &mut sink)?;

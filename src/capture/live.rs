@@ -108,7 +108,7 @@ pub struct LiveEnd {
     /// Their bytes as captured.
     pub bytes: u64,
     pub drops: Drops,
-    /// Errors that ended the capture on an interface early.
+    /// What went wrong: a capture that ended early, a `-w` file not fully written.
     pub errors: Vec<String>,
 }
 
@@ -266,26 +266,28 @@ impl Live {
 
     /// Waits for the capture threads (they stop once the stop flag is set), closes the
     /// `-w` file, and says how the capture went.
-    pub fn finish(self) -> Result<LiveEnd> {
-        let errors: Vec<String> = self
+    pub fn finish(self) -> LiveEnd {
+        let mut errors: Vec<String> = self
             .threads
             .into_iter()
             .filter_map(|t| {
                 t.join()
-                    .unwrap_or_else(|_| Some("capture thread panicked".into()))
+                    .unwrap_or_else(|_| Some("a capture thread panicked".into()))
             })
             .collect();
         let drops = self.shared.drops();
         let mut order = self.shared.order();
-        if let Some(mut file) = order.savefile.take() {
-            file.flush().context("writing the capture file")?;
+        if let Some(mut file) = order.savefile.take()
+            && let Err(e) = file.flush()
+        {
+            errors.push(format!("the -w file may be incomplete: {e}"));
         }
-        Ok(LiveEnd {
+        LiveEnd {
             captured: order.next_number - 1,
             bytes: order.bytes,
             drops,
             errors,
-        })
+        }
     }
 }
 
@@ -375,7 +377,8 @@ fn capture_loop(
             // A timeout, or `pcap_breakloop` (libpcap says "no more packets").
             Err(pcap::Error::TimeoutExpired | pcap::Error::NoMorePackets) => {}
             Err(e) => {
-                error = Some(format!("{}: {e}", shared.stats[index].0));
+                let name = &shared.stats[index].0;
+                error = Some(format!("the capture on {name} ended early: {e}"));
                 shared.stop.store(true, Ordering::Relaxed);
             }
         }
