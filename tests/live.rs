@@ -124,7 +124,7 @@ fn live_capture_of_signed_work_in_every_dialect() {
     for (protocol, _) in DIALECTS {
         server.work(protocol, &payload, &dir);
     }
-    let (code, stdout) = capture.interrupt();
+    let (code, stdout) = capture.signal("INT");
     assert_eq!(code, 0, "{stdout}");
     let live: Value = serde_json::from_str(&stdout).expect("JSON report");
     assert_all_valid(&live);
@@ -166,12 +166,13 @@ fn live_capture_of_signed_work_in_every_dialect() {
     };
     assert_eq!(verdicts(&file), verdicts(&live));
 
-    // 3. JSONL: objects stream while the capture runs, the summary comes last.
+    // 3. JSONL: objects stream while the capture runs, the summary comes last (SIGTERM
+    // ends it like SIGINT).
     let mut capture = Capture::start(&["--format", "jsonl"]);
     server.work("SMB3_11", &payload, &dir);
     let session = capture.wait_for_line(|v| v["event"] == "session");
     assert_eq!(session["dialect"], "3.1.1", "{session}");
-    let (code, stdout) = capture.interrupt();
+    let (code, stdout) = capture.signal("TERM");
     assert_eq!(code, 0, "{stdout}");
     let lines: Vec<Value> = stdout
         .lines()
@@ -397,10 +398,10 @@ impl Capture {
         }
     }
 
-    /// SIGINT, then the exit status and everything printed on stdout.
-    fn interrupt(self) -> (i32, String) {
+    /// SIGINT or SIGTERM, then the exit status and everything printed on stdout.
+    fn signal(self, name: &str) -> (i32, String) {
         let status = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
+            .args([&format!("-{name}"), &self.child.id().to_string()])
             .status()
             .expect("run kill");
         assert!(status.success());
