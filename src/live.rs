@@ -162,7 +162,11 @@ impl Capture<'_> {
                 && Instant::now() >= next_update
             {
                 next_update = Instant::now() + TUI_EVERY;
-                let now = pipeline.engine().snapshot(frames);
+                let mut now = pipeline.engine().snapshot(frames);
+                let drops = live.drops();
+                if drops.total() > 0 {
+                    now.problems.push(drops_problem(&drops, frames));
+                }
                 let title = [PathBuf::from(format!("{} (capturing)", names(&title)))];
                 if let Some(update) = output.timeline_update(&now, &title)
                     && updates.send(update).is_err()
