@@ -13,7 +13,9 @@ set -euo pipefail
 PASS='Secr3t!pass'
 die() { echo "samba-server: $*" >&2; exit 1; }
 
-listening() { ss -ltn "src $1 and sport = :445" | grep -q LISTEN; }
+# grep reads all its input (no -q): with pipefail, a writer cut off by an early exit would
+# turn a match into a failure (SIGPIPE).
+listening() { ss -ltn "src $1 and sport = :445" | grep LISTEN >/dev/null; }
 
 start() {
   local dir=$1 addr=$2; shift 2
@@ -21,7 +23,7 @@ start() {
   command -v smbd >/dev/null || die "smbd missing (apt-get install samba)"
   listening "$addr" && die "something already listens on $addr:445"
   # Samba binds only addresses an interface has: give lo this one if it lacks it.
-  ip -o addr show dev lo | grep -q " $addr/" || ip addr add "$addr/32" dev lo \
+  ip -o addr show dev lo | grep " $addr/" >/dev/null || ip addr add "$addr/32" dev lo \
     || die "cannot add $addr to lo"
   mkdir -p "$dir"/{private,lock,state,cache,pid,log,share,ncalrpc}
   dir=$(cd "$dir" && pwd)

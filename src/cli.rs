@@ -37,7 +37,12 @@ signature or a password that did not match), 2 the input or the command line cou
 )]
 pub struct Args {
     /// Capture files (pcap, pcapng, gzip-compressed either); several are read as one timeline.
-    #[arg(value_name = "CAPTURE", required = true)]
+    // Capture files and -i exclude each other: `run` says so (a clap conflict here would
+    // let -f, -w, -c and --duration pass without -i).
+    #[arg(
+        value_name = "CAPTURE",
+        required_unless_present_any = ["interface", "list_interfaces"]
+    )]
     pub captures: Vec<PathBuf>,
 
     /// Read the password from the first line of FILE.
@@ -76,13 +81,66 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
-    /// Browse the analysis in an interactive terminal timeline instead of printing a report.
+    /// Browse the analysis in an interactive terminal timeline instead of printing a report
+    /// (with -i it fills in while the capture runs; q ends both).
     #[arg(long, conflicts_with = "format")]
     pub tui: bool,
 
     /// Also treat this TCP port as SMB (445 and 139 always are); repeatable.
     #[arg(long, value_name = "PORT")]
     pub port: Vec<u16>,
+
+    #[command(flatten)]
+    pub live: LiveArgs,
+}
+
+/// Live capture (cargo feature "live"), in tcpdump's and tshark's habits.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Live capture (cargo feature \"live\")")]
+pub struct LiveArgs {
+    /// Capture on this interface (`any` for all); repeatable. Ends on Ctrl-C (SIGINT),
+    /// SIGTERM, -c or --duration, then the report is printed.
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: Vec<String>,
+
+    /// Capture filter in BPF syntax [default: tcp port 445 or tcp port 139, and every --port].
+    #[arg(
+        short = 'f',
+        long = "filter",
+        value_name = "BPF",
+        requires = "interface"
+    )]
+    pub filter: Option<String>,
+
+    /// Also save every captured packet to FILE (pcap).
+    #[arg(
+        short = 'w',
+        long = "write",
+        value_name = "FILE",
+        requires = "interface"
+    )]
+    pub write: Option<PathBuf>,
+
+    /// Stop after COUNT packets.
+    #[arg(short = 'c', long = "count", value_name = "COUNT", requires = "interface",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+
+    /// Stop after SECONDS seconds.
+    #[arg(long, value_name = "SECONDS", requires = "interface",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub duration: Option<u64>,
+
+    /// List the interfaces live capture can use, and exit.
+    #[arg(short = 'D', long = "list-interfaces", conflicts_with = "interface")]
+    pub list_interfaces: bool,
+}
+
+impl Args {
+    /// Whether this run captures on interfaces (or lists them) instead of reading files.
+    pub fn is_live(&self) -> bool {
+        !self.live.interface.is_empty() || self.live.list_interfaces
+    }
 }
 
 /// Parses the command line, runs, prints, and returns the exit status.

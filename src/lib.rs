@@ -12,6 +12,9 @@ pub mod crypt;
 pub mod engine;
 pub mod flow;
 pub mod keys;
+#[cfg(feature = "live")]
+pub mod live;
+pub mod pipeline;
 pub mod report;
 pub mod run;
 pub mod sign;

@@ -1,167 +1,70 @@
-//! One run over capture files: frames -> TCP segments -> flows -> engine -> report.
+//! One run: over capture files here (frames -> `Pipeline` -> report), or on interfaces
+//! (`-i`, `-D`: `crate::live`, cargo feature "live").
 
 use std::io::Write;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 
-use crate::capture::{CaptureSet, Decoded, decode_tcp};
-use crate::cli::{Args, EXIT_FAILED, EXIT_OK, Format};
+use crate::capture::CaptureSet;
+use crate::cli::Args;
 use crate::engine::model::Problem;
-use crate::engine::{Engine, EngineConfig};
-use crate::flow::{FlowConfig, FlowEvent, FlowTable};
-use crate::report;
-use crate::report::decrypted_pcap::DecryptedPcap;
+use crate::pipeline::{Output, Pipeline};
 
 /// Analyses the captures named in `args` and writes the report to `out`. Returns the exit
 /// status; an `Err` means the input or the command line could not be used (exit status 2).
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
-    let config = EngineConfig {
-        secrets: crate::cli::load_secrets(args)?,
-        keep_plaintext: args.decrypted_out.is_some(),
-    };
+    if args.is_live() {
+        if !args.captures.is_empty() {
+            bail!("give capture files or -i/-D, not both");
+        }
+        return live(args, out);
+    }
+    let mut pipeline = Pipeline::new(args)?;
     let mut captures = CaptureSet::open(&args.captures)?;
-    let mut flows = FlowTable::new(FlowConfig {
-        extra_ports: args.port.clone(),
-    });
-    let mut engine = Engine::new(config);
-    let mut events = Vec::new();
-    let mut undecodable = Undecodable::default();
-    let mut write_error = None;
-    let mut timeline = args.tui.then(crate::tui_view::Collector::new);
-    let mut decrypted_out = match &args.decrypted_out {
-        Some(path) => Some(
-            DecryptedPcap::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?,
-        ),
-        None => None,
-    };
-    let mut sink = |m: &crate::engine::model::Message, bytes: &[u8]| {
-        if let Some(timeline) = &mut timeline {
-            timeline.push(m, bytes);
-        }
-        if args.format == Format::Jsonl && write_error.is_none() {
-            if let Err(e) = writeln!(out, "{}", report::jsonl::message(m)) {
-                write_error = Some(e);
-            }
-        }
-    };
+    let mut output = Output::new(args, out);
+    let mut sink = |m: &crate::engine::model::Message, bytes: &[u8]| output.message(m, bytes);
 
     // Frames that could be used at all: a capture whose every frame has an unknown link
     // type, or is damaged beyond reading, is unusable (exit status 2).
     let mut usable = 0u64;
     while let Some(frame) = captures.next_frame()? {
         usable += 1;
-        match decode_tcp(frame.linktype, &frame.data) {
-            Decoded::Tcp(seg) => flows.push(frame.number, frame.ts, &seg, &mut events),
-            Decoded::Malformed(why) => undecodable.note(frame.number, frame.ts, why),
-            Decoded::NotTcp | Decoded::IpFragment => {}
-        }
-        for event in events.drain(..) {
-            feed(&mut engine, event, &mut sink, decrypted_out.as_mut())?;
-        }
+        pipeline.frame(
+            frame.number,
+            frame.ts,
+            frame.linktype,
+            &frame.data,
+            &mut sink,
+        );
     }
-    flows.finish(&mut events);
-    for event in events.drain(..) {
-        feed(&mut engine, event, &mut sink, decrypted_out.as_mut())?;
-    }
-    if let (Some(out), Some(path)) = (decrypted_out, &args.decrypted_out) {
-        out.finish()
-            .with_context(|| format!("writing {}", path.display()))?;
-    }
-    if let Some(path) = &args.export_keys {
-        report::keys::write_file(path, &engine.exported_keys())
-            .with_context(|| format!("writing keys to {}", path.display()))?;
-    }
-    let mut analysis = engine.finish(captures.frames_read());
-    if let Some(e) = write_error {
-        return Err(e).context("writing the report");
-    }
+    let damage = captures.issues().iter().map(|issue| Problem {
+        frame: captures.frames_read(),
+        ts: Default::default(),
+        conn: None,
+        kind: "damaged-capture",
+        detail: issue.to_string(),
+        failure: false,
+    });
+    let analysis = pipeline.finish(captures.frames_read(), damage, args, &mut sink)?;
+    output.check()?;
     if usable == 0 {
         match captures.issues().first() {
             Some(issue) => bail!("{issue}"),
             None => bail!("no packets in the capture"),
         }
     }
-    for issue in captures.issues() {
-        analysis.problems.push(Problem {
-            frame: analysis.frames,
-            ts: Default::default(),
-            conn: None,
-            kind: "damaged-capture",
-            detail: issue.to_string(),
-            failure: false,
-        });
-    }
-    analysis.problems.extend(undecodable.problem());
-
-    if let Some(timeline) = timeline {
-        tui::run(timeline.finish(&analysis, &args.captures)).context("the terminal")?;
-        return Ok(if analysis.failed() {
-            EXIT_FAILED
-        } else {
-            EXIT_OK
-        });
-    }
-    match args.format {
-        Format::Text => report::text::write(&analysis, out)?,
-        Format::Json => writeln!(out, "{:#}", report::json::report(&analysis))?,
-        Format::Jsonl => writeln!(out, "{}", report::jsonl::summary(&analysis))?,
-    }
-    out.flush()?;
-    Ok(if analysis.failed() {
-        EXIT_FAILED
-    } else {
-        EXIT_OK
-    })
+    output.report(&analysis, &args.captures)
 }
 
-/// Hands one flow event to the engine and, with `--decrypted-out`, to the pcap writer.
-fn feed(
-    engine: &mut Engine,
-    event: FlowEvent,
-    sink: &mut crate::engine::Sink,
-    decrypted_out: Option<&mut DecryptedPcap>,
-) -> Result<()> {
-    match decrypted_out {
-        None => engine.handle(event, sink),
-        Some(out) => {
-            out.record(&event).context("writing --decrypted-out")?;
-            engine.handle(event, sink);
-            out.resolve(engine.take_plaintext())
-                .context("writing --decrypted-out")?;
-        }
-    }
-    Ok(())
+#[cfg(feature = "live")]
+fn live(args: &Args, out: &mut dyn Write) -> Result<i32> {
+    crate::live::run(args, out)
 }
 
-/// Frames whose headers could not be decoded down to TCP, named by their first instance.
-#[derive(Default)]
-struct Undecodable {
-    count: u64,
-    first: Option<Problem>,
-}
-
-impl Undecodable {
-    fn note(&mut self, frame: u64, ts: crate::capture::Timestamp, why: &str) {
-        self.count += 1;
-        self.first.get_or_insert_with(|| Problem {
-            frame,
-            ts,
-            conn: None,
-            kind: "damaged-frame",
-            detail: format!("frame {frame}: {why}"),
-            failure: false,
-        });
-    }
-
-    fn problem(self) -> Option<Problem> {
-        let mut p = self.first?;
-        if self.count > 1 {
-            p.detail += &format!(
-                " (and {} more frames that could not be decoded)",
-                self.count - 1
-            );
-        }
-        Some(p)
-    }
+#[cfg(not(feature = "live"))]
+fn live(_: &Args, _: &mut dyn Write) -> Result<i32> {
+    bail!(
+        "live capture (-i, -D) needs smbcheck built with the feature \"live\": \
+         cargo install --path . --features live (needs libpcap; Debian: apt install libpcap-dev)"
+    )
 }

@@ -30,6 +30,10 @@ pub struct Collector {
     times: Vec<Timestamp>,
     /// File names of CREATE requests not yet answered, by connection and message id.
     opening: HashMap<(ConnId, u64), String>,
+    /// Time zero of the timeline, fixed by the first update.
+    start: Option<Timestamp>,
+    /// Whether progress is shown on stderr (not under a live TUI).
+    show_progress: bool,
     started: Instant,
     last_progress: Option<Instant>,
 }
@@ -46,8 +50,18 @@ impl Collector {
             rows: Vec::new(),
             times: Vec::new(),
             opening: HashMap::new(),
+            start: None,
+            show_progress: true,
             started: Instant::now(),
             last_progress: None,
+        }
+    }
+
+    /// For a live capture shown while it runs: no progress line on the terminal.
+    pub fn live() -> Collector {
+        Collector {
+            show_progress: false,
+            ..Collector::new()
         }
     }
 
@@ -100,6 +114,9 @@ impl Collector {
     }
 
     fn progress(&mut self, frame: u64) {
+        if !self.show_progress {
+            return;
+        }
         let now = Instant::now();
         let due = match self.last_progress {
             Some(t) => now.duration_since(t) >= PROGRESS_EVERY,
@@ -153,13 +170,21 @@ impl Collector {
             let _ = write!(err, "\r\x1b[K");
             let _ = err.flush();
         }
-        let start = analysis
-            .connections
-            .iter()
-            .map(|c| c.first_ts)
-            .chain(self.times.first().copied())
-            .min()
-            .unwrap_or_default();
+        self.update(analysis, captures)
+    }
+
+    /// For a live capture: the messages collected since the last update (handed over, not
+    /// kept) and everything else as `analysis` has it now (`tui::App::extend`).
+    pub fn update(&mut self, analysis: &Analysis, captures: &[PathBuf]) -> Timeline {
+        if self.start.is_none() {
+            self.start = analysis
+                .connections
+                .iter()
+                .map(|c| c.first_ts)
+                .chain(self.times.first().copied())
+                .min();
+        }
+        let start = self.start.unwrap_or_default();
         let keys = KeyNames::new(analysis);
         for (row, ts) in self.rows.iter_mut().zip(&self.times) {
             row.time = (ts.0 - start.0) as f64 / 1e9;
@@ -167,6 +192,7 @@ impl Collector {
                 row.key = keys.describe(row);
             }
         }
+        self.times.clear();
         let title = captures
             .iter()
             .map(|p| {
@@ -210,7 +236,7 @@ impl Collector {
                     unsigned: s.counts.unsigned,
                 })
                 .collect(),
-            messages: self.rows,
+            messages: std::mem::take(&mut self.rows),
             problems: analysis
                 .problems
                 .iter()

@@ -4,6 +4,8 @@
 mod error;
 mod file;
 pub mod link;
+#[cfg(feature = "live")]
+pub mod live;
 mod merge;
 mod open;
 mod timestamp;

@@ -10,6 +10,7 @@ mod events;
 pub mod export;
 mod findings;
 pub mod model;
+pub mod news;
 mod smb1;
 mod smb2;
 mod state;
@@ -87,6 +88,15 @@ impl Engine {
                 ts,
                 bytes,
             } => {
+                if let Some(c) = self.conns.get_mut(conn as usize) {
+                    c.lost_bytes = true;
+                    c.smb1.seq_lost = true;
+                    // The hole may hold messages of a logon in progress (its 3.1.1 hash
+                    // covers them), and the reassembly held back data behind it.
+                    for setup in &mut c.setups {
+                        setup.auth.damaged = true;
+                    }
+                }
                 let side = match dir {
                     crate::flow::Direction::ToServer => "client to server",
                     crate::flow::Direction::ToClient => "server to client",

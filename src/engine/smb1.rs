@@ -24,6 +24,20 @@ use crate::report::session_hex;
 use crate::sign::{self, SMB1_PLACEHOLDER};
 
 const MD5: &str = "MD5";
+/// Sequence numbers searched past the expected one after lost client bytes (two per lost
+/// request: up to 32 lost requests).
+const SEQ_LOOKAHEAD: u32 = 64;
+
+/// A request that gets no response takes one sequence number, not two.
+fn one_way(command: u8) -> bool {
+    matches!(
+        command,
+        COM_NT_CANCEL
+            | COM_TRANSACTION_SECONDARY
+            | COM_TRANSACTION2_SECONDARY
+            | COM_NT_TRANSACT_SECONDARY
+    )
+}
 
 impl Engine {
     pub(super) fn smb1_pdu(&mut self, pdu: &Pdu, sink: &mut Sink) {
@@ -134,13 +148,7 @@ impl Engine {
             return s.pending.get(&key).map(|seq| seq.wrapping_add(1));
         }
         let seq = s.next_seq;
-        let one_way = matches!(
-            h.command,
-            COM_NT_CANCEL
-                | COM_TRANSACTION_SECONDARY
-                | COM_TRANSACTION2_SECONDARY
-                | COM_NT_TRANSACT_SECONDARY
-        );
+        let one_way = one_way(h.command);
         s.next_seq = seq.wrapping_add(if one_way { 1 } else { 2 });
         if !one_way {
             if s.pending.len() >= MAX_PENDING {
@@ -172,9 +180,54 @@ impl Engine {
         }
         let Some(seq) = seq else {
             // A response whose request is not in the capture: its number is unknown.
-            return Judged::new(Verdict::Unverified(Unverified::Unsupported), Some(MD5));
+            let why = if self.conns[pdu.conn as usize].smb1.seq_lost {
+                Unverified::LostBytes
+            } else {
+                Unverified::Unsupported
+            };
+            return Judged::new(Verdict::Unverified(why), Some(MD5));
         };
-        self.smb1_check(pdu, msg, seq)
+        let judged = self.smb1_check(pdu, msg, seq);
+        if !self.conns[pdu.conn as usize].smb1.seq_lost {
+            return judged;
+        }
+        match judged.verdict {
+            Verdict::Valid if !h.is_response() => {
+                self.conns[pdu.conn as usize].smb1.seq_lost = false;
+                judged
+            }
+            Verdict::Invalid => self.smb1_resync(pdu, msg, seq),
+            _ => judged,
+        }
+    }
+
+    /// After lost client bytes a request may carry a later number than expected (the lost
+    /// requests took theirs): look ahead for it and go on from there. What does not verify
+    /// is `unverified (lost-bytes)`, not invalid: its number is unknown.
+    fn smb1_resync(&mut self, pdu: &Pdu, msg: &smb1::Message, expected: u32) -> Judged {
+        let h = &msg.header;
+        let lost = Judged::new(Verdict::Unverified(Unverified::LostBytes), Some(MD5));
+        let s = &self.conns[pdu.conn as usize].smb1;
+        let Some(key) = s.mac_key.as_ref() else {
+            return lost;
+        };
+        if h.is_response() {
+            return lost;
+        }
+        let Some(seq) = (1..=SEQ_LOOKAHEAD)
+            .map(|d| expected.wrapping_add(d))
+            .find(|&candidate| sign::smb1_verify(key, msg.raw, candidate).unwrap_or(false))
+        else {
+            return lost;
+        };
+        let s = &mut self.conns[pdu.conn as usize].smb1;
+        s.seq_lost = false;
+        let one_way = one_way(h.command);
+        s.next_seq = seq.wrapping_add(if one_way { 1 } else { 2 });
+        if !one_way {
+            s.pending.insert((h.pid(), h.mid), seq);
+        }
+        Judged::new(Verdict::Valid, Some(MD5))
     }
 
     /// The MD5 check of a message whose sequence number is known, with a diagnosis when

@@ -15,6 +15,9 @@ use crate::keys::{self, Cipher, Dialect, PreauthHash};
 use crate::report::session_hex;
 use crate::sign::{self, SigningAlgorithm};
 
+/// SESSION_SETUP responses remembered per connection as seen before their requests.
+const MAX_EARLY_RESPONSES: usize = 16;
+
 impl Engine {
     /// An SMB2 PDU (a single message or a compound chain). `decrypted` is the verdict and
     /// cipher of the
@@ -83,6 +86,7 @@ impl Engine {
                 let c = &mut self.conns[pdu.conn as usize];
                 c.preauth = PreauthHash::new();
                 c.preauth.update(el.bytes);
+                c.preauth_started = pdu.damage.is_none();
                 c.info.client_guid = Some(dissectors::guid_string(&req.client_guid));
             }
             (COMMAND_NEGOTIATE, Some(Body::NegotiateResponse(resp))) => {
@@ -175,11 +179,15 @@ impl Engine {
                 c.setups.len() - 1
             }
         };
+        // 3.1.1 keys hash the NEGOTIATE exchange and every step of the logon in order:
+        // without the NEGOTIATE request, or with a response seen first, they would be wrong.
+        let preauth_lost = c.dialect == Some(Dialect::Smb311) && !c.preauth_started
+            || c.early_setup_responses.contains(&h.message_id);
         let setup = &mut c.setups[index];
         setup.last_request = h.message_id;
         setup.preauth.update(el.bytes);
         setup.auth.feed(blob, pdu.last_frame);
-        setup.auth.damaged |= pdu.damage.is_some();
+        setup.auth.damaged |= pdu.damage.is_some() || preauth_lost;
     }
 
     /// A SESSION_SETUP response: an interim step of the exchange, or its end, where the
@@ -197,8 +205,18 @@ impl Engine {
                     .position(|s| s.session_id == 0 && s.last_request == h.message_id)
             });
         let Some(index) = found else {
-            // The exchange began before the capture did.
-            return self.judge(pdu, el, None);
+            // The exchange began before the capture did, or its request is held back
+            // behind a hole. A response on a connection that is not yet one of the
+            // session's channels ends a binding: signed with the new channel's key.
+            if c.early_setup_responses.len() >= MAX_EARLY_RESPONSES {
+                c.early_setup_responses.pop_front();
+            }
+            c.early_setup_responses.push_back(h.message_id);
+            let bound = self
+                .smb2_sessions
+                .get(&h.session_id)
+                .is_some_and(|s| s.info.channels.contains(&pdu.conn));
+            return self.judge(pdu, el, (!bound).then_some(KeyChoice::None));
         };
         c.setups[index].session_id = h.session_id;
         c.setups[index].auth.damaged |= pdu.damage.is_some();
@@ -206,6 +224,9 @@ impl Engine {
             c.setups[index].auth.feed(buffer, pdu.last_frame);
         }
         if h.status == STATUS_MORE_PROCESSING_REQUIRED {
+            // The 3.1.1 hash takes request, response, request... in that order; a later
+            // request seen first (data held back behind a hole) breaks it.
+            c.setups[index].auth.damaged |= c.setups[index].last_request != h.message_id;
             c.setups[index].preauth.update(el.bytes);
             let binding = c.setups[index].binding;
             // Interim binding responses are signed with the session's key (DESIGN.md).
@@ -385,7 +406,15 @@ impl Engine {
             }
             // A refused binding is answered under the session's own key: the channel
             // never came to be.
-            _ if setup.binding => judged_with = Some(KeyChoice::Session),
+            _ if setup.binding && status != STATUS_SUCCESS => {
+                judged_with = Some(KeyChoice::Session)
+            }
+            // A channel bound with a logon that could not be replayed signs with a key
+            // of its own, unknown here.
+            _ if setup.binding => {
+                session.unkeyed_channels.insert(conn);
+                judged_with = Some(KeyChoice::None);
+            }
             _ => judged_with = Some(KeyChoice::None),
         }
         judged_with
@@ -397,19 +426,28 @@ impl Engine {
         if !h.is_signed() {
             return Judged::new(Verdict::Unsigned, None);
         }
+        // A binding whose final response was not seen: the channel signs with its own key.
+        let binding_pending = self.conns[pdu.conn as usize]
+            .setups
+            .iter()
+            .any(|s| s.binding && s.session_id == h.session_id);
         if h.command != COMMAND_SESSION_SETUP
-            && self
-                .smb2_sessions
-                .get(&h.session_id)
-                .is_none_or(|s| s.signing_key(pdu.conn).is_none())
+            && (binding_pending
+                || self
+                    .smb2_sessions
+                    .get(&h.session_id)
+                    .is_none_or(|s| s.signing_key(pdu.conn).is_none()))
         {
             self.conclude_unanswered_setup(pdu, h.session_id);
         }
         let conn = &self.conns[pdu.conn as usize];
         let session = self.smb2_sessions.get(&h.session_id);
+        // Without this connection's NEGOTIATE response: the session's dialect tells the
+        // algorithm, except in 3.1.1 where the connection's SIGNING_CAPABILITIES decide.
         let algorithm = conn.signing.or_else(|| {
             session
                 .and_then(|s| s.dialect)
+                .filter(|d| *d != Dialect::Smb311)
                 .map(SigningAlgorithm::for_dialect)
         });
         if let Some(v) = damaged(pdu.damage) {
@@ -435,6 +473,8 @@ impl Engine {
             return Judged::new(
                 Verdict::Unverified(if key.is_none() {
                     Unverified::NoKey
+                } else if conn.lost_bytes {
+                    Unverified::LostBytes
                 } else {
                     Unverified::Unsupported
                 }),

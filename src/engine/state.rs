@@ -1,7 +1,7 @@
 //! What the engine remembers between messages: per connection, per session setup in
 //! progress, per session.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use super::auth::AuthMessages;
@@ -21,8 +21,16 @@ pub struct ConnState {
     pub cipher: Option<Cipher>,
     /// SMB 3.1.1 preauth integrity hash of the connection (after NEGOTIATE).
     pub preauth: PreauthHash,
+    /// The NEGOTIATE request that starts `preauth` was captured whole (not lost, not before
+    /// the capture began): without it 3.1.1 keys cannot be derived.
+    pub preauth_started: bool,
+    /// Bytes of this connection were never captured (a gap in either direction).
+    pub lost_bytes: bool,
     /// SMB2 session setups in progress on this connection.
     pub setups: Vec<Setup>,
+    /// MessageIds of SESSION_SETUP responses seen before their requests (data held back
+    /// behind a hole), the latest few: an exchange they belong to cannot be replayed.
+    pub early_setup_responses: VecDeque<u64>,
     pub smb1: Smb1Conn,
 }
 
@@ -54,7 +62,10 @@ impl Default for ConnState {
             signing: None,
             cipher: None,
             preauth: PreauthHash::new(),
+            preauth_started: false,
+            lost_bytes: false,
             setups: Vec::new(),
+            early_setup_responses: VecDeque::new(),
             smb1: Smb1Conn::default(),
         }
     }
@@ -110,6 +121,9 @@ pub struct Smb2Session {
     pub keys: Option<SessionKeys>,
     /// Signing keys of bound channels, by connection (MS-SMB2 3.2.5.3.1 Channel.SigningKey).
     pub channel_keys: HashMap<ConnId, ChannelKey>,
+    /// Channels bound without a key smbcheck could derive (binding not replayed): they
+    /// sign with a key of their own, so the session's key must not check them.
+    pub unkeyed_channels: HashSet<ConnId>,
     /// The session key itself, for `--export-keys`.
     pub session_key: Option<SecretBytes>,
     pub findings: super::findings::Findings,
@@ -122,16 +136,23 @@ impl Smb2Session {
             dialect: None,
             keys: None,
             channel_keys: HashMap::new(),
+            unkeyed_channels: HashSet::new(),
             session_key: None,
             findings: Default::default(),
         }
     }
 
     /// The key that signs traffic on `conn`: the channel's own key once bound, the
-    /// session's signing key otherwise.
+    /// session's signing key on its first channel. On a connection the capture did not
+    /// show becoming a channel (its binding lost or held back) the key is unknown.
     pub fn signing_key(&self, conn: ConnId) -> Option<&Key16> {
         match self.channel_keys.get(&conn) {
             Some(c) => Some(&c.key),
+            None if self.unkeyed_channels.contains(&conn)
+                || !self.info.channels.contains(&conn) =>
+            {
+                None
+            }
             None => self.keys.as_ref().map(|k| &k.signing),
         }
     }
@@ -170,6 +191,10 @@ pub struct Smb1Conn {
     pub mac_key: Option<SecretBytes>,
     /// Next sequence number a request takes.
     pub next_seq: u32,
+    /// Bytes were lost (packet loss, capture drops): whole requests, or the logon response
+    /// that restarts the numbering, may have gone with them, so `next_seq` is a lower bound
+    /// until a request verifies again.
+    pub seq_lost: bool,
     /// Sequence numbers of requests awaiting responses, by (PID, MID).
     pub pending: HashMap<(u32, u16), u32>,
     /// Extended-security session setup in progress.

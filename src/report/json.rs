@@ -83,7 +83,7 @@ fn connection(c: &Connection) -> Value {
     })
 }
 
-fn session(s: &Session) -> Value {
+pub(crate) fn session(s: &Session) -> Value {
     let user = s.user.as_ref().map(|u| match &s.domain {
         Some(d) if !d.is_empty() => format!("{d}\\{u}"),
         _ => u.clone(),
@@ -106,7 +106,7 @@ fn session(s: &Session) -> Value {
     })
 }
 
-fn binding(b: &Binding) -> Value {
+pub(crate) fn binding(b: &Binding) -> Value {
     json!({
         "session_id": session_hex(b.session_id),
         "connection": b.conn,
@@ -118,7 +118,7 @@ fn binding(b: &Binding) -> Value {
     })
 }
 
-fn problem(p: &Problem) -> Value {
+pub(crate) fn problem(p: &Problem) -> Value {
     json!({
         "frame": p.frame,
         "time": epoch_seconds(p.ts),
@@ -130,7 +130,7 @@ fn problem(p: &Problem) -> Value {
 
 /// One break (DESIGN.md contract: kind, frame, acknowledged, ack_frame, latency_ms; and the
 /// rest of what is known).
-fn brk(b: &Break) -> Value {
+pub(crate) fn brk(b: &Break) -> Value {
     let ack = b.ack.as_ref();
     let (old, new) = match b.kind {
         BreakKind::Oplock => ("old_level", "new_level"),

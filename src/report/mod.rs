@@ -5,6 +5,7 @@ pub mod json;
 pub mod jsonl;
 pub mod keys;
 pub mod names;
+pub mod news;
 pub mod text;
 
 use crate::capture::Timestamp;

@@ -144,11 +144,7 @@ fn connection(c: &Connection, out: &mut dyn Write) -> io::Result<()> {
 }
 
 fn session(s: &Session, out: &mut dyn Write) -> io::Result<()> {
-    let user = match (&s.domain, &s.user) {
-        (Some(d), Some(u)) if !d.is_empty() => format!("{d}\\{u}"),
-        (_, Some(u)) => u.clone(),
-        _ => "?".into(),
-    };
+    let user = user_name(s);
     let c = &s.counts;
     writeln!(
         out,
@@ -172,6 +168,24 @@ fn session(s: &Session, out: &mut dyn Write) -> io::Result<()> {
         notes.push(format!("logon {}", names::status_text(status)));
     }
     writeln!(out, "  {:<18}  {}", "", notes.join(", "))
+}
+
+/// `DOMAIN\\user`, `user`, or `?` when the logon was not replayed.
+pub(crate) fn user_name(s: &Session) -> String {
+    match (&s.domain, &s.user) {
+        (Some(d), Some(u)) if !d.is_empty() => format!("{d}\\{u}"),
+        (_, Some(u)) => u.clone(),
+        _ => "?".into(),
+    }
+}
+
+/// The file a break concerns: `share\\path`, the path, or the FileId.
+pub(crate) fn break_file(b: &Break) -> String {
+    match (&b.share, &b.file) {
+        (Some(share), Some(f)) => format!("{share}\\{}", f.trim_start_matches('\\')),
+        (None, Some(f)) => f.clone(),
+        _ => b.file_id.clone().unwrap_or_else(|| "?".into()),
+    }
 }
 
 /// Seconds since the capture's first connection, as `12.345678`.
@@ -221,11 +235,7 @@ fn break_row(b: &Break, out: &mut dyn Write) -> io::Result<()> {
         ("ack-rejected", Some(st)) => format!("rejected {}", names::status_text(st)),
         (o, _) => o.to_string(),
     };
-    let file = match (&b.share, &b.file) {
-        (Some(share), Some(f)) => format!("{share}\\{}", f.trim_start_matches('\\')),
-        (None, Some(f)) => f.clone(),
-        _ => b.file_id.clone().unwrap_or_else(|| "?".into()),
-    };
+    let file = break_file(b);
     writeln!(
         out,
         "  {:<7} {:<6} {:<5} {:<18} {:<5} {:<7} {:<6} {:>11}  {:<15} {file}",

@@ -166,17 +166,7 @@ pub struct App {
 impl App {
     pub fn new(timeline: Timeline) -> App {
         let marks = place_events(&timeline);
-        let mut problem_rows: Vec<usize> = timeline
-            .messages
-            .iter()
-            .enumerate()
-            .filter(|(i, r)| {
-                r.verdict == Verdict::Invalid
-                    || marks.get(i).is_some_and(|m| !m.problems.is_empty())
-            })
-            .map(|(i, _)| i)
-            .collect();
-        problem_rows.dedup();
+        let problem_rows = problem_rows(&timeline, &marks);
         let tree = tree_items(&timeline);
         let tree_selected = tree.iter().position(|t| t.selectable()).unwrap_or(0);
         let mut app = App {
@@ -205,6 +195,39 @@ impl App {
 
     pub fn timeline(&self) -> &Timeline {
         &self.timeline
+    }
+
+    /// A live capture went on: `update` holds the messages judged since the last update
+    /// and everything else as it stands now. The selection and the filters stay.
+    pub fn extend(&mut self, update: Timeline) {
+        let Timeline {
+            title,
+            connections,
+            sessions,
+            messages,
+            problems,
+            breaks,
+            bindings,
+            summary,
+            decode,
+        } = update;
+        let t = &mut self.timeline;
+        t.title = title;
+        t.connections = connections;
+        t.sessions = sessions;
+        t.messages.extend(messages);
+        t.problems = problems;
+        t.breaks = breaks;
+        t.bindings = bindings;
+        t.summary = summary;
+        t.decode = decode.or(t.decode);
+        self.marks = place_events(&self.timeline);
+        self.problem_rows = problem_rows(&self.timeline, &self.marks);
+        self.tree = tree_items(&self.timeline);
+        if self.tree_selected >= self.tree.len() {
+            self.tree_selected = self.tree.iter().position(|t| t.selectable()).unwrap_or(0);
+        }
+        self.rebuild_view();
     }
     pub fn view(&self) -> &[usize] {
         &self.view
@@ -515,7 +538,8 @@ impl App {
         }
         self.offset = 0;
         self.detail_scroll = 0;
-        if self.view.is_empty() && self.notice.is_none() {
+        // (A live capture starts with no message at all: nothing to explain then.)
+        if self.view.is_empty() && !self.timeline.messages.is_empty() && self.notice.is_none() {
             self.notice = Some(format!(
                 "no message matches the filter ({})",
                 self.filter.describe()
@@ -708,6 +732,21 @@ fn tree_items(t: &Timeline) -> Vec<TreeItem> {
 
 /// Places problems, breaks, acknowledgments and bindings on rows: the row of the same
 /// frame and channel, else the first row of that channel from that frame on.
+/// Rows with an invalid signature or a problem, ascending.
+fn problem_rows(t: &Timeline, marks: &HashMap<usize, Marks>) -> Vec<usize> {
+    let mut rows: Vec<usize> = t
+        .messages
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| {
+            r.verdict == Verdict::Invalid || marks.get(i).is_some_and(|m| !m.problems.is_empty())
+        })
+        .map(|(i, _)| i)
+        .collect();
+    rows.dedup();
+    rows
+}
+
 fn place_events(t: &Timeline) -> HashMap<usize, Marks> {
     let mut order: Vec<usize> = (0..t.messages.len()).collect();
     order.sort_by_key(|&i| t.messages.get(i).map_or(0, |r| r.frame));

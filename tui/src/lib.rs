@@ -12,6 +12,8 @@ mod ui;
 use std::io::{self, Stdout, stdout};
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Receiver;
+use std::time::Duration;
 
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
@@ -37,6 +39,13 @@ static PANIC_HOOK: Once = Once::new();
 /// Shows the timeline until the user quits. The terminal is restored before this returns,
 /// whether it returns an error or not, and before a panic message is printed.
 pub fn run(timeline: Timeline) -> io::Result<()> {
+    run_live(timeline, None)
+}
+
+/// Like [`run`], for a capture still going on: each timeline received from `updates` holds
+/// the messages judged since the previous one and everything else as it stands
+/// ([`App::extend`]). Quitting does not wait for more.
+pub fn run_live(timeline: Timeline, updates: Option<Receiver<Timeline>>) -> io::Result<()> {
     let mut app = App::new(timeline);
     install_panic_hook();
     let _restore = Restore;
@@ -44,14 +53,29 @@ pub fn run(timeline: Timeline) -> io::Result<()> {
     ACTIVE.store(true, Ordering::SeqCst);
     execute!(stdout(), EnterAlternateScreen, EnableMouseCapture)?;
     let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))?;
-    event_loop(&mut terminal, &mut app)
+    event_loop(&mut terminal, &mut app, updates)
 }
 
-fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &mut App) -> io::Result<()> {
+/// How long the browser waits for a key before it looks for updates.
+const UPDATE_POLL: Duration = Duration::from_millis(200);
+
+fn event_loop(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    app: &mut App,
+    updates: Option<Receiver<Timeline>>,
+) -> io::Result<()> {
     loop {
         terminal.draw(|frame| draw(frame, app))?;
         if app.should_quit() {
             return Ok(());
+        }
+        if let Some(updates) = &updates {
+            while let Ok(update) = updates.try_recv() {
+                app.extend(update);
+            }
+            if !event::poll(UPDATE_POLL)? {
+                continue;
+            }
         }
         // Resize events need no action: the next drawing uses the new size.
         if let Some(a) = action(app, &event::read()?) {

@@ -1,0 +1,243 @@
+//! The per-frame analysis every capture source shares (files in `run`, interfaces in
+//! `live`): frame -> TCP segment -> flows -> engine, and where judged messages and the final
+//! report go.
+
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+
+use crate::capture::{Decoded, Timestamp, decode_tcp};
+use crate::cli::{Args, EXIT_FAILED, EXIT_OK, Format};
+use crate::engine::model::{Analysis, Message, Problem};
+use crate::engine::{Engine, EngineConfig, Sink};
+use crate::flow::{FlowConfig, FlowEvent, FlowTable};
+use crate::report;
+use crate::report::decrypted_pcap::DecryptedPcap;
+use tui::Timeline;
+
+/// Flows and engine: frames in, judged messages out to a sink.
+pub struct Pipeline {
+    flows: FlowTable,
+    engine: Engine,
+    events: Vec<FlowEvent>,
+    undecodable: Undecodable,
+    /// `--decrypted-out`: the writer, and the first error writing it.
+    decrypted_out: Option<DecryptedPcap>,
+    decrypted_out_error: Option<io::Error>,
+}
+
+impl Pipeline {
+    /// Loads the secrets the command line names.
+    pub fn new(args: &Args) -> Result<Pipeline> {
+        let config = EngineConfig {
+            secrets: crate::cli::load_secrets(args)?,
+            keep_plaintext: args.decrypted_out.is_some(),
+        };
+        let decrypted_out = match &args.decrypted_out {
+            Some(path) => Some(
+                DecryptedPcap::create(path)
+                    .with_context(|| format!("cannot create {}", path.display()))?,
+            ),
+            None => None,
+        };
+        Ok(Pipeline {
+            flows: FlowTable::new(FlowConfig {
+                extra_ports: args.port.clone(),
+            }),
+            engine: Engine::new(config),
+            events: Vec::new(),
+            undecodable: Undecodable::default(),
+            decrypted_out,
+            decrypted_out_error: None,
+        })
+    }
+
+    /// Hands the pending flow events to the engine and, with `--decrypted-out`, to the
+    /// writer (an encrypted PDU is written once the engine has tried to decrypt it).
+    fn drain_events(&mut self, sink: &mut Sink) {
+        for event in self.events.drain(..) {
+            let Some(out) = &mut self.decrypted_out else {
+                self.engine.handle(event, sink);
+                continue;
+            };
+            let recorded = out.record(&event);
+            self.engine.handle(event, sink);
+            let written = recorded.and_then(|()| out.resolve(self.engine.take_plaintext()));
+            if let Err(e) = written {
+                self.decrypted_out_error.get_or_insert(e);
+            }
+        }
+    }
+
+    /// One captured frame.
+    pub fn frame(
+        &mut self,
+        number: u64,
+        ts: Timestamp,
+        linktype: u32,
+        data: &[u8],
+        sink: &mut Sink,
+    ) {
+        match decode_tcp(linktype, data) {
+            Decoded::Tcp(seg) => self.flows.push(number, ts, &seg, &mut self.events),
+            Decoded::Malformed(why) => self.undecodable.note(number, ts, why),
+            Decoded::NotTcp | Decoded::IpFragment => {}
+        }
+        self.drain_events(sink);
+    }
+
+    /// The engine as it stands, for news while a live capture runs.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Ends every flow, writes the exported keys if asked, and returns the analysis with
+    /// `source_problems` (damage the capture source found) after the engine's.
+    pub fn finish(
+        mut self,
+        frames: u64,
+        source_problems: impl IntoIterator<Item = Problem>,
+        args: &Args,
+        sink: &mut Sink,
+    ) -> Result<Analysis> {
+        self.flows.finish(&mut self.events);
+        self.drain_events(sink);
+        if let (Some(out), Some(path)) = (self.decrypted_out.take(), &args.decrypted_out) {
+            let finished = match self.decrypted_out_error.take() {
+                Some(e) => Err(e),
+                None => out.finish(),
+            };
+            finished.with_context(|| format!("writing {}", path.display()))?;
+        }
+        if let Some(path) = &args.export_keys {
+            report::keys::write_file(path, &self.engine.exported_keys())
+                .with_context(|| format!("writing keys to {}", path.display()))?;
+        }
+        let mut analysis = self.engine.finish(frames);
+        analysis.problems.extend(source_problems);
+        analysis.problems.extend(self.undecodable.problem());
+        Ok(analysis)
+    }
+}
+
+/// Where judged messages go as they are judged (the TUI's timeline, JSONL lines), and the
+/// final report.
+pub struct Output<'o> {
+    out: &'o mut dyn Write,
+    format: Format,
+    timeline: Option<crate::tui_view::Collector>,
+    write_error: Option<io::Error>,
+}
+
+impl<'o> Output<'o> {
+    pub fn new(args: &Args, out: &'o mut dyn Write) -> Output<'o> {
+        Output {
+            out,
+            format: args.format,
+            timeline: args.tui.then(|| {
+                if args.is_live() {
+                    crate::tui_view::Collector::live()
+                } else {
+                    crate::tui_view::Collector::new()
+                }
+            }),
+            write_error: None,
+        }
+    }
+
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Whether the report goes to the TUI.
+    pub fn tui(&self) -> bool {
+        self.timeline.is_some()
+    }
+
+    /// The engine's sink: one judged message and its bytes.
+    pub fn message(&mut self, m: &Message, bytes: &[u8]) {
+        if let Some(timeline) = &mut self.timeline {
+            timeline.push(m, bytes);
+        }
+        if self.format == Format::Jsonl {
+            self.line(report::jsonl::message(m));
+        }
+    }
+
+    /// One line of output; the first write error is kept and ends the run later.
+    pub fn line(&mut self, line: impl std::fmt::Display) {
+        if self.write_error.is_none()
+            && let Err(e) = writeln!(self.out, "{line}")
+        {
+            self.write_error = Some(e);
+        }
+    }
+
+    /// For the live TUI: the messages since the last update and `analysis` as it stands.
+    pub fn timeline_update(&mut self, analysis: &Analysis, title: &[PathBuf]) -> Option<Timeline> {
+        Some(self.timeline.as_mut()?.update(analysis, title))
+    }
+
+    /// Fails if writing a line failed.
+    pub fn check(&mut self) -> Result<()> {
+        match self.write_error.take() {
+            Some(e) => Err(e).context("writing the report"),
+            None => Ok(()),
+        }
+    }
+
+    /// The final report (or the TUI over it); returns the exit status. `title` names what
+    /// was analysed.
+    pub fn report(mut self, analysis: &Analysis, title: &[PathBuf]) -> Result<i32> {
+        self.check()?;
+        let status = if analysis.failed() {
+            EXIT_FAILED
+        } else {
+            EXIT_OK
+        };
+        if let Some(timeline) = self.timeline {
+            tui::run(timeline.finish(analysis, title)).context("the terminal")?;
+            return Ok(status);
+        }
+        match self.format {
+            Format::Text => report::text::write(analysis, self.out)?,
+            Format::Json => writeln!(self.out, "{:#}", report::json::report(analysis))?,
+            Format::Jsonl => writeln!(self.out, "{}", report::jsonl::summary(analysis))?,
+        }
+        self.out.flush()?;
+        Ok(status)
+    }
+}
+
+/// Frames whose headers could not be decoded down to TCP, named by their first instance.
+#[derive(Default)]
+struct Undecodable {
+    count: u64,
+    first: Option<Problem>,
+}
+
+impl Undecodable {
+    fn note(&mut self, frame: u64, ts: Timestamp, why: &str) {
+        self.count += 1;
+        self.first.get_or_insert_with(|| Problem {
+            frame,
+            ts,
+            conn: None,
+            kind: "damaged-frame",
+            detail: format!("frame {frame}: {why}"),
+            failure: false,
+        });
+    }
+
+    fn problem(self) -> Option<Problem> {
+        let mut p = self.first?;
+        if self.count > 1 {
+            p.detail += &format!(
+                " (and {} more frames that could not be decoded)",
+                self.count - 1
+            );
+        }
+        Some(p)
+    }
+}

@@ -1,0 +1,74 @@
+//! Dropped packets (kernel or capture-queue drops in a live capture, loss in a file) never
+//! make a message `invalid`: what they touch is `unverified (lost-bytes)`. Each real sample
+//! is analysed once per frame with that one frame left out, through the same pipeline
+//! `smbcheck FILE` and `smbcheck -i` use.
+
+mod support;
+
+use clap::Parser;
+use smbcheck::cli::Args;
+use smbcheck::engine::model::{Analysis, Message};
+use smbcheck::pipeline::Pipeline;
+use support::{Record, read_records};
+
+/// SMB1 (NTLMv2, NTLMv1 without extended security, oplocks), every SMB2/3 signing algorithm, a bound
+/// channel, encryption, compounds.
+const SAMPLES: [&str; 10] = [
+    "smb1-ntlmv2.pcap",
+    "smb1-ntlmv1-noess.pcap",
+    "smb1-oplock-batch1.pcap",
+    "smb202.pcap",
+    "smb300.pcap",
+    "smb311.pcap",
+    "smb311-hmac.pcap",
+    "smb311-enc-aes128gcm.pcap",
+    "smb2-session-bind1.pcap",
+    "smb2-compound-related1.pcap",
+];
+
+fn analyse(records: &[&Record]) -> Analysis {
+    let args = Args::try_parse_from(["smbcheck", "--password", "Secr3t!pass", "unused.pcap"])
+        .expect("arguments");
+    let mut pipeline = Pipeline::new(&args).expect("pipeline");
+    let mut sink = |_: &Message, _: &[u8]| {};
+    for r in records {
+        pipeline.frame(r.number, r.ts, r.linktype, &r.data, &mut sink);
+    }
+    let frames = records.last().map_or(0, |r| r.number);
+    pipeline
+        .finish(frames, Vec::new(), &args, &mut sink)
+        .expect("finish")
+}
+
+#[test]
+fn a_dropped_frame_never_makes_a_message_invalid() {
+    for name in SAMPLES {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("samples")
+            .join(name);
+        let records = read_records(&[path]);
+        let whole = analyse(&records.iter().collect::<Vec<_>>());
+        assert_eq!(whole.summary.invalid, 0, "{name}");
+        assert!(whole.summary.valid > 0, "{name}");
+        for dropped in 0..records.len() {
+            let kept: Vec<&Record> = records
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != dropped)
+                .map(|(_, r)| r)
+                .collect();
+            let a = analyse(&kept);
+            let frame = records[dropped].number;
+            assert_eq!(
+                a.summary.invalid, 0,
+                "{name} without frame {frame}: {:#?}",
+                a.problems
+            );
+            let failures: Vec<_> = a.problems.iter().filter(|p| p.failure).collect();
+            assert!(
+                failures.is_empty(),
+                "{name} without frame {frame}: {failures:#?}"
+            );
+        }
+    }
+}
