@@ -12,6 +12,7 @@ pub mod crypt;
 pub mod engine;
 pub mod flow;
 pub mod keys;
+pub mod mac;
 pub mod report;
 pub mod run;
 pub mod sign;
