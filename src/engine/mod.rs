@@ -159,6 +159,9 @@ impl Engine {
         m.verdict = verdict;
         m.algorithm = algorithm;
         self.analysis.summary.add(verdict);
+        if matches!(verdict, Verdict::Valid | Verdict::Invalid) {
+            self.analysis.summary.verified_bytes += bytes.len() as u64;
+        }
         if let Some(c) = self.conns.get_mut(m.conn as usize) {
             c.info.messages += 1;
             c.info.signed += u64::from(verdict.is_signed());

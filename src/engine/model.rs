@@ -169,6 +169,9 @@ pub struct VerdictCounts {
     pub invalid: u64,
     pub unverified: u64,
     pub unsigned: u64,
+    /// Bytes of the messages whose signature (or AEAD tag) was checked, valid or invalid:
+    /// what the MACs ran over. Kept in the capture's summary only.
+    pub verified_bytes: u64,
 }
 
 impl VerdictCounts {
