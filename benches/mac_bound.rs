@@ -14,7 +14,10 @@ use smbcheck::auth::credentials::Key16;
 use smbcheck::sign::{SMB2_HEADER_LEN, SigningAlgorithm, smb2_signature};
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let [alg, bytes, messages] = &args[..] else {
         eprintln!("usage: mac_bound AES-GMAC|AES-CMAC|HMAC-SHA256 BYTES MESSAGES");
         std::process::exit(2);

@@ -21,7 +21,13 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let mut flows = FlowTable::new(FlowConfig {
         extra_ports: args.port.clone(),
     });
+    let threads = args
+        .verify_threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let mut engine = Engine::new(config);
+    if threads > 0 {
+        engine = engine.with_verify_pool(threads, args.verify_min_len);
+    }
     let mut events = Vec::new();
     let mut undecodable = Undecodable::default();
     let mut write_error = None;
@@ -40,8 +46,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     // Frames that could be used at all: a capture whose every frame has an unknown link
     // type, or is damaged beyond reading, is unusable (exit status 2).
     let mut usable = 0u64;
+    let mut progress =
+        crate::progress::Progress::new(!args.tui, captures.total_bytes(), captures.bytes_read());
     while let Some(frame) = captures.next_frame()? {
         usable += 1;
+        progress.frame();
         match decode_tcp(frame.linktype, &frame.data) {
             Decoded::Tcp(seg) => flows.push(frame.number, frame.ts, &seg, &mut events),
             Decoded::Malformed(why) => undecodable.note(frame.number, frame.ts, why),
@@ -55,6 +64,8 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     for event in events.drain(..) {
         engine.handle(event, &mut sink);
     }
+    engine.drain(&mut sink);
+    progress.finish();
     if let Some(path) = &args.export_keys {
         report::keys::write_file(path, &engine.exported_keys())
             .with_context(|| format!("writing keys to {}", path.display()))?;

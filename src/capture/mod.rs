@@ -11,7 +11,7 @@ mod timestamp;
 pub use error::{CaptureError, CaptureIssue};
 pub use file::Frame;
 pub use link::{Decoded, TcpSegment, decode_tcp};
-pub use merge::CaptureSet;
+pub use merge::{BytesRead, CaptureSet};
 
 /// Capture time in nanoseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -27,6 +27,7 @@ const MD5: &str = "MD5";
 
 impl Engine {
     pub(super) fn smb1_pdu(&mut self, pdu: &Pdu, sink: &mut Sink) {
+        self.settle_before(pdu.conn, None, sink);
         let msg = match smb1::parse_message(&pdu.data) {
             Ok(m) => m,
             Err(e) => {
