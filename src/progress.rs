@@ -9,13 +9,13 @@ use crate::capture::BytesRead;
 
 /// Captures smaller than this are read too fast for a bar to help.
 const MIN_TOTAL: u64 = 4 << 20;
-/// Frames between two updates (an update is cheap, not free).
-const EVERY: u64 = 256;
+/// Bytes read between two updates (an update is cheap, not free).
+const STEP: u64 = 1 << 20;
 
 pub struct Progress {
     bar: Option<ProgressBar>,
     read: BytesRead,
-    frames: u64,
+    shown: u64,
 }
 
 impl Progress {
@@ -35,16 +35,17 @@ impl Progress {
         Progress {
             bar,
             read,
-            frames: 0,
+            shown: 0,
         }
     }
 
     /// Called once per frame.
     pub fn frame(&mut self) {
-        self.frames += 1;
         if let Some(bar) = &self.bar {
-            if self.frames % EVERY == 0 {
-                bar.set_position(self.read.get());
+            let read = self.read.get();
+            if read >= self.shown + STEP {
+                bar.set_position(read);
+                self.shown = read;
             }
         }
     }

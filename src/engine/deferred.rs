@@ -24,7 +24,7 @@ use crate::sign::SigningAlgorithm;
 
 /// Queued bytes above which the engine waits for the oldest check: room for a few 8 MiB
 /// READs and WRITEs (the largest Samba sends) in flight on every worker.
-const BUDGET: usize = 32 << 20;
+const BUDGET: usize = 16 << 20;
 
 /// The verify pool and the queue of what is recorded after a message it checks.
 pub(super) struct Deferral {
