@@ -13,6 +13,7 @@ pub mod engine;
 pub mod flow;
 pub mod keys;
 pub mod mac;
+pub mod memory;
 pub mod progress;
 pub mod report;
 pub mod run;

@@ -14,6 +14,7 @@ use crate::report;
 /// Analyses the captures named in `args` and writes the report to `out`. Returns the exit
 /// status; an `Err` means the input or the command line could not be used (exit status 2).
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
+    crate::memory::tune_allocator();
     let config = EngineConfig {
         secrets: crate::cli::load_secrets(args)?,
     };
