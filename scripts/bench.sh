@@ -12,7 +12,7 @@
 # files and skips the big one (CI runs it to prove that the script still works).
 #
 # Per capture it prints smbcheck's wall time (best of --runs) and MB/s, its CPU time (user +
-# system) and peak RSS in that run, tshark's
+# system, all threads) and peak RSS in that run, tshark's wall and CPU time
 # time verifying the same file, their ratio, and the crypto bound: the time the same MAC
 # takes over the same number of bytes in as many messages on all cores (cargo bench --bench
 # mac_bound), with smbcheck's ratio to it. The table is also written to WORK/results.md.
@@ -158,17 +158,21 @@ for c in "${CAPTURES[@]}"; do
   bound=$(cd "$HERE" && cargo bench -q --bench mac_bound -- "$alg" "$mac_bytes" "$macs" 2>/dev/null)
   if [ "$name" = smb311-gmac-1000M ]; then
     tshark_secs=-
+    tshark_cpu=-
   else
     log "$name: tshark"
-    /usr/bin/time -f '%e' -o "$WORK/$name.tshark.time" tshark -r "$pcap" \
+    t0=$EPOCHREALTIME
+    /usr/bin/time -f '%U %S' -o "$WORK/$name.tshark.time" tshark -r "$pcap" \
       -o "ntlmssp.nt_password:$PASS" -o smb2.verify_signatures:TRUE -Y smb2.bad_signature \
       > /dev/null 2>&1 || die "$name: tshark failed"
-    tshark_secs=$(cat "$WORK/$name.tshark.time")
+    tshark_secs=$(awk "BEGIN{print $EPOCHREALTIME - $t0}")
+    tshark_cpu=$(awk '{print $1 + $2}' "$WORK/$name.tshark.time")
   fi
   awk -v name="$name" -v mb="$mb" -v alg="$alg" -v s="$secs" -v kib="$kib" -v cpu="$cpu" \
-    -v ts="$tshark_secs" -v b="$bound" 'BEGIN {
-      ratio = (ts == "-") ? "not run" : sprintf("%.1fx", ts / s)
-      tshark = (ts == "-") ? "not run" : sprintf("%.2f s", ts)
+    -v ts="$tshark_secs" -v tc="$tshark_cpu" -v b="$bound" 'BEGIN {
+      cpu_ratio = (cpu > 0) ? sprintf(" (CPU %.1fx)", tc / cpu) : ""
+      ratio = (ts == "-") ? "not run" : sprintf("%.1fx%s", ts / s, cpu_ratio)
+      tshark = (ts == "-") ? "not run" : sprintf("%.2f s (CPU %.2f s)", ts, tc)
       printf "| %s | %d MB | %s | %.3f s | %.0f | %.2f s | %.1f MiB | %s | %s | %.3f s | %.2fx |\n",
         name, mb, alg, s, mb / s, cpu, kib / 1024, tshark, ratio, b, s / b
     }' >> "$table"
