@@ -12,8 +12,8 @@
 # files and skips the big one (CI runs it to prove that the script still works).
 #
 # Per capture it prints smbcheck's wall time (best of --runs) and MB/s, its CPU time (user +
-# system, all threads) and peak RSS in that run, tshark's wall and CPU time
-# time verifying the same file, their ratio, and the crypto bound: the time the same MAC
+# system, all threads) and peak RSS in that run, tshark's wall and CPU time verifying the
+# same file, their ratios, and the crypto bound: the time the same MAC
 # takes over the same number of bytes in as many messages on all cores (cargo bench --bench
 # mac_bound), with smbcheck's ratio to it. The table is also written to WORK/results.md.
 set -euo pipefail
