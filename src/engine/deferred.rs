@@ -16,7 +16,7 @@ use std::sync::Arc;
 use dissectors::smb2::{COMMAND_NEGOTIATE, COMMAND_SESSION_SETUP, Compound, Element};
 
 use super::model::{Message, Problem, Unverified, Verdict};
-use super::verify_pool::{self, Ticket, VerifyPool};
+use super::verify_pool::{self, Taken, Ticket, VerifyPool};
 use super::{Engine, Judged, Sink};
 use crate::auth::credentials::Key16;
 use crate::flow::Pdu;
@@ -67,6 +67,7 @@ pub(super) struct Pending {
     ticket: Ticket,
     alg: SigningAlgorithm,
     key: Key16,
+    pdu: Arc<Pdu>,
     range: Range<usize>,
     /// The element's SessionId as judged (a related element's is the previous one's).
     session_id: u64,
@@ -113,6 +114,7 @@ impl Engine {
             ticket,
             alg,
             key: key.clone(),
+            pdu: Arc::clone(pdu),
             range,
             session_id: el.header.session_id,
         })
@@ -189,23 +191,13 @@ impl Engine {
             let Some(front) = d.queue.front_mut() else {
                 return;
             };
-            if let Effect::Emit {
-                judged,
-                bytes: held,
-                ..
-            } = front
-            {
+            if let Effect::Emit { judged, .. } = front {
                 if let Some(p) = &judged.pending {
                     let outcome = match d.pool.take(p.ticket, all || over_budget) {
-                        Some(outcome) => outcome,
-                        None if all || over_budget => {
-                            // A worker died: check it here.
-                            let Held::Shared(pdu, _) = held else {
-                                unreachable!("pending checks hold their PDU")
-                            };
-                            verify_pool::verify(p.alg, &p.key, pdu, p.range.clone())
-                        }
-                        None => return,
+                        Taken::Done(outcome) => outcome,
+                        Taken::Running => return,
+                        // The worker failed: check it here.
+                        Taken::Lost => verify_pool::verify(p.alg, &p.key, &p.pdu, p.range.clone()),
                     };
                     match outcome {
                         Ok(true) => judged.verdict = Verdict::Valid,
@@ -229,9 +221,9 @@ impl Engine {
                     if let Some(d) = self.deferral.as_mut() {
                         d.queued_bytes -= bytes.len();
                     }
-                    if let (Some(p), Held::Shared(pdu, _)) = (judged.pending.take(), &held) {
+                    if let Some(p) = judged.pending.take() {
                         if judged.verdict == Verdict::Invalid {
-                            judged.diagnosis = self.deferred_diagnosis(&message, pdu, &p);
+                            judged.diagnosis = self.deferred_diagnosis(&message, &p);
                         }
                     }
                     self.record(message, judged, bytes, sink);
@@ -242,7 +234,8 @@ impl Engine {
 
     /// The diagnosis the sequential engine would have made: the element found again in
     /// its PDU, with the keys of the time (unchanged since: see `settle_before`).
-    fn deferred_diagnosis(&self, m: &Message, pdu: &Pdu, p: &Pending) -> Option<String> {
+    fn deferred_diagnosis(&self, m: &Message, p: &Pending) -> Option<String> {
+        let pdu = &p.pdu;
         let mut el = Compound::new(&pdu.data)
             .flatten()
             .find(|el| el.offset == p.range.start)?;

@@ -5,7 +5,8 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::mpsc::{Receiver, Sender, channel};
+use std::panic::AssertUnwindSafe;
+use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -16,7 +17,16 @@ use crate::sign::{self, SignError, SigningAlgorithm};
 /// Identifies a submitted job; tickets grow by one per job.
 pub(super) type Ticket = u64;
 
-type Outcome = Result<bool, SignError>;
+pub(super) type Outcome = Result<bool, SignError>;
+
+/// What became of a job.
+pub(super) enum Taken {
+    Done(Outcome),
+    /// Not done yet (only when not waiting).
+    Running,
+    /// The worker failed (it panicked): the caller checks the message itself.
+    Lost,
+}
 
 struct Job {
     ticket: Ticket,
@@ -28,10 +38,10 @@ struct Job {
 
 pub(super) struct VerifyPool {
     jobs: Option<Sender<Job>>,
-    results: Receiver<(Ticket, Outcome)>,
+    results: Receiver<(Ticket, Option<Outcome>)>,
     workers: Vec<JoinHandle<()>>,
-    /// Results that came back before they were asked for.
-    done: HashMap<Ticket, Outcome>,
+    /// Results that came back before they were asked for (None: the worker failed).
+    done: HashMap<Ticket, Option<Outcome>>,
     next: Ticket,
 }
 
@@ -80,30 +90,36 @@ impl VerifyPool {
             Some(jobs) => {
                 if let Err(unsent) = jobs.send(job) {
                     // The workers are gone: check it here.
-                    self.done.insert(ticket, check(&unsent.0));
+                    self.done.insert(ticket, Some(check(&unsent.0)));
                 }
             }
             None => {
-                self.done.insert(ticket, check(&job));
+                self.done.insert(ticket, Some(check(&job)));
             }
         }
         ticket
     }
 
-    /// The result of `ticket`, waiting for it when `wait` is set; None if it is not there
-    /// yet, or, having waited, never will be (a worker died; the caller checks it itself).
-    pub(super) fn take(&mut self, ticket: Ticket, wait: bool) -> Option<Outcome> {
+    /// What became of `ticket`, waiting for it when `wait` is set.
+    pub(super) fn take(&mut self, ticket: Ticket, wait: bool) -> Taken {
         loop {
-            if let Some(outcome) = self.done.remove(&ticket) {
-                return Some(outcome);
+            match self.done.remove(&ticket) {
+                Some(Some(outcome)) => return Taken::Done(outcome),
+                Some(None) => return Taken::Lost,
+                None => {}
             }
             let received = if wait {
-                self.results.recv().ok()
+                self.results.recv().map_err(|_| TryRecvError::Disconnected)
             } else {
-                self.results.try_recv().ok()
+                self.results.try_recv()
             };
-            let (t, outcome) = received?;
-            self.done.insert(t, outcome);
+            match received {
+                Ok((t, outcome)) => {
+                    self.done.insert(t, outcome);
+                }
+                Err(TryRecvError::Empty) => return Taken::Running,
+                Err(TryRecvError::Disconnected) => return Taken::Lost,
+            }
         }
     }
 }
@@ -117,14 +133,16 @@ impl Drop for VerifyPool {
     }
 }
 
-fn work(jobs: &Mutex<Receiver<Job>>, results: &Sender<(Ticket, Outcome)>) {
+fn work(jobs: &Mutex<Receiver<Job>>, results: &Sender<(Ticket, Option<Outcome>)>) {
     loop {
         let job = match jobs.lock() {
             Ok(rx) => rx.recv(),
             Err(_) => return,
         };
         let Ok(job) = job else { return };
-        let outcome = check(&job);
+        // A panic is reported as a lost job (the engine then checks the message itself),
+        // never as a result that does not come, which would hang the engine.
+        let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| check(&job))).ok();
         let ticket = job.ticket;
         // The PDU goes before the result does: its bytes are freed as soon as possible.
         drop(job);
