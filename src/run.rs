@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::{Context, Result, bail};
 
-use crate::capture::{CaptureSet, Decoded, decode_tcp};
+use crate::capture::{Decoded, Prefetch, decode_tcp};
 use crate::cli::{Args, EXIT_FAILED, EXIT_OK, Format};
 use crate::engine::model::Problem;
 use crate::engine::{Engine, EngineConfig};
@@ -18,7 +18,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let config = EngineConfig {
         secrets: crate::cli::load_secrets(args)?,
     };
-    let mut captures = CaptureSet::open(&args.captures)?;
+    let mut captures = Prefetch::open(&args.captures)?;
     let mut flows = FlowTable::new(FlowConfig {
         extra_ports: args.port.clone(),
     });
@@ -52,7 +52,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     while let Some(frame) = captures.next_frame()? {
         usable += 1;
         progress.frame();
-        match decode_tcp(frame.linktype, &frame.data) {
+        match decode_tcp(frame.linktype, frame.data) {
             Decoded::Tcp(seg) => flows.push(frame.number, frame.ts, &seg, &mut events),
             Decoded::Malformed(why) => undecodable.note(frame.number, frame.ts, why),
             Decoded::NotTcp | Decoded::IpFragment => {}

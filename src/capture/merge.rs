@@ -9,6 +9,7 @@ use super::file::{FileReader, Frame};
 use super::{CaptureError, CaptureIssue, link};
 
 /// See [`CaptureSet::bytes_read`].
+#[derive(Clone)]
 pub struct BytesRead(Arc<AtomicU64>);
 
 impl BytesRead {
