@@ -90,6 +90,15 @@ pub struct Args {
     #[arg(long, value_name = "PORT")]
     pub port: Vec<u16>,
 
+    /// Threads that check signatures while the capture is read (default: one per core;
+    /// 0: check each where it is read). For benchmarks and the equivalence tests.
+    #[arg(long, hide = true)]
+    pub verify_threads: Option<usize>,
+
+    /// Shorter messages are checked where they are read, not on the verify threads.
+    #[arg(long, hide = true, default_value_t = 64 * 1024)]
+    pub verify_min_len: usize,
+
     #[command(flatten)]
     pub live: LiveArgs,
 }

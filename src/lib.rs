@@ -14,7 +14,10 @@ pub mod flow;
 pub mod keys;
 #[cfg(feature = "live")]
 pub mod live;
+pub mod mac;
+pub mod memory;
 pub mod pipeline;
+pub mod progress;
 pub mod report;
 pub mod run;
 pub mod sign;

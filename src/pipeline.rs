@@ -41,11 +41,22 @@ impl Pipeline {
             ),
             None => None,
         };
+        let mut engine = Engine::new(config);
+        // Signatures are checked on worker threads while reading goes on, except with
+        // --decrypted-out, whose writer needs each transform's plaintext as it is handled.
+        let threads = match (args.verify_threads, &decrypted_out) {
+            (_, Some(_)) => 0,
+            (Some(n), None) => n,
+            (None, None) => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        if threads > 0 {
+            engine = engine.with_verify_pool(threads, args.verify_min_len);
+        }
         Ok(Pipeline {
             flows: FlowTable::new(FlowConfig {
                 extra_ports: args.port.clone(),
             }),
-            engine: Engine::new(config),
+            engine,
             events: Vec::new(),
             undecodable: Undecodable::default(),
             decrypted_out,
@@ -103,6 +114,7 @@ impl Pipeline {
     ) -> Result<Analysis> {
         self.flows.finish(&mut self.events);
         self.drain_events(sink);
+        self.engine.drain(sink);
         if let (Some(out), Some(path)) = (self.decrypted_out.take(), &args.decrypted_out) {
             let finished = match self.decrypted_out_error.take() {
                 Some(e) => Err(e),

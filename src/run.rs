@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 
-use crate::capture::CaptureSet;
+use crate::capture::Prefetch;
 use crate::cli::Args;
 use crate::engine::model::Problem;
 use crate::pipeline::{Output, Pipeline};
@@ -19,21 +19,25 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         }
         return live(args, out);
     }
+    crate::memory::tune_allocator();
     let mut pipeline = Pipeline::new(args)?;
-    let mut captures = CaptureSet::open(&args.captures)?;
+    let mut captures = Prefetch::open(&args.captures)?;
     let mut output = Output::new(args, out);
     let mut sink = |m: &crate::engine::model::Message, bytes: &[u8]| output.message(m, bytes);
 
     // Frames that could be used at all: a capture whose every frame has an unknown link
     // type, or is damaged beyond reading, is unusable (exit status 2).
     let mut usable = 0u64;
+    let mut progress =
+        crate::progress::Progress::new(!args.tui, captures.total_bytes(), captures.bytes_read());
     while let Some(frame) = captures.next_frame()? {
         usable += 1;
+        progress.frame();
         pipeline.frame(
             frame.number,
             frame.ts,
             frame.linktype,
-            &frame.data,
+            frame.data,
             &mut sink,
         );
     }
@@ -46,6 +50,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         failure: false,
     });
     let analysis = pipeline.finish(captures.frames_read(), damage, args, &mut sink)?;
+    progress.finish();
     output.check()?;
     if usable == 0 {
         match captures.issues().first() {

@@ -1,14 +1,8 @@
 //! SMB signatures, computed over the message as captured, with the signature field read as
-//! zeros (SMB2) or as the sequence number (SMB1), without copying the message (AES-GMAC
-//! excepted, see [`smb2_signature`]).
+//! zeros (SMB2) or as the sequence number (SMB1), without copying the message.
 
-use std::cell::RefCell;
 use std::fmt;
 
-use aes::Aes128;
-use aes_gcm::aead::AeadInOut;
-use aes_gcm::{Aes128Gcm, Nonce};
-use cmac::Cmac;
 use hmac::{Hmac, KeyInit, Mac};
 use md5::{Digest, Md5};
 use sha2::Sha256;
@@ -79,9 +73,8 @@ pub enum SignError {
 /// The signature of an SMB2 message (one compound element: its own bytes up to NextCommand)
 /// with bytes 48..64 taken as zeros (MS-SMB2 3.1.4.1).
 ///
-/// HMAC-SHA256 and AES-CMAC stream the message in three parts. AES-GMAC goes through the
-/// aes-gcm crate, which takes the AAD as one slice, so the message is copied with its
-/// signature zeroed into a per-thread buffer that is reused between calls.
+/// Every algorithm streams the message in three parts: before, in place of and after the
+/// signature.
 pub fn smb2_signature(
     alg: SigningAlgorithm,
     key: &Key16,
@@ -100,12 +93,7 @@ pub fn smb2_signature(
         SigningAlgorithm::AesCmac => aes_cmac(key, &parts),
         SigningAlgorithm::AesGmac => {
             let nonce = smb2_gmac_nonce(message).ok_or(SignError::TooShort)?;
-            thread_local!(static AAD: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) });
-            AAD.with_borrow_mut(|aad| {
-                aad.clear();
-                parts.iter().for_each(|p| aad.extend_from_slice(p));
-                gmac(key, &nonce, aad)
-            })
+            gmac(key, &nonce, &parts)
         }
         SigningAlgorithm::Smb1Md5 => return Err(SignError::NotSmb2(alg)),
     })
@@ -122,25 +110,12 @@ pub fn hmac_sha256_16(key: &[u8], parts: &[&[u8]]) -> [u8; 16] {
         .expect("SHA-256 gives 32 bytes")
 }
 
-/// AES-128-CMAC (RFC 4493) over the concatenation of `parts`.
-pub fn aes_cmac(key: &Key16, parts: &[&[u8]]) -> [u8; 16] {
-    let mut mac = <Cmac<Aes128> as KeyInit>::new(key.as_bytes().into());
-    parts.iter().for_each(|p| mac.update(p));
-    mac.finalize().into_bytes().into()
-}
+pub use crate::mac::{aes_cmac, gmac};
 
 /// Whether the signature carried at bytes 48..64 is the one [`smb2_signature`] computes.
 pub fn smb2_verify(alg: SigningAlgorithm, key: &Key16, message: &[u8]) -> Result<bool, SignError> {
     let expected = smb2_signature(alg, key, message)?;
     Ok(message[SMB2_SIGNATURE] == expected)
-}
-
-/// AES-128-GMAC: the AES-GCM tag over empty plaintext with `aad` authenticated.
-pub fn gmac(key: &Key16, nonce: &[u8; 12], aad: &[u8]) -> [u8; 16] {
-    let gcm = <Aes128Gcm as KeyInit>::new(key.as_bytes().into());
-    gcm.encrypt_inout_detached(&Nonce::from(*nonce), aad, (&mut [][..]).into())
-        .expect("AAD of a captured message is far below the GCM limit")
-        .into()
 }
 
 /// The AES-GMAC nonce (MS-SMB2 3.1.4.1): MessageId (8 bytes LE), then a 32-bit LE word with

@@ -663,11 +663,12 @@ fn nist_gmac() {
         let key = Key16::new(arr(&g.input(&format!("{case}_key"))));
         let iv = arr(&g.input(&format!("{case}_iv")));
         let aad = g.input(&format!("{case}_aad"));
-        assert_eq!(
-            sign::gmac(&key, &iv, &aad)[..],
-            g.output(&format!("{case}_tag")),
-            "{case}"
-        );
+        let tag = g.output(&format!("{case}_tag"));
+        assert_eq!(sign::gmac(&key, &iv, &[&aad])[..], tag, "{case}");
+        // Streamed in uneven pieces, as smb2_signature feeds it.
+        let (a, rest) = aad.split_at(aad.len() / 3);
+        let (b, c) = rest.split_at(rest.len() / 2);
+        assert_eq!(sign::gmac(&key, &iv, &[a, b, c])[..], tag, "{case}");
     }
 }
 

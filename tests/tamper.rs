@@ -29,10 +29,15 @@ fn sample(name: &str) -> PathBuf {
 }
 
 fn smbcheck(path: &Path, format: &str, password: bool) -> (i32, String) {
+    smbcheck_with(path, format, password, &[])
+}
+
+fn smbcheck_with(path: &Path, format: &str, password: bool, extra: &[&str]) -> (i32, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_smbcheck"));
     cmd.env_remove("SMBCHECK_PASSWORD")
         .arg("--format")
-        .arg(format);
+        .arg(format)
+        .args(extra);
     if password {
         cmd.arg("--password").arg(PASSWORD);
     }
@@ -321,6 +326,14 @@ fn check(test: &str, cases: &[Case]) {
         }
         if report["summary"]["invalid"] != 1 {
             fail(format!("summary {}", report["summary"]));
+        }
+        // Checked on the verify pool, the invalid message gets the same verdict and
+        // diagnosis, in the same place (tests/parallel.rs does the same on the samples).
+        let pool = ["--verify-threads", "2", "--verify-min-len", "0"];
+        let pooled = smbcheck_with(&path, "json", true, &pool);
+        let sequential = smbcheck_with(&path, "json", true, &["--verify-threads", "0"]);
+        if pooled != sequential || sequential != (json_status, json.clone()) {
+            fail("the verify pool changes the JSON report".into());
         }
 
         // Without credentials nothing can be judged invalid.

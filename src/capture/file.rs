@@ -1,6 +1,8 @@
 //! One capture file read record by record into a reused frame buffer.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use pcap_parser::traits::PcapNGPacketBlock;
 use pcap_parser::{Block, PcapBlockOwned, PcapError};
@@ -62,10 +64,11 @@ pub(crate) struct FileReader {
 }
 
 impl FileReader {
-    pub(crate) fn open(path: &Path) -> Result<Self, CaptureError> {
+    /// Opens `path`; the bytes read from it are added to `read`.
+    pub(crate) fn open(path: &Path, read: Arc<AtomicU64>) -> Result<Self, CaptureError> {
         Ok(FileReader {
             path: path.to_owned(),
-            blocks: open_blocks(path)?,
+            blocks: open_blocks(path, read)?,
             pcap: None,
             interfaces: Vec::new(),
             ng_big_endian: false,

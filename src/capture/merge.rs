@@ -2,9 +2,21 @@
 //! frame ahead, frames numbered 1, 2, 3... in merged order.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::file::{FileReader, Frame};
 use super::{CaptureError, CaptureIssue, link};
+
+/// See [`CaptureSet::bytes_read`].
+#[derive(Clone)]
+pub struct BytesRead(Arc<AtomicU64>);
+
+impl BytesRead {
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
 
 struct Source {
     reader: FileReader,
@@ -22,16 +34,25 @@ pub struct CaptureSet {
     primed: bool,
     next_number: u64,
     issues: Vec<CaptureIssue>,
+    /// Bytes read from the files so far, and their total size.
+    read: Arc<AtomicU64>,
+    total: u64,
 }
 
 impl CaptureSet {
     /// Opens every file and checks its header; any file that is not a usable capture fails.
     pub fn open<P: AsRef<Path>>(paths: &[P]) -> Result<CaptureSet, CaptureError> {
+        let read = Arc::new(AtomicU64::new(0));
+        let total = paths
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum();
         let sources = paths
             .iter()
             .map(|path| {
                 Ok(Source {
-                    reader: FileReader::open(path.as_ref())?,
+                    reader: FileReader::open(path.as_ref(), Arc::clone(&read))?,
                     head: Frame::default(),
                     ready: false,
                 })
@@ -43,7 +64,20 @@ impl CaptureSet {
             primed: false,
             next_number: 1,
             issues: Vec::new(),
+            read,
+            total,
         })
+    }
+
+    /// Bytes read from the capture files so far (compressed bytes for gzip files), as a
+    /// counter that can be read while frames are borrowed.
+    pub fn bytes_read(&self) -> BytesRead {
+        BytesRead(Arc::clone(&self.read))
+    }
+
+    /// The size of the capture files together.
+    pub fn total_bytes(&self) -> u64 {
+        self.total
     }
 
     /// The next frame of the merged timeline. Frames of unknown link types are numbered

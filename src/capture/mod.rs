@@ -8,12 +8,14 @@ pub mod link;
 pub mod live;
 mod merge;
 mod open;
+mod prefetch;
 mod timestamp;
 
 pub use error::{CaptureError, CaptureIssue};
 pub use file::Frame;
 pub use link::{Decoded, TcpSegment, decode_tcp};
-pub use merge::CaptureSet;
+pub use merge::{BytesRead, CaptureSet};
+pub use prefetch::{FrameRef, Prefetch};
 
 /// Capture time in nanoseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -3,6 +3,8 @@
 use std::fs::File;
 use std::io::{self, Cursor, Read};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use flate2::read::MultiGzDecoder;
 use pcap_parser::traits::PcapReaderIterator;
@@ -26,14 +28,15 @@ pub(crate) type BlockReader = Box<dyn PcapReaderIterator + Send>;
 
 type Input = Box<dyn Read + Send>;
 
-/// Opens `path` and returns a streaming block reader positioned at the file header.
-pub(crate) fn open_blocks(path: &Path) -> Result<BlockReader, CaptureError> {
+/// Opens `path` and returns a streaming block reader positioned at the file header. Every
+/// byte read from the file (compressed or not) is added to `read`.
+pub(crate) fn open_blocks(path: &Path, read: Arc<AtomicU64>) -> Result<BlockReader, CaptureError> {
     let open_err = |source| CaptureError::Open {
         file: path.to_owned(),
         source,
     };
     let file = File::open(path).map_err(open_err)?;
-    let (magic, file) = peek_magic(Box::new(file)).map_err(open_err)?;
+    let (magic, file) = peek_magic(Box::new(Counting { file, read })).map_err(open_err)?;
     let (magic, input) = if magic.starts_with(&GZIP_MAGIC) {
         let gz: Input = Box::new(MultiGzDecoder::new(file));
         peek_magic(gz).map_err(|e| CaptureError::BadHeader {
@@ -96,6 +99,20 @@ fn read_full(input: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(filled)
+}
+
+/// A file that counts the bytes read from it (for the progress bar).
+struct Counting {
+    file: File,
+    read: Arc<AtomicU64>,
+}
+
+impl Read for Counting {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
 }
 
 /// pcap-parser refills with a single `read`; decoders and chained readers may return

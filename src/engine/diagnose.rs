@@ -6,7 +6,7 @@ use dissectors::smb2::Element;
 
 use super::Engine;
 use crate::auth::credentials::{Key16, SecretBytes};
-use crate::flow::Pdu;
+use crate::flow::{ConnId, Pdu};
 use crate::report::session_hex;
 use crate::sign::{self, SMB1_PLACEHOLDER, SigningAlgorithm};
 
@@ -25,7 +25,8 @@ impl Engine {
     /// `key` and `alg` are what the check used and found wrong.
     pub(super) fn smb2_diagnosis(
         &self,
-        pdu: &Pdu,
+        conn: ConnId,
+        pdu_data: &[u8],
         el: &Element,
         key: &Key16,
         alg: SigningAlgorithm,
@@ -43,14 +44,14 @@ impl Engine {
                 if matches(first, alg, el.bytes) {
                     return Some(format!(
                         "reproduced with the session's first signing key instead of the channel key of connection #{}",
-                        pdu.conn
+                        conn
                     ));
                 }
             }
-            for (conn, channel) in &session.channel_keys {
-                if *conn != pdu.conn && matches(&channel.key, alg, el.bytes) {
+            for (other, channel) in &session.channel_keys {
+                if *other != conn && matches(&channel.key, alg, el.bytes) {
                     return Some(format!(
-                        "reproduced with the channel key of connection #{conn} instead of this connection's"
+                        "reproduced with the channel key of connection #{other} instead of this connection's"
                     ));
                 }
             }
@@ -60,7 +61,7 @@ impl Engine {
                 return Some(format!("reproduced with {other}, not the negotiated {alg}"));
             }
         }
-        let rest = pdu.data.get(el.offset..).unwrap_or(&[]);
+        let rest = pdu_data.get(el.offset..).unwrap_or(&[]);
         if rest.len() > el.bytes.len() && matches(key, alg, rest) {
             return Some(format!(
                 "reproduced over the rest of the compound ({} bytes) instead of this element ({} bytes)",

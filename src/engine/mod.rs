@@ -5,6 +5,7 @@
 pub mod auth;
 mod breaks;
 mod compressed;
+mod deferred;
 mod diagnose;
 mod events;
 pub mod export;
@@ -15,8 +16,10 @@ mod smb1;
 mod smb2;
 mod state;
 mod transform;
+mod verify_pool;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use model::{Analysis, Connection, Message, Problem, Protocol, Session, Verdict};
 use state::{ConnState, Smb1Session, Smb2Session};
@@ -49,6 +52,8 @@ pub struct Engine {
     plaintext: Option<Vec<u8>>,
     /// While the message of a compression transform is analysed: how it was compressed.
     compression: Option<model::Compression>,
+    /// Signatures checked on worker threads (deferred.rs); None: all inline.
+    deferral: Option<deferred::Deferral>,
 }
 
 impl Engine {
@@ -63,7 +68,21 @@ impl Engine {
             keep_plaintext: config.keep_plaintext,
             plaintext: None,
             compression: None,
+            deferral: None,
         }
+    }
+
+    /// Checks signed SMB2 messages of at least `min_len` bytes on `threads` worker threads
+    /// while the engine reads on; verdicts, counts and the sink's order stay those of the
+    /// sequential engine. Call [`Engine::drain`] after the last event.
+    pub fn with_verify_pool(mut self, threads: usize, min_len: usize) -> Self {
+        self.deferral = Some(deferred::Deferral::new(threads, min_len));
+        self
+    }
+
+    /// Waits for the checks still running and hands their messages to the sink.
+    pub fn drain(&mut self, sink: &mut Sink) {
+        self.settle(sink, true);
     }
 
     pub fn handle(&mut self, event: FlowEvent, sink: &mut Sink) {
@@ -80,7 +99,17 @@ impl Engine {
                 }
                 self.conns[index] = ConnState::new(conn, endpoints, frame, ts);
             }
-            FlowEvent::Pdu(pdu) => self.pdu(&pdu, sink),
+            FlowEvent::Pdu(pdu) => {
+                let pdu = Arc::new(pdu);
+                if let Some(d) = &mut self.deferral {
+                    d.current = Some(Arc::clone(&pdu));
+                }
+                self.pdu(&pdu, sink);
+                if let Some(d) = &mut self.deferral {
+                    d.current = None;
+                }
+                self.settle(sink, false);
+            }
             FlowEvent::Gap {
                 conn,
                 dir,
@@ -168,16 +197,21 @@ impl Engine {
         }
     }
 
-    /// Records a judged message in every count and hands it to the sink.
-    fn emit(&mut self, mut m: Message, judged: Judged, bytes: &[u8], sink: &mut Sink) {
+    /// Records a judged message in every count and hands it to the sink (in capture order:
+    /// see `emit` in deferred.rs).
+    fn record(&mut self, mut m: Message, judged: Judged, bytes: &[u8], sink: &mut Sink) {
         let Judged {
             verdict,
             algorithm,
             diagnosis,
+            pending: _,
         } = judged;
         m.verdict = verdict;
         m.algorithm = algorithm;
         self.analysis.summary.add(verdict);
+        if matches!(verdict, Verdict::Valid | Verdict::Invalid) {
+            self.analysis.summary.verified_bytes += bytes.len() as u64;
+        }
         if let Some(c) = self.conns.get_mut(m.conn as usize) {
             c.info.messages += 1;
             c.info.signed += u64::from(verdict.is_signed());
@@ -206,12 +240,12 @@ impl Engine {
             let via = conn
                 .map(|c| format!(" on {}", c.channel_name()))
                 .unwrap_or_default();
-            self.problem(
-                m.frame,
-                m.ts,
-                Some(m.conn),
-                "invalid-signature",
-                format!(
+            self.analysis.problems.push(Problem {
+                frame: m.frame,
+                ts: m.ts,
+                conn: Some(m.conn),
+                kind: "invalid-signature",
+                detail: format!(
                     "{name} {kind}  msg {}  sess {}  signature invalid ({}{via}): {}",
                     m.message_id,
                     session_hex(m.session_id),
@@ -220,8 +254,8 @@ impl Engine {
                         .as_deref()
                         .unwrap_or("no likely mistake reproduces it"),
                 ),
-                true,
-            );
+                failure: true,
+            });
         }
         sink(&m, bytes);
     }
@@ -235,7 +269,7 @@ impl Engine {
         detail: String,
         failure: bool,
     ) {
-        self.analysis.problems.push(Problem {
+        self.push_problem(Problem {
             frame,
             ts,
             conn,
@@ -247,6 +281,8 @@ impl Engine {
 
     /// Ends the analysis: the per-connection and per-session records in order.
     pub fn finish(mut self, frames: u64) -> Analysis {
+        // Callers that never drained lose no count, only the sink's view of the last ones.
+        self.settle(&mut |_, _| {}, true);
         self.report_findings();
         self.analysis.frames = frames;
         self.finish_breaks();
@@ -276,6 +312,9 @@ struct Judged {
     verdict: Verdict,
     algorithm: Option<&'static str>,
     diagnosis: Option<String>,
+    /// A check running on the verify pool: until it is back, `verdict` says only that the
+    /// message is signed.
+    pending: Option<deferred::Pending>,
 }
 
 impl Judged {
@@ -284,6 +323,7 @@ impl Judged {
             verdict,
             algorithm,
             diagnosis: None,
+            pending: None,
         }
     }
 }

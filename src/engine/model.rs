@@ -213,6 +213,9 @@ pub struct VerdictCounts {
     /// message; the messages they carried are counted in `messages`.
     pub compressed: u64,
     pub decompressed: u64,
+    /// Bytes of the messages whose signature (or AEAD tag) was checked, valid or invalid:
+    /// what the MACs ran over. Kept in the capture's summary only.
+    pub verified_bytes: u64,
 }
 
 impl VerdictCounts {

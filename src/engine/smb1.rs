@@ -41,6 +41,7 @@ fn one_way(command: u8) -> bool {
 
 impl Engine {
     pub(super) fn smb1_pdu(&mut self, pdu: &Pdu, sink: &mut Sink) {
+        self.settle_before(pdu.conn, None, sink);
         let msg = match smb1::parse_message(&pdu.data) {
             Ok(m) => m,
             Err(e) => {

@@ -78,6 +78,7 @@ impl Engine {
             h.message_id,
             h.status,
         );
+        self.settle_before(pdu.conn, Some(el), sink);
         let body = smb2::parse_body(h, el.bytes).ok();
         // State changes that the signature check depends on come first: the final
         // SESSION_SETUP response is signed with the key it establishes.
@@ -481,13 +482,23 @@ impl Engine {
                 algorithm.map(algorithm_name),
             );
         };
-        let mut judged = match sign::smb2_verify(alg, key, el.bytes) {
+        let key = key.clone();
+        if h.command != COMMAND_SESSION_SETUP {
+            if let Some(pending) = self.defer_check(el, &key, alg) {
+                // Valid or invalid: signed either way, which is all that is read of it
+                // before the check is back.
+                let mut judged = Judged::new(Verdict::Valid, Some(algorithm_name(alg)));
+                judged.pending = Some(pending);
+                return judged;
+            }
+        }
+        let mut judged = match sign::smb2_verify(alg, &key, el.bytes) {
             Ok(true) => Judged::new(Verdict::Valid, Some(algorithm_name(alg))),
             Ok(false) => Judged::new(Verdict::Invalid, Some(algorithm_name(alg))),
             Err(_) => Judged::new(Verdict::Unverified(Unverified::Truncated), None),
         };
         if judged.verdict == Verdict::Invalid {
-            judged.diagnosis = self.smb2_diagnosis(pdu, el, key, alg);
+            judged.diagnosis = self.smb2_diagnosis(pdu.conn, &pdu.data, el, &key, alg);
         }
         judged
     }

@@ -36,6 +36,7 @@ pub fn counts(c: &VerdictCounts, frames: Option<u64>) -> Value {
     });
     if let Some(frames) = frames {
         v["frames"] = json!(frames);
+        v["verified_bytes"] = json!(c.verified_bytes);
     }
     v
 }
