@@ -6,7 +6,8 @@
 #
 # `start` writes DIR/smb.conf, adds the user alice (password 'Secr3t!pass', workgroup LAB)
 # and starts smbd on ADDR:445 (a loopback address such as 127.0.0.7, so that several servers
-# can run at once), with a writable share named `share` at DIR/share. Needs root.
+# can run at once; an address an interface already has is used as it is), with a writable share
+# named `share` at DIR/share. Needs root.
 # `stop` stops the smbd started in DIR. Both exit non-zero with a one-line reason on failure.
 set -euo pipefail
 
@@ -22,8 +23,9 @@ start() {
   [ "$(id -u)" = 0 ] || die "needs root (smbd binds port 445)"
   command -v smbd >/dev/null || die "smbd missing (apt-get install samba)"
   listening "$addr" && die "something already listens on $addr:445"
-  # Samba binds only addresses an interface has: give lo this one if it lacks it.
-  ip -o addr show dev lo | grep " $addr/" >/dev/null || ip addr add "$addr/32" dev lo \
+  # Samba binds only addresses an interface has: give lo this one if no interface has it
+  # (run under `ip netns exec NS` with an address of that namespace's veth, lo is left alone).
+  ip -o addr show | grep " $addr/" >/dev/null || ip addr add "$addr/32" dev lo \
     || die "cannot add $addr to lo"
   mkdir -p "$dir"/{private,lock,state,cache,pid,log,share,ncalrpc}
   dir=$(cd "$dir" && pwd)
