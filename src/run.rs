@@ -16,10 +16,12 @@ use crate::report;
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let config = EngineConfig {
         secrets: crate::cli::load_secrets(args)?,
+        limits: Default::default(),
     };
     let mut captures = CaptureSet::open(&args.captures)?;
     let mut flows = FlowTable::new(FlowConfig {
         extra_ports: args.port.clone(),
+        ..Default::default()
     });
     let mut engine = Engine::new(config);
     let mut events = Vec::new();

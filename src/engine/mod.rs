@@ -8,12 +8,13 @@ mod diagnose;
 mod events;
 pub mod export;
 mod findings;
+mod limits;
 pub mod model;
 mod smb1;
 mod smb2;
 mod state;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use model::{Analysis, Connection, Message, Problem, Protocol, Session, Verdict};
 use state::{ConnState, Smb1Session, Smb2Session};
@@ -25,6 +26,7 @@ use crate::report::session_hex;
 
 pub struct EngineConfig {
     pub secrets: Secrets,
+    pub limits: crate::limits::Limits,
 }
 
 /// Where judged messages go as soon as they are judged, with the message's bytes (one
@@ -39,6 +41,9 @@ pub struct Engine {
     analysis: Analysis,
     /// Oplock and lease breaks (events.rs, breaks.rs).
     tracker: breaks::Tracker,
+    limits: crate::limits::Limits,
+    /// Limits already reported, by connection (limits.rs).
+    limits_reported: HashSet<(Option<ConnId>, crate::limits::Limit)>,
 }
 
 impl Engine {
@@ -50,6 +55,8 @@ impl Engine {
             smb1_sessions: BTreeMap::new(),
             analysis: Analysis::default(),
             tracker: breaks::Tracker::default(),
+            limits: config.limits,
+            limits_reported: HashSet::new(),
         }
     }
 
@@ -93,6 +100,13 @@ impl Engine {
                     c.info.closed = true;
                 }
             }
+            FlowEvent::LimitReached {
+                conn,
+                flow,
+                frame,
+                ts,
+                limit,
+            } => self.limit_reached(conn, Some(flow), frame, ts, limit),
         }
     }
 

@@ -156,6 +156,8 @@ impl Engine {
 
     fn setup_request(&mut self, pdu: &Pdu, el: &Element, binding: bool, blob: &[u8]) {
         let h = &el.header;
+        let max_setups = self.limits.max_setups_per_connection;
+        let mut dropped_setup = false;
         let c = &mut self.conns[pdu.conn as usize];
         let existing = c
             .setups
@@ -165,6 +167,10 @@ impl Engine {
             Some(i) => i,
             None => {
                 c.setups.retain(|s| s.session_id != h.session_id);
+                if !c.setups.is_empty() && c.setups.len() >= max_setups {
+                    c.setups.remove(0);
+                    dropped_setup = true;
+                }
                 c.setups.push(Setup {
                     session_id: h.session_id,
                     last_request: h.message_id,
@@ -182,6 +188,10 @@ impl Engine {
         setup.preauth.update(el.bytes);
         setup.auth.feed(blob, pdu.last_frame);
         setup.auth.damaged |= pdu.damage.is_some();
+        if dropped_setup {
+            let limit = crate::limits::Limit::SetupsPerConnection;
+            self.limit_reached(Some(pdu.conn), None, pdu.last_frame, pdu.ts, limit);
+        }
     }
 
     /// A SESSION_SETUP response: an interim step of the exchange, or its end, where the
@@ -199,8 +209,19 @@ impl Engine {
                     .position(|s| s.session_id == 0 && s.last_request == h.message_id)
             });
         let Some(index) = found else {
-            // The exchange began before the capture did.
-            return self.judge(pdu, el, None);
+            // The exchange began before the capture did, or its requests came late (a hole
+            // before them). A final response on a connection the session was not set up
+            // on may end a binding: signed with the new channel's key, unknown here.
+            let foreign = self
+                .smb2_sessions
+                .get(&h.session_id)
+                .is_some_and(|s| !s.info.channels.contains(&pdu.conn));
+            let final_response = h.status != STATUS_MORE_PROCESSING_REQUIRED;
+            return self.judge(
+                pdu,
+                el,
+                (foreign && final_response).then_some(KeyChoice::None),
+            );
         };
         c.setups[index].session_id = h.session_id;
         c.setups[index].auth.damaged |= pdu.damage.is_some();
@@ -277,6 +298,11 @@ impl Engine {
         setup: &Setup,
     ) -> Option<KeyChoice> {
         let conn = pdu.conn;
+        if !self.smb2_sessions.contains_key(&session_id)
+            && !self.room_for_session(conn, pdu.last_frame, pdu.ts)
+        {
+            return None;
+        }
         let (dialect, cipher) = {
             let c = &self.conns[conn as usize];
             (c.dialect, c.cipher)
@@ -386,8 +412,11 @@ impl Engine {
                 judged_with = None;
             }
             // A refused binding is answered under the session's own key: the channel
-            // never came to be.
-            _ if setup.binding => judged_with = Some(KeyChoice::Session),
+            // never came to be. An accepted one whose key could not be derived (its
+            // logon not replayed) is signed with a key nobody here knows.
+            _ if setup.binding && status != STATUS_SUCCESS => {
+                judged_with = Some(KeyChoice::Session)
+            }
             _ => judged_with = Some(KeyChoice::None),
         }
         judged_with
@@ -409,6 +438,9 @@ impl Engine {
         }
         let conn = &self.conns[pdu.conn as usize];
         let session = self.smb2_sessions.get(&h.session_id);
+        // Without this connection's NEGOTIATE response, 3.1.1's algorithm is a guess.
+        let guessed =
+            conn.signing.is_none() && session.and_then(|s| s.dialect) == Some(Dialect::Smb311);
         let algorithm = conn.signing.or_else(|| {
             session
                 .and_then(|s| s.dialect)
@@ -448,6 +480,10 @@ impl Engine {
             Ok(false) => Judged::new(Verdict::Invalid, Some(algorithm_name(alg))),
             Err(_) => Judged::new(Verdict::Unverified(Unverified::Truncated), None),
         };
+        if judged.verdict == Verdict::Invalid && guessed {
+            // The NEGOTIATE response that named the algorithm was not captured.
+            return Judged::new(Verdict::Unverified(Unverified::LostBytes), None);
+        }
         if judged.verdict == Verdict::Invalid {
             judged.diagnosis = self.smb2_diagnosis(pdu, el, key, alg);
         }
