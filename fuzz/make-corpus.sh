@@ -10,7 +10,7 @@ captures="$root/samples/*.pcap $root/tests/data/*.pcap* $root/tests/data/bad/*.p
 [ -d "$zeek" ] && captures="$captures $zeek/*.pcap $zeek/*.pcapng $zeek/*.cap"
 rm -rf corpus
 # shellcheck disable=SC2086
-cargo run --quiet --release --bin seeds -- corpus $captures "$@"
+cargo run --quiet --release --example seeds -- corpus $captures "$@"
 # The capture files themselves (the small ones) seed the reader and the whole pipeline.
 mkdir -p corpus/pcap corpus/pipeline
 # shellcheck disable=SC2086
@@ -20,4 +20,6 @@ for f in $captures "$@"; do
     cp "$f" corpus/pipeline/
   fi
 done
+# The committed seeds too.
+for d in seeds/*; do cp "$d"/* "corpus/$(basename "$d")/"; done
 for d in corpus/*; do echo "$d: $(ls "$d" | wc -l) seeds"; done
