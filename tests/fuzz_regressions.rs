@@ -37,10 +37,13 @@ fn seeds(target: &str) -> Vec<(String, Vec<u8>)> {
     seeds
 }
 
+/// A parser target: what it found in its input.
+type Walk = fn(&[u8]) -> usize;
+
 /// Parsers: crash inputs parse without panicking; real messages yield something.
 #[test]
 fn parser_targets() {
-    let targets: [(&str, fn(&[u8]) -> usize); 5] = [
+    let targets: [(&str, Walk); 5] = [
         ("nbss", walk::nbss),
         ("smb1", walk::smb1),
         ("smb2", walk::smb2),
