@@ -90,7 +90,9 @@ impl FlowTable {
     pub fn push(&mut self, frame: u64, ts: Timestamp, seg: &TcpSegment, out: &mut Vec<FlowEvent>) {
         let key = FlowKey::of(seg);
         let is_client_syn = seg.syn && seg.ack.is_none();
-        if !self.flows.contains_key(&key) && !self.make_room(frame, ts, seg, out) {
+        // A stray ACK or FIN of a flow not seen before opens nothing (below).
+        let may_open = seg.syn || !seg.payload.is_empty() || seg.cut > 0;
+        if may_open && !self.flows.contains_key(&key) && !self.make_room(frame, ts, seg, out) {
             return;
         }
         let flow = match self.flows.get_mut(&key) {
