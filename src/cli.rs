@@ -35,6 +35,7 @@ pub enum Format {
     after_help = "Exit status: 0 nothing wrong found, 1 a check failed (an invalid \
 signature or a password that did not match), 2 the input or the command line could not be used."
 )]
+#[command(after_long_help = crate::limits::LONG_HELP)]
 pub struct Args {
     /// Capture files (pcap, pcapng, gzip-compressed either); several are read as one timeline.
     // Capture files and -i exclude each other: `run` says so (a clap conflict here would
@@ -51,12 +52,16 @@ pub struct Args {
 
     /// The password. It shows in the process list: prefer --password-file or the environment
     /// variable SMBCHECK_PASSWORD.
-    #[arg(long, value_name = "PASSWORD")]
-    pub password: Option<String>,
+    #[arg(long, value_name = "PASSWORD", value_parser = crate::secret_arg::parse)]
+    pub password: Option<crate::secret_arg::SecretArg>,
+
+    /// Ask for the password on the terminal (typed without echo).
+    #[arg(long, conflicts_with_all = ["password", "password_file"])]
+    pub password_prompt: bool,
 
     /// The user's NT hash (MD4 of the UTF-16LE password), 32 hex digits.
-    #[arg(long, value_name = "HEX")]
-    pub nt_hash: Option<String>,
+    #[arg(long, value_name = "HEX", value_parser = crate::secret_arg::parse)]
+    pub nt_hash: Option<crate::secret_arg::SecretArg>,
 
     /// Several users, one per line: `[DOMAIN\]user:password` or `[DOMAIN\]user::NTHASH`.
     #[arg(long, value_name = "FILE")]
@@ -196,15 +201,20 @@ pub fn load_secrets(args: &Args) -> anyhow::Result<Secrets> {
         None => Credentials::new(),
     };
     let password = match (&args.password_file, &args.password) {
+        _ if args.password_prompt => Some(crate::secret_arg::prompt_password()?),
         (Some(file), _) => Some(Zeroizing::new(first_line(file)?)),
-        (None, Some(pw)) => Some(Zeroizing::new(pw.clone())),
+        (None, Some(pw)) => Some(Zeroizing::new(pw.expose().to_owned())),
         (None, None) => std::env::var("SMBCHECK_PASSWORD").ok().map(Zeroizing::new),
     };
     if let Some(pw) = password {
         credentials.push(Credential::from_password(None, None, &pw));
     }
     if let Some(hex) = &args.nt_hash {
-        credentials.push(Credential::from_nt_hash(None, None, parse_nt_hash(hex)?));
+        credentials.push(Credential::from_nt_hash(
+            None,
+            None,
+            parse_nt_hash(hex.expose())?,
+        ));
     }
     let session_keys = match &args.keys {
         Some(file) => parse_keys_file(&read_secret_file(file)?)

@@ -12,6 +12,7 @@ pub mod crypt;
 pub mod engine;
 pub mod flow;
 pub mod keys;
+pub mod limits;
 #[cfg(feature = "live")]
 pub mod live;
 pub mod mac;
@@ -20,5 +21,6 @@ pub mod pipeline;
 pub mod progress;
 pub mod report;
 pub mod run;
+pub mod secret_arg;
 pub mod sign;
 pub mod tui_view;

@@ -33,6 +33,7 @@ impl Pipeline {
         let config = EngineConfig {
             secrets: crate::cli::load_secrets(args)?,
             keep_plaintext: args.decrypted_out.is_some(),
+            limits: Default::default(),
         };
         let decrypted_out = match &args.decrypted_out {
             Some(path) => Some(
@@ -55,6 +56,7 @@ impl Pipeline {
         Ok(Pipeline {
             flows: FlowTable::new(FlowConfig {
                 extra_ports: args.port.clone(),
+                ..Default::default()
             }),
             engine,
             events: Vec::new(),

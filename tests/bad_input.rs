@@ -427,3 +427,109 @@ fn every_bad_file_in_every_format() {
         }
     }
 }
+
+/// Lost packets all through SMB1 and multichannel captures (every 7th or 11th frame,
+/// make-bad.sh): exit 0, the holes named, no `invalid` (messages and logons that lost bytes,
+/// bindings whose exchange lost its start, connections whose NEGOTIATE was lost: unverified).
+#[test]
+fn lossy_smb1_and_multichannel_captures() {
+    for (name, min_holes) in [
+        ("lossy-smb1-ntlmv2.pcap", 5),
+        ("lossy-mc-num-channels.pcap", 15),
+    ] {
+        let r = check(&bad(name));
+        let report = assert_usable(&r);
+        let holes = problems(&report)
+            .iter()
+            .filter(|(k, _)| k == "lost-bytes")
+            .count();
+        assert!(holes >= min_holes, "{r}: {holes} lost-bytes problems");
+        assert!(
+            has_problem(&report, "lost-bytes", &["never captured"]),
+            "{r}"
+        );
+    }
+    // Most of the multichannel capture still verifies.
+    let report = check(&bad("lossy-mc-num-channels.pcap")).json();
+    assert!(
+        u64_of(&report["summary"], "valid") >= 80,
+        "{}",
+        report["summary"]
+    );
+}
+
+/// Frame numbers whose bytes differ between two captures of the same frames.
+fn changed_frames(a: &Path, b: &Path) -> Vec<u64> {
+    let read = |p: &Path| {
+        let mut set = smbcheck::capture::CaptureSet::open(&[p]).unwrap();
+        let mut frames = Vec::new();
+        while let Some(f) = set.next_frame().unwrap() {
+            frames.push(f.data.clone());
+        }
+        frames
+    };
+    let (a, b) = (read(a), read(b));
+    assert_eq!(a.len(), b.len());
+    (1..=a.len() as u64)
+        .filter(|&n| a[n as usize - 1] != b[n as usize - 1])
+        .collect()
+}
+
+/// One bit flipped in the payload of every 9th frame: the flipped signed messages are
+/// invalid (exit 1), and nothing else is.
+#[test]
+fn bit_flips() {
+    let file = bad("bitflip-smb311.pcap");
+    let flipped = changed_frames(&cli::sample("smb311.pcap"), &file);
+    assert!(flipped.len() >= 5, "{flipped:?}");
+    let r = check(&file);
+    assert_eq!(r.code, 1, "{r}");
+    let report = r.json();
+    let invalid: Vec<u64> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == "invalid-signature")
+        .map(|p| p["frame"].as_u64().unwrap())
+        .collect();
+    assert!(!invalid.is_empty(), "{r}");
+    assert!(
+        invalid.iter().all(|f| flipped.contains(f)),
+        "{r}: invalid at {invalid:?}, flipped {flipped:?}"
+    );
+    let s = &report["summary"];
+    assert_eq!(u64_of(s, "invalid"), invalid.len() as u64, "{s}");
+    assert_eq!(
+        u64_of(s, "valid") + u64_of(s, "invalid"),
+        u64_of(s, "signed"),
+        "{s}"
+    );
+}
+
+/// Hostile captures from Zeek's test suite (skipped per the rule when absent).
+/// SMBGhost.pcap: a scanner's NEGOTIATE offering compression (CVE-2020-0796 probe);
+/// smb1-OSS-fuzz-54883.pcap: fuzzed bytes on port 139; fragment-state-exhaustion.pcap:
+/// SMB1 transaction fragments meant to exhaust reassembly state. Exit 0, nothing invalid,
+/// the damage of the fuzzed one named.
+#[test]
+fn zeek_hostile_captures() {
+    let Some(dir) = cli::require_zeek_dir("zeek_hostile_captures") else {
+        return;
+    };
+    let ghost = assert_usable(&check(&dir.join("SMBGhost.pcap")));
+    let conns = ghost["connections"].as_array().unwrap();
+    assert_eq!(conns.len(), 1);
+    assert_eq!(str_of(&conns[0], "dialect"), "3.1.1", "{ghost}");
+
+    let fuzzed = assert_usable(&check(&dir.join("smb1-OSS-fuzz-54883.pcap")));
+    assert!(has_problem(&fuzzed, "lost-bytes", &[]), "{fuzzed}");
+    assert!(has_problem(&fuzzed, "malformed", &[]), "{fuzzed}");
+    assert!(has_problem(&fuzzed, "not-smb", &[]), "{fuzzed}");
+
+    let exhaustion = assert_usable(&check(&dir.join("fragment-state-exhaustion.pcap")));
+    assert_eq!(
+        u64_of(&exhaustion["summary"], "messages"),
+        4,
+        "{exhaustion}"
+    );
+}

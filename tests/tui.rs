@@ -41,12 +41,11 @@ fn timeline(path: &Path) -> Timeline {
             session_keys: Vec::new(),
         },
         keep_plaintext: false,
+        limits: Default::default(),
     });
     let paths = [path.to_path_buf()];
     let mut captures = CaptureSet::open(&paths).expect("open capture");
-    let mut flows = FlowTable::new(FlowConfig {
-        extra_ports: Vec::new(),
-    });
+    let mut flows = FlowTable::new(FlowConfig::default());
     let mut collector = Collector::new();
     let mut sink = |m: &smbcheck::engine::model::Message, bytes: &[u8]| collector.push(m, bytes);
     let mut events = Vec::new();

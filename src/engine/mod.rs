@@ -10,6 +10,7 @@ mod diagnose;
 mod events;
 pub mod export;
 mod findings;
+mod limits;
 pub mod model;
 pub mod news;
 mod smb1;
@@ -18,7 +19,7 @@ mod state;
 mod transform;
 mod verify_pool;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
 use model::{Analysis, Connection, Message, Problem, Protocol, Session, Verdict};
@@ -33,6 +34,7 @@ pub struct EngineConfig {
     pub secrets: Secrets,
     /// Keep the plaintext of each decrypted transform for `Engine::take_plaintext`.
     pub keep_plaintext: bool,
+    pub limits: crate::limits::Limits,
 }
 
 /// Where judged messages go as soon as they are judged, with the message's bytes (one
@@ -54,6 +56,9 @@ pub struct Engine {
     compression: Option<model::Compression>,
     /// Signatures checked on worker threads (deferred.rs); None: all inline.
     deferral: Option<deferred::Deferral>,
+    limits: crate::limits::Limits,
+    /// Limits already reported, by connection (limits.rs).
+    limits_reported: HashSet<(Option<ConnId>, crate::limits::Limit)>,
 }
 
 impl Engine {
@@ -69,6 +74,8 @@ impl Engine {
             plaintext: None,
             compression: None,
             deferral: None,
+            limits: config.limits,
+            limits_reported: HashSet::new(),
         }
     }
 
@@ -144,6 +151,13 @@ impl Engine {
                     c.info.closed = true;
                 }
             }
+            FlowEvent::LimitReached {
+                conn,
+                flow,
+                frame,
+                ts,
+                limit,
+            } => self.limit_reached(conn, Some(flow), frame, ts, limit),
         }
     }
 

@@ -309,6 +309,11 @@ impl Engine {
     }
 
     fn smb1_session(&mut self, pdu: &Pdu, h: &smb1::Header, outcome: &AuthOutcome, guest: bool) {
+        if !self.smb1_sessions.contains_key(&(pdu.conn, h.uid))
+            && !self.room_for_session(pdu.conn, pdu.last_frame, pdu.ts)
+        {
+            return;
+        }
         let dialect = self.conns[pdu.conn as usize].info.dialect.clone();
         let session = self
             .smb1_sessions

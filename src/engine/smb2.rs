@@ -159,6 +159,8 @@ impl Engine {
 
     fn setup_request(&mut self, pdu: &Pdu, el: &Element, binding: bool, blob: &[u8]) {
         let h = &el.header;
+        let max_setups = self.limits.max_setups_per_connection;
+        let mut dropped_setup = false;
         let c = &mut self.conns[pdu.conn as usize];
         let existing = c
             .setups
@@ -168,6 +170,10 @@ impl Engine {
             Some(i) => i,
             None => {
                 c.setups.retain(|s| s.session_id != h.session_id);
+                if !c.setups.is_empty() && c.setups.len() >= max_setups {
+                    c.setups.remove(0);
+                    dropped_setup = true;
+                }
                 c.setups.push(Setup {
                     session_id: h.session_id,
                     last_request: h.message_id,
@@ -189,6 +195,10 @@ impl Engine {
         setup.preauth.update(el.bytes);
         setup.auth.feed(blob, pdu.last_frame);
         setup.auth.damaged |= pdu.damage.is_some() || preauth_lost;
+        if dropped_setup {
+            let limit = crate::limits::Limit::SetupsPerConnection;
+            self.limit_reached(Some(pdu.conn), None, pdu.last_frame, pdu.ts, limit);
+        }
     }
 
     /// A SESSION_SETUP response: an interim step of the exchange, or its end, where the
@@ -207,17 +217,23 @@ impl Engine {
             });
         let Some(index) = found else {
             // The exchange began before the capture did, or its request is held back
-            // behind a hole. A response on a connection that is not yet one of the
-            // session's channels ends a binding: signed with the new channel's key.
+            // behind a hole. A final response on a connection that is not yet one of the
+            // session's channels ends a binding: signed with the new channel's key,
+            // unknown here. Interim responses are signed with the session's key.
             if c.early_setup_responses.len() >= MAX_EARLY_RESPONSES {
                 c.early_setup_responses.pop_front();
             }
             c.early_setup_responses.push_back(h.message_id);
-            let bound = self
+            let foreign = self
                 .smb2_sessions
                 .get(&h.session_id)
-                .is_some_and(|s| s.info.channels.contains(&pdu.conn));
-            return self.judge(pdu, el, (!bound).then_some(KeyChoice::None));
+                .is_some_and(|s| !s.info.channels.contains(&pdu.conn));
+            let final_response = h.status != STATUS_MORE_PROCESSING_REQUIRED;
+            return self.judge(
+                pdu,
+                el,
+                (foreign && final_response).then_some(KeyChoice::None),
+            );
         };
         c.setups[index].session_id = h.session_id;
         c.setups[index].auth.damaged |= pdu.damage.is_some();
@@ -297,6 +313,11 @@ impl Engine {
         setup: &Setup,
     ) -> Option<KeyChoice> {
         let conn = pdu.conn;
+        if !self.smb2_sessions.contains_key(&session_id)
+            && !self.room_for_session(conn, pdu.last_frame, pdu.ts)
+        {
+            return None;
+        }
         let (dialect, cipher) = {
             let c = &self.conns[conn as usize];
             (c.dialect, c.cipher)

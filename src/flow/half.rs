@@ -5,10 +5,14 @@ use crate::capture::{TcpSegment, Timestamp};
 use super::nbss::{FramedPdu, Framer};
 use super::reassembly::{Reassembler, SegmentBytes, StreamSink};
 use super::{ConnId, Damage, Direction, FlowEvent, Pdu};
+use crate::limits::Limit;
+use std::net::SocketAddr;
 
 pub(crate) struct HalfStream {
     conn: ConnId,
     dir: Direction,
+    /// Sender and receiver, to name the flow when a limit is reached.
+    flow: (SocketAddr, SocketAddr),
     reassembler: Reassembler,
     framer: Framer,
     max_len: u32,
@@ -19,11 +23,18 @@ pub(crate) struct HalfStream {
 }
 
 impl HalfStream {
-    pub(crate) fn new(conn: ConnId, dir: Direction, max_len: u32) -> Self {
+    pub(crate) fn new(
+        conn: ConnId,
+        dir: Direction,
+        flow: (SocketAddr, SocketAddr),
+        max_len: u32,
+        max_backlog: usize,
+    ) -> Self {
         HalfStream {
             conn,
             dir,
-            reassembler: Reassembler::default(),
+            flow,
+            reassembler: Reassembler::new(max_backlog),
             // Hunting until a SYN says where the stream starts.
             framer: Framer::new(false, max_len),
             max_len,
@@ -62,6 +73,7 @@ impl HalfStream {
             framer,
             conn,
             dir,
+            flow,
             ..
         } = self;
         reassembler.push(
@@ -69,6 +81,7 @@ impl HalfStream {
             &mut Sink {
                 conn: *conn,
                 dir: *dir,
+                flow: *flow,
                 framer,
                 out,
             },
@@ -83,6 +96,7 @@ impl HalfStream {
             framer,
             conn,
             dir,
+            flow,
             ..
         } = self;
         reassembler.acked(
@@ -92,6 +106,7 @@ impl HalfStream {
             &mut Sink {
                 conn: *conn,
                 dir: *dir,
+                flow: *flow,
                 framer,
                 out,
             },
@@ -112,15 +127,50 @@ impl HalfStream {
             framer,
             conn,
             dir,
+            flow,
             ..
         } = self;
         reassembler.flush(&mut Sink {
             conn: *conn,
             dir: *dir,
+            flow: *flow,
             framer,
             out,
         });
         self.flush_unfinished(out);
+    }
+
+    /// Bytes held: the out-of-order backlog and a message in progress.
+    pub(crate) fn buffered(&self) -> usize {
+        self.reassembler.buffered() + self.framer.buffered()
+    }
+
+    /// A limit on the bytes held by all connections was reached: everything this
+    /// direction holds is given up (the message in progress handed on, short and marked
+    /// lost; the backlog counted as lost).
+    pub(crate) fn drop_buffers(&mut self, frame: u64, ts: Timestamp, out: &mut Vec<FlowEvent>) {
+        if self.buffered() == 0 {
+            return;
+        }
+        let Self {
+            reassembler,
+            framer,
+            conn,
+            dir,
+            flow,
+            ..
+        } = self;
+        let mut sink = Sink {
+            conn: *conn,
+            dir: *dir,
+            flow: *flow,
+            framer,
+            out,
+        };
+        sink.limit_reached(Limit::BufferedTotal, frame, ts);
+        sink.framer
+            .drop_unfinished(frame, ts, &mut Sink::emit(*conn, *dir, sink.out));
+        reassembler.drop_backlog(frame, ts, &mut sink);
     }
 
     fn flush_at_fin(&mut self, out: &mut Vec<FlowEvent>) {
@@ -135,11 +185,16 @@ impl HalfStream {
         if missing > 0 {
             let (frame, ts) = (self.last_frame, self.last_ts);
             let Self {
-                framer, conn, dir, ..
+                framer,
+                conn,
+                dir,
+                flow,
+                ..
             } = self;
             Sink {
                 conn: *conn,
                 dir: *dir,
+                flow: *flow,
                 framer,
                 out,
             }
@@ -152,6 +207,7 @@ impl HalfStream {
 struct Sink<'a> {
     conn: ConnId,
     dir: Direction,
+    flow: (SocketAddr, SocketAddr),
     framer: &'a mut Framer,
     out: &'a mut Vec<FlowEvent>,
 }
@@ -173,6 +229,16 @@ impl Sink<'_> {
 }
 
 impl StreamSink for Sink<'_> {
+    fn limit_reached(&mut self, limit: Limit, frame: u64, ts: Timestamp) {
+        self.out.push(FlowEvent::LimitReached {
+            conn: Some(self.conn),
+            flow: self.flow,
+            frame,
+            ts,
+            limit,
+        });
+    }
+
     fn data(&mut self, bytes: &[u8], frame: u64, ts: Timestamp) {
         self.framer.data(
             bytes,

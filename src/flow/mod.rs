@@ -71,4 +71,13 @@ pub enum FlowEvent {
         frame: u64,
         ts: Timestamp,
     },
+    /// A resource limit was reached: `conn` (None for a flow that was not followed at
+    /// all) lost buffered bytes or was refused; `flow` names its two endpoints.
+    LimitReached {
+        conn: Option<ConnId>,
+        flow: (SocketAddr, SocketAddr),
+        frame: u64,
+        ts: Timestamp,
+        limit: crate::limits::Limit,
+    },
 }

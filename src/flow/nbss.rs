@@ -183,6 +183,39 @@ impl Framer {
         }
     }
 
+    /// Bytes held by a message in progress.
+    pub(crate) fn buffered(&self) -> usize {
+        match &self.state {
+            State::Message { data, .. } => data.capacity(),
+            State::Skip { .. } | State::Header { .. } | State::Hunt { .. } => 0,
+        }
+    }
+
+    /// Gives up a message in progress to free its buffer: what arrived of it is handed
+    /// on, short and marked lost, and the framer hunts for the next header.
+    pub(crate) fn drop_unfinished(
+        &mut self,
+        frame: u64,
+        ts: Timestamp,
+        out: &mut impl FnMut(FramedPdu),
+    ) {
+        if !matches!(self.state, State::Message { .. }) {
+            return;
+        }
+        if let State::Message {
+            first_frame, data, ..
+        } = std::mem::replace(&mut self.state, hunt_start())
+        {
+            out(FramedPdu {
+                first_frame,
+                last_frame: frame,
+                ts,
+                data,
+                damage: Some(Damage::LostBytes),
+            });
+        }
+    }
+
     fn begin_message(&mut self, header: [u8; HEADER_LEN], first_frame: u64) {
         let len = u32::from_be_bytes([0, header[1], header[2], header[3]]);
         self.state = if len > self.max_len {

@@ -7,9 +7,8 @@ use std::collections::BTreeMap;
 use crate::capture::Timestamp;
 
 use super::Damage;
+use crate::limits::Limit;
 
-/// Out-of-order bytes buffered per direction before the hole in front of them is given up.
-const MAX_PENDING_BYTES: usize = 4 * 1024 * 1024;
 /// Acknowledgments past a hole, from the other side, before the hole is given up: the
 /// receiver got the bytes, so the capture missed them. More than one, since a capture
 /// may itself show a segment a little after its acknowledgment.
@@ -21,6 +20,8 @@ const MAX_AHEAD: u32 = 1 << 30;
 pub(crate) trait StreamSink {
     fn data(&mut self, bytes: &[u8], frame: u64, ts: Timestamp);
     fn missing(&mut self, count: u64, damage: Damage, frame: u64, ts: Timestamp);
+    /// A limit made the reassembler give bytes up (they come as `missing` next).
+    fn limit_reached(&mut self, limit: Limit, frame: u64, ts: Timestamp);
 }
 
 struct Pending {
@@ -46,8 +47,10 @@ pub(crate) struct SegmentBytes<'a> {
     pub ts: Timestamp,
 }
 
-#[derive(Default)]
 pub(crate) struct Reassembler {
+    /// Out-of-order bytes buffered before the hole in front of them is given up
+    /// (`Limits::max_backlog_per_flow`).
+    max_pending: usize,
     /// Sequence number of the next stream byte, once the stream start is known.
     next_seq: Option<u32>,
     /// Stream offset of `next_seq` (offsets do not wrap).
@@ -63,6 +66,24 @@ pub(crate) struct Reassembler {
 }
 
 impl Reassembler {
+    pub(crate) fn new(max_pending: usize) -> Self {
+        Reassembler {
+            max_pending,
+            next_seq: None,
+            next_off: 0,
+            pending: BTreeMap::new(),
+            pending_bytes: 0,
+            fin_off: None,
+            acks_past_hole: 0,
+            acked: None,
+        }
+    }
+
+    /// Bytes held: the out-of-order backlog.
+    pub(crate) fn buffered(&self) -> usize {
+        self.pending_bytes
+    }
+
     /// The stream starts after this SYN's sequence number.
     pub(crate) fn syn(&mut self, isn: u32) {
         if self.next_seq.is_none() {
@@ -105,8 +126,11 @@ impl Reassembler {
             self.drain(sink);
         } else if len > 0 {
             self.buffer(off, seg);
-            if self.pending_bytes > MAX_PENDING_BYTES {
-                self.skip_to_pending(sink);
+            if self.pending_bytes > self.max_pending {
+                sink.limit_reached(Limit::BacklogPerFlow, seg.frame, seg.ts);
+                while self.pending_bytes > self.max_pending {
+                    self.skip_to_pending(sink);
+                }
             }
         }
     }
@@ -166,6 +190,20 @@ impl Reassembler {
         {
             self.skip(acked, frame, ts, sink);
         }
+    }
+
+    /// Drops the whole backlog undelivered: the stream jumps past its last byte and
+    /// everything in between counts as lost.
+    pub(crate) fn drop_backlog(&mut self, frame: u64, ts: Timestamp, sink: &mut impl StreamSink) {
+        let end = self
+            .pending
+            .iter()
+            .map(|(off, p)| off + p.len())
+            .max()
+            .unwrap_or(self.next_off);
+        self.pending.clear();
+        self.pending_bytes = 0;
+        self.skip(end, frame, ts, sink);
     }
 
     fn skip_to_pending(&mut self, sink: &mut impl StreamSink) {

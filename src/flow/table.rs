@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 
 use crate::capture::{TcpSegment, Timestamp};
+use crate::limits::{Limit, Limits};
 
 use super::half::HalfStream;
 use super::nbss::{max_len_for_port, plausible_header};
@@ -16,6 +17,7 @@ const SMB_PORTS: [u16; 2] = [445, 139];
 #[derive(Clone, Debug, Default)]
 pub struct FlowConfig {
     pub extra_ports: Vec<u16>,
+    pub limits: Limits,
 }
 
 /// All TCP flows of a capture; SMB ones are reassembled into PDUs.
@@ -23,6 +25,12 @@ pub struct FlowTable {
     config: FlowConfig,
     flows: HashMap<FlowKey, Flow>,
     next_id: ConnId,
+    /// SMB connections in `flows` not closed yet.
+    open: usize,
+    /// Bytes buffered by all connections (`Limits::max_buffered_total`).
+    buffered: usize,
+    /// A new flow was refused because the table was full (reported once).
+    refused: bool,
 }
 
 /// A 4-tuple independent of direction.
@@ -62,6 +70,8 @@ struct Connection {
     to_server: HalfStream,
     to_client: HalfStream,
     closed: bool,
+    /// Bytes both directions held after the last segment (counted in the table's total).
+    buffered: usize,
 }
 
 impl FlowTable {
@@ -70,6 +80,9 @@ impl FlowTable {
             config,
             flows: HashMap::new(),
             next_id: 0,
+            open: 0,
+            buffered: 0,
+            refused: false,
         }
     }
 
@@ -77,11 +90,18 @@ impl FlowTable {
     pub fn push(&mut self, frame: u64, ts: Timestamp, seg: &TcpSegment, out: &mut Vec<FlowEvent>) {
         let key = FlowKey::of(seg);
         let is_client_syn = seg.syn && seg.ack.is_none();
+        // A stray ACK or FIN of a flow not seen before opens nothing (below).
+        let may_open = seg.syn || !seg.payload.is_empty() || seg.cut > 0;
+        if may_open && !self.flows.contains_key(&key) && !self.make_room(frame, ts, seg, out) {
+            return;
+        }
         let flow = match self.flows.get_mut(&key) {
             Some(flow) => {
                 if is_client_syn && starts_new_connection(flow, seg.seq) {
                     if let Flow::Smb(conn) = flow {
+                        self.open -= usize::from(!conn.closed);
                         conn.end(frame, ts, out);
+                        self.buffered -= std::mem::take(&mut conn.buffered);
                     }
                     *flow = Flow::Candidate(Candidate {
                         syn: None,
@@ -111,14 +131,59 @@ impl FlowTable {
                 slot.get_or_insert((seg.src, seg.seq));
             }
             if let Some(conn) = promote(candidate, seg, &self.config, &mut self.next_id, out) {
+                self.open += 1;
                 *flow = conn;
             } else if !seg.payload.is_empty() {
                 *flow = Flow::NotSmb;
             }
         }
         if let Flow::Smb(conn) = flow {
+            let was_open = !conn.closed;
             conn.push(frame, ts, seg, out);
+            self.open -= usize::from(was_open && conn.closed);
+            self.buffered -= conn.buffered;
+            conn.buffered = conn.to_server.buffered() + conn.to_client.buffered();
+            if self.buffered + conn.buffered > self.config.limits.max_buffered_total {
+                conn.to_server.drop_buffers(frame, ts, out);
+                conn.to_client.drop_buffers(frame, ts, out);
+                conn.buffered = conn.to_server.buffered() + conn.to_client.buffered();
+            }
+            self.buffered += conn.buffered;
         }
+    }
+
+    /// Room for one more flow: when the table is full, flows that are over (closed
+    /// connections, non-SMB flows, handshakes without data) are forgotten, unless open
+    /// connections fill most of it; then the new flow is not followed (reported once).
+    fn make_room(
+        &mut self,
+        frame: u64,
+        ts: Timestamp,
+        seg: &TcpSegment,
+        out: &mut Vec<FlowEvent>,
+    ) -> bool {
+        let max = self.config.limits.max_flows;
+        if self.flows.len() < max {
+            return true;
+        }
+        // Forgetting must free a quarter of the table, so it runs rarely.
+        if self.open < max - max / 4 {
+            self.flows
+                .retain(|_, flow| matches!(flow, Flow::Smb(conn) if !conn.closed));
+            if self.flows.len() < max {
+                return true;
+            }
+        }
+        if !std::mem::replace(&mut self.refused, true) {
+            out.push(FlowEvent::LimitReached {
+                conn: None,
+                flow: (seg.src, seg.dst),
+                frame,
+                ts,
+                limit: Limit::Flows,
+            });
+        }
+        false
     }
 
     /// End of capture: holes are given up and unfinished PDUs flushed as damaged, in
@@ -179,13 +244,15 @@ fn promote(
         ts: candidate.ts,
     });
     let max_len = max_len_for_port(server.port());
+    let backlog = config.limits.max_backlog_per_flow;
     let mut conn = Connection {
         id,
         endpoints,
         client_isn: None,
-        to_server: HalfStream::new(id, Direction::ToServer, max_len),
-        to_client: HalfStream::new(id, Direction::ToClient, max_len),
+        to_server: HalfStream::new(id, Direction::ToServer, (client, server), max_len, backlog),
+        to_client: HalfStream::new(id, Direction::ToClient, (server, client), max_len, backlog),
         closed: false,
+        buffered: 0,
     };
     // Replay the handshake seen so far so both directions know where they start.
     for (sender, isn) in [candidate.syn, candidate.syn_ack].into_iter().flatten() {

@@ -69,7 +69,7 @@ impl Segment {
         !self.payload.is_empty() && !self.syn && !self.fin && !self.rst
     }
 
-    fn borrowed(&self) -> TcpSegment<'_> {
+    pub fn borrowed(&self) -> TcpSegment<'_> {
         TcpSegment {
             src: self.src,
             dst: self.dst,
@@ -121,8 +121,32 @@ pub fn flow_events(segments: &[Segment]) -> Vec<FlowEvent> {
     out
 }
 
+/// Where the variants of a capture take their random choices from.
+pub trait Choose {
+    /// A number below `n` (0 when `n` is 0).
+    fn below(&mut self, n: usize) -> usize;
+}
+
 /// xorshift64*, fixed seed: reproducible variants without a dependency.
 pub struct XorShift(pub u64);
+
+impl Choose for XorShift {
+    fn below(&mut self, n: usize) -> usize {
+        XorShift::below(self, n)
+    }
+}
+
+/// Choices read from a list (proptest generates and shrinks it); 0 once it runs out, so a
+/// shorter list means fewer changes.
+pub struct Decisions(pub Vec<u16>, pub usize);
+
+impl Choose for Decisions {
+    fn below(&mut self, n: usize) -> usize {
+        let d = self.0.get(self.1).copied().unwrap_or(0);
+        self.1 += 1;
+        usize::from(d) % n.max(1)
+    }
+}
 
 impl XorShift {
     pub fn next(&mut self) -> u64 {

@@ -56,3 +56,14 @@ patch /tmp/smb210-40.pcap bad-nextcommand-smb210.pcap 'struct.pack_into("<I", b,
 patch /tmp/smb210-40.pcap ntlm-absurd-offset-smb210.pcap \
   'i = b.find(b"NTLMSSP\x00\x03\x00\x00\x00"); struct.pack_into("<HHI", b, i + 20, 0xffff, 0xffff, 0xfffffff0)'
 rm -f /tmp/smb311-40.pcap /tmp/smb311-40.pcapng /tmp/smb210-40.pcap
+# Lost packets all through a capture (every 7th/11th frame from the 9th/15th on) and bit flips
+# in TCP payloads (byte 40 of the payload of every 9th frame from the 12th, bit 2).
+editcap -F pcap "$S/smb1-ntlmv2.pcap" lossy-smb1-ntlmv2.pcap $(seq 9 7 200)
+editcap -F pcap "$S/smb2-mc-num-channels.pcap" lossy-mc-num-channels.pcap $(seq 15 11 507)
+patch "$S/smb311.pcap" bitflip-smb311.pcap '
+for n in range(12, 86, 9):
+    ip = rec(n) + 16 + 14
+    total = struct.unpack_from(">H", b, ip + 2)[0]
+    tcp = ip + (b[ip] & 15) * 4
+    if total - (tcp - ip) - (b[tcp + 12] >> 4) * 4 > 40:
+        b[pl(n) + 40] ^= 0x04'
