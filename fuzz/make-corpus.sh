@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")"
 root=..
 zeek=${ZEEK_CAPTURES:-$root/../shared/captures/zeek}
-captures="$root/samples/*.pcap $root/tests/data/*.pcap* $root/tests/data/bad/*.pcap*"
+captures="$root/samples/*.pcap $root/tests/data/*.pcap* $root/tests/data/bad/*.pcap* $root/tests/data/compressed/*.pcap"
 [ -d "$zeek" ] && captures="$captures $zeek/*.pcap $zeek/*.pcapng $zeek/*.cap"
 rm -rf corpus
 # shellcheck disable=SC2086

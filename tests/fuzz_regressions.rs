@@ -43,7 +43,8 @@ type Walk = fn(&[u8]) -> usize;
 /// Parsers: crash inputs parse without panicking; real messages yield something.
 #[test]
 fn parser_targets() {
-    let targets: [(&str, Walk); 5] = [
+    let targets: [(&str, Walk); 6] = [
+        ("decompression", walk::decompression),
         ("nbss", walk::nbss),
         ("smb1", walk::smb1),
         ("smb2", walk::smb2),

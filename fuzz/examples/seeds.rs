@@ -98,7 +98,8 @@ fn pdu_seeds(pdu: &[u8], corpus: &Corpus) {
                 blob_seeds(blob, corpus);
             }
         }
-        Some(PduKind::Compressed) | None => {}
+        Some(PduKind::Compressed) => corpus.put("decompression", pdu),
+        None => {}
     }
 }
 

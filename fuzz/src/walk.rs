@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use dissectors::{ntlmssp, smb1, smb2, spnego, transform};
+use dissectors::{compression, ntlmssp, smb1, smb2, spnego, transform};
 use smbcheck::capture::{CaptureSet, Decoded, Timestamp, decode_tcp};
 use smbcheck::flow::{FlowConfig, FlowEvent, FlowTable};
 
@@ -150,6 +150,17 @@ pub fn smb1(msg: &[u8]) -> usize {
         }
     }
     seen
+}
+
+/// An SMB2 compression transform (0xFC): the header, then the message rebuilt with whichever
+/// algorithms it names (LZ77, LZ77+Huffman, LZNT1, Pattern_V1, LZ4). The size of what it
+/// expands to, 0 when it does not.
+pub fn decompression(pdu: &[u8]) -> usize {
+    let Ok(header) = transform::parse_compression(pdu) else {
+        return 0;
+    };
+    debug(&header);
+    compression::decompress_message(&header).map_or(0, |d| d.message.len())
 }
 
 /// An SMB2 PDU: transform header, compound chain, typed bodies, negotiate contexts,
