@@ -16,8 +16,9 @@ OUT=${OUT:-$HERE}
 PASS='Secr3t!pass'
 WRONG='Wr0ng!pass'
 WORK=$(mktemp -d /tmp/smbcheck-samples.XXXXXX)
+chmod 755 "$WORK"   # the share below it is used as alice
 SRV=$WORK/srv
-SMBD_PID=
+SMBD_RUNNING=
 TCPDUMP_PID=
 ONLY=("$@")
 
@@ -38,78 +39,18 @@ for t in smbd smbpasswd smbclient smbtorture tcpdump tshark; do
 done
 
 # ---------------------------------------------------------------- server
-write_conf() {   # write_conf [extra smb.conf lines...]
-  local dir=$SRV
-  mkdir -p "$dir"/{private,lock,state,cache,pid,log,share,ncalrpc}
-  chmod 755 "$WORK" "$dir"; chmod 777 "$dir/share"
-  {
-  cat <<CONF
-[global]
-  workgroup = LAB
-  netbios name = LABSRV
-  server role = standalone server
-  interfaces = 127.0.0.1
-  bind interfaces only = yes
-  smb ports = 445
-  private dir = $dir/private
-  lock directory = $dir/lock
-  state directory = $dir/state
-  cache directory = $dir/cache
-  pid directory = $dir/pid
-  ncalrpc dir = $dir/ncalrpc
-  log file = $dir/log/%m.log
-  log level = 1
-  passdb backend = tdbsam:$dir/private/passdb.tdb
-  disable spoolss = yes
-  load printers = no
-  printcap name = /dev/null
-  server min protocol = NT1
-  ntlm auth = ntlmv1-permitted
-  server multi channel support = yes
-  kernel oplocks = no
-CONF
-  local l
-  for l in "$@"; do echo "  $l"; done
-  cat <<CONF
-[share]
-  path = $dir/share
-  read only = no
-  guest ok = no
-CONF
-  } > "$dir/smb.conf"
-}
-
+# The server itself is scripts/samba-server.sh (smb.conf, user alice, smbd on 127.0.0.1:445).
 start_smbd() {   # start_smbd [extra smb.conf lines...]
   stop_smbd
   log "starting smbd with extra options: ${*:-(none)}"
-  id alice >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin alice
-  write_conf "$@"
-  if ss -ltn 'sport = :445' | grep -q LISTEN; then
-    die "something already listens on port 445; stop it first"
-  fi
-  printf '%s\n%s\n' "$PASS" "$PASS" | smbpasswd -c "$SRV/smb.conf" -s -a alice >/dev/null \
-    || die "smbpasswd"
-  smbd -s "$SRV/smb.conf" -D || die "smbd did not start"
-  local i
-  for i in $(seq 50); do
-    ss -ltn 'sport = :445' | grep -q LISTEN && break
-    sleep 0.1
-  done
-  ss -ltn 'sport = :445' | grep -q LISTEN || die "smbd is not listening on 445 (see $SRV/log)"
-  SMBD_PID=$(cat "$SRV/pid/smbd.pid")
-  echo "smbd pid $SMBD_PID" >&2
+  "$HERE/../scripts/samba-server.sh" start "$SRV" 127.0.0.1 "$@" || die "smbd did not start"
+  SMBD_RUNNING=1
 }
 
 stop_smbd() {
-  [ -n "$SMBD_PID" ] || return 0
-  kill "$SMBD_PID" 2>/dev/null || true
-  local i
-  for i in $(seq 50); do
-    kill -0 "$SMBD_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "$SMBD_PID" 2>/dev/null && die "smbd $SMBD_PID did not stop"
-  SMBD_PID=
+  [ -n "$SMBD_RUNNING" ] || return 0
+  "$HERE/../scripts/samba-server.sh" stop "$SRV" || die "smbd did not stop"
+  SMBD_RUNNING=
   # let child smbd processes of closed connections exit before the next capture
   sleep 0.5
 }
