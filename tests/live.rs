@@ -216,21 +216,8 @@ fn live_capture_of_signed_work_in_every_dialect() {
         password_file.display(),
         exit_file.display()
     );
-    let name = format!("smbcheck-live-tui-{}", std::process::id());
-    let started = tmux::tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &name,
-        "-x",
-        "160",
-        "-y",
-        "48",
-        &command,
-    ]);
-    assert!(started.status.success(), "tmux new-session: {started:?}");
-    let session = tmux::Session(name);
-    let target = session.0.as_str();
+    let session = tmux::Session::start("smbcheck-live-tui", 160, 48, &command);
+    let target = session.target();
     let screen = tmux::wait_for(target, "lo (capturing)");
     assert!(screen.contains("All messages (0)"), "{screen}");
     server.work("SMB3_00", &payload, &dir);

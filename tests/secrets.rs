@@ -5,11 +5,12 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/tmux.rs"]
+mod tmux;
 
 use std::collections::BTreeSet;
 use std::ffi::OsStr;
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use clap::Parser;
 use smbcheck::auth::credentials::nt_hash;
@@ -186,36 +187,6 @@ fn password_prompt_needs_a_terminal() {
     );
 }
 
-fn tmux(args: &[&str]) -> Output {
-    Command::new("tmux").args(args).output().expect("run tmux")
-}
-
-fn pane(session: &str) -> String {
-    let out = tmux(&["capture-pane", "-p", "-t", session]);
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn wait_until(what: &str, mut done: impl FnMut() -> bool, session: &str) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !done() {
-        assert!(
-            Instant::now() < deadline,
-            "waited for {what}; the pane shows:\n{}",
-            pane(session)
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// Kills the tmux session when the test ends, also when it fails.
-struct Session(String);
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        let _ = tmux(&["kill-session", "-t", &self.0]);
-    }
-}
-
 #[test]
 fn password_prompt_in_tmux_without_echo() {
     let test = "password_prompt_in_tmux_without_echo";
@@ -233,36 +204,19 @@ fn password_prompt_in_tmux_without_echo() {
         report.display(),
         exit.display()
     );
-    let name = format!("smbcheck-prompt-{}", std::process::id());
-    let started = tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &name,
-        "-x",
-        "100",
-        "-y",
-        "20",
-        &command,
-    ]);
-    assert!(started.status.success(), "tmux new-session: {started:?}");
-    let session = Session(name);
-    let target = session.0.as_str();
-    wait_until("the prompt", || pane(target).contains("Password:"), target);
-    tmux(&["send-keys", "-t", target, "-l", cli::PASSWORD]);
-    tmux(&["send-keys", "-t", target, "Enter"]);
-    wait_until(
-        "the exit status",
-        || std::fs::read_to_string(&exit).is_ok_and(|t| t.ends_with('\n')),
-        target,
-    );
-    let screen = pane(target);
+    let session = tmux::Session::start("smbcheck-prompt", 100, 20, &command);
+    let target = session.target();
+    tmux::wait_for(target, "Password:");
+    tmux::tmux(&["send-keys", "-t", target, "-l", cli::PASSWORD]);
+    tmux::tmux(&["send-keys", "-t", target, "Enter"]);
+    let status = tmux::wait_for_file(&exit);
+    let screen = tmux::pane(target);
     assert!(screen.contains("Password:"), "{screen}");
     assert!(
         !screen.contains(cli::PASSWORD),
         "the password echoed:\n{screen}"
     );
-    assert_eq!(std::fs::read_to_string(&exit).unwrap().trim(), "EXIT=0");
+    assert_eq!(status.trim(), "EXIT=0");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let summary = &json["summary"];

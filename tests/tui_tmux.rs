@@ -28,21 +28,8 @@ fn next_problem_help_and_quit_in_tmux() {
         capture.display(),
         exit_file.display()
     );
-    let name = format!("smbcheck-tui-{}", std::process::id());
-    let started = tmux(&[
-        "new-session",
-        "-d",
-        "-s",
-        &name,
-        "-x",
-        "160",
-        "-y",
-        "48",
-        &command,
-    ]);
-    assert!(started.status.success(), "tmux new-session: {started:?}");
-    let session = Session(name);
-    let target = session.0.as_str();
+    let session = Session::start("smbcheck-tui", 160, 48, &command);
+    let target = session.target();
 
     let screen = wait_for(target, "filter: none");
     assert!(screen.contains("smb2-mc-num-channels.pcap"), "{screen}");

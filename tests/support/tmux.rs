@@ -14,8 +14,7 @@ pub fn tmux(args: &[&str]) -> Output {
 pub fn wait_for(session: &str, want: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let out = tmux(&["capture-pane", "-p", "-t", session]);
-        let screen = String::from_utf8_lossy(&out.stdout).into_owned();
+        let screen = pane(session);
         if screen.contains(want) {
             return screen;
         }
@@ -46,6 +45,38 @@ pub fn wait_for_file(path: &Path) -> String {
 
 /// Kills the tmux session when the test ends, also when it fails.
 pub struct Session(pub String);
+
+impl Session {
+    /// Runs the shell `command` in a new detached session `NAME-PID` of `width` x `height`.
+    pub fn start(name: &str, width: u16, height: u16, command: &str) -> Session {
+        let name = format!("{name}-{}", std::process::id());
+        let (x, y) = (width.to_string(), height.to_string());
+        let started = tmux(&[
+            "new-session",
+            "-d",
+            "-s",
+            &name,
+            "-x",
+            &x,
+            "-y",
+            &y,
+            command,
+        ]);
+        assert!(started.status.success(), "tmux new-session: {started:?}");
+        Session(name)
+    }
+
+    /// The session's name, the target of tmux commands.
+    pub fn target(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The pane's text now.
+pub fn pane(session: &str) -> String {
+    let out = tmux(&["capture-pane", "-p", "-t", session]);
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
 
 impl Drop for Session {
     fn drop(&mut self) {
