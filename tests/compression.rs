@@ -132,27 +132,8 @@ fn compressed_variants_analyse_like_their_originals() {
 
 /// The Wireshark key lines `smbcheck --export-keys` writes for `capture`.
 fn wireshark_keys(capture: &Path) -> Vec<String> {
-    let dir = cli::scratch("compression-keys");
-    let file = dir.join("keys.txt");
-    let r = run(&[
-        "--password".as_ref(),
-        cli::PASSWORD.as_ref(),
-        "--export-keys".as_ref(),
-        file.as_os_str(),
-        capture.as_os_str(),
-    ]);
-    assert_eq!(r.code, 0, "{r}");
-    let text = std::fs::read_to_string(&file).expect("exported keys");
-    let block = text
-        .split("# BEGIN wireshark smb2_seskey_list")
-        .nth(1)
-        .and_then(|rest| rest.split("# END").next())
-        .unwrap_or_default();
-    block
-        .lines()
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(str::to_owned)
-        .collect()
+    let file = cli::scratch("compression-keys").join("keys.txt");
+    cli::wireshark_lines(&cli::export_keys(capture, &file))
 }
 
 /// (command code, response) of every SMB2 message tshark dissects, compound elements apart,

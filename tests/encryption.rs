@@ -43,23 +43,10 @@ fn wireshark_line(capture: &Path, dir: &Path) -> String {
 
 /// The exported Wireshark line of the one session of `capture`, and the whole export file.
 fn exported(capture: &Path, dir: &Path) -> (String, String) {
-    let keys = dir.join("exported.keys");
-    let out = run(&[
-        "--password".as_ref(),
-        PASSWORD.as_ref(),
-        "--export-keys".as_ref(),
-        keys.as_os_str(),
-        capture.as_os_str(),
-    ]);
-    assert_eq!(out.code, 0, "{out}");
-    let text = std::fs::read_to_string(&keys).unwrap();
-    let lines: Vec<&str> = text
-        .lines()
-        .skip_while(|l| !l.starts_with("# BEGIN wireshark"))
-        .filter(|l| !l.starts_with('#'))
-        .collect();
+    let text = cli::export_keys(capture, &dir.join("exported.keys"));
+    let lines = cli::wireshark_lines(&text);
     assert_eq!(lines.len(), 1, "{text}");
-    (lines[0].to_string(), text.clone())
+    (lines[0].clone(), text)
 }
 
 /// A Wireshark line with only the two cipher keys of `line` (the session key left empty).

@@ -10,13 +10,11 @@ mod cli;
 #[path = "support/tshark.rs"]
 mod tshark;
 
-use std::collections::BTreeSet;
 use std::path::Path;
 
-use cli::{ENCRYPTED_SAMPLES, PASSWORD, Run, run, sample, scratch};
-
-const BEGIN: &str = "# BEGIN wireshark smb2_seskey_list";
-const END: &str = "# END wireshark smb2_seskey_list";
+use cli::{
+    ENCRYPTED_SAMPLES, PASSWORD, Run, exported_key_values, run, sample, scratch, wireshark_lines,
+};
 
 /// Runs smbcheck with `args`; it must not fail to run (exit 0 or 1).
 fn smbcheck(args: &[&std::ffi::OsStr]) -> Run {
@@ -39,36 +37,6 @@ fn export(capture: &Path, keys: &Path) -> (String, Run) {
     ]);
     let text = std::fs::read_to_string(keys).expect("export file written");
     (text, out)
-}
-
-/// The Wireshark `smb2_seskey_list` lines of an export file.
-fn wireshark_lines(export: &str) -> Vec<String> {
-    let begin = export
-        .lines()
-        .position(|l| l == BEGIN)
-        .expect("BEGIN marker");
-    let end = export.lines().position(|l| l == END).expect("END marker");
-    export
-        .lines()
-        .take(end)
-        .skip(begin + 1)
-        .filter(|l| !l.starts_with('#'))
-        .map(String::from)
-        .collect()
-}
-
-/// Every hex key value of an export file (`..._key HEX` pairs).
-fn key_values(export: &str) -> BTreeSet<String> {
-    let mut keys = BTreeSet::new();
-    for line in export.lines().filter(|l| !l.starts_with('#')) {
-        let words: Vec<&str> = line.split(' ').collect();
-        for pair in words.windows(2) {
-            if pair[0].ends_with("_key") {
-                keys.insert(pair[1].to_string());
-            }
-        }
-    }
-    keys
 }
 
 #[test]
@@ -192,7 +160,7 @@ fn secrets_only_in_the_export_file() {
         let capture = sample(name);
         let keys_file = dir.join(format!("{name}.keys"));
         let (text, export_run) = export(&capture, &keys_file);
-        let secrets = key_values(&text);
+        let secrets = exported_key_values(&text);
         assert!(!secrets.is_empty(), "{name}: no keys exported");
         let mut outputs = vec![("export run".to_string(), export_run)];
         for format in ["text", "json", "jsonl"] {

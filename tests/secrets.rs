@@ -19,21 +19,6 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// The key values of an `--export-keys` file: every value of a pair whose name ends in
-/// `key` (session_key, signing_key, mac_key, ...).
-fn exported_keys(text: &str) -> Vec<String> {
-    let mut keys = Vec::new();
-    for line in text.lines().filter(|l| !l.starts_with('#')) {
-        let words: Vec<&str> = line.split(' ').collect();
-        for pair in words.windows(2) {
-            if pair[0].ends_with("key") && pair[1].len() >= 32 {
-                keys.push(pair[1].to_string());
-            }
-        }
-    }
-    keys
-}
-
 /// Every string that must not show: the password, the NT hash in both cases, and each
 /// exported key in both cases.
 struct Needles(BTreeSet<String>);
@@ -80,7 +65,10 @@ fn no_secret_in_any_output_of_any_sample() {
             capture.as_os_str(),
         ]);
         assert!(export.code == 0 || export.code == 1, "{export}");
-        let keys = exported_keys(&std::fs::read_to_string(&keys_file).unwrap());
+        let keys: Vec<String> =
+            cli::exported_key_values(&std::fs::read_to_string(&keys_file).unwrap())
+                .into_iter()
+                .collect();
         all_keys += keys.len();
         let needles = Needles::new(&keys);
         needles.assert_absent(&export, &format!("{name} --export-keys"));

@@ -9,7 +9,7 @@
 //! Use from a test file with `#[path = "support/cli.rs"] mod cli;`.
 #![allow(dead_code)] // each test file uses its own part
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -257,6 +257,53 @@ pub fn run_env<S: AsRef<OsStr>>(args: &[S], env: &[(&str, Option<&str>)]) -> Run
 
 pub fn run<S: AsRef<OsStr>>(args: &[S]) -> Run {
     run_env(args, &[])
+}
+
+/// `smbcheck --password PASSWORD --export-keys FILE CAPTURE` (exit 0 asserted): the text of
+/// the export file.
+pub fn export_keys(capture: &Path, file: &Path) -> String {
+    let r = run(&[
+        OsStr::new("--password"),
+        OsStr::new(PASSWORD),
+        OsStr::new("--export-keys"),
+        file.as_os_str(),
+        capture.as_os_str(),
+    ]);
+    assert_eq!(r.code, 0, "{r}");
+    std::fs::read_to_string(file).expect("export file written")
+}
+
+/// The Wireshark `smb2_seskey_list` lines of an export file (between its BEGIN and END
+/// markers, which must be there).
+pub fn wireshark_lines(export: &str) -> Vec<String> {
+    let lines: Vec<&str> = export.lines().collect();
+    let begin = lines
+        .iter()
+        .position(|l| *l == "# BEGIN wireshark smb2_seskey_list")
+        .expect("BEGIN marker");
+    let end = lines
+        .iter()
+        .position(|l| *l == "# END wireshark smb2_seskey_list")
+        .expect("END marker");
+    lines[begin + 1..end]
+        .iter()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.to_string())
+        .collect()
+}
+
+/// Every key of an export file: the value of each `..._key HEX` pair.
+pub fn exported_key_values(export: &str) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    for line in export.lines().filter(|l| !l.starts_with('#')) {
+        let words: Vec<&str> = line.split(' ').collect();
+        for pair in words.windows(2) {
+            if pair[0].ends_with("_key") {
+                keys.insert(pair[1].to_string());
+            }
+        }
+    }
+    keys
 }
 
 /// `smbcheck --format FORMAT --password PASSWORD CAPTURE`.
