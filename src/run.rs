@@ -5,7 +5,7 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 
-use crate::capture::Prefetch;
+use crate::capture::Frames;
 use crate::cli::Args;
 use crate::engine::model::Problem;
 use crate::pipeline::{Output, Pipeline};
@@ -21,7 +21,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     }
     crate::memory::tune_allocator();
     let mut pipeline = Pipeline::new(args)?;
-    let mut captures = Prefetch::open(&args.captures)?;
+    let mut captures = Frames::open(&args.captures)?;
     let mut output = Output::new(args, out);
     let mut sink = |m: &crate::engine::model::Message, bytes: &[u8]| output.message(m, bytes);
 

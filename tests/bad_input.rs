@@ -464,7 +464,7 @@ fn changed_frames(a: &Path, b: &Path) -> Vec<u64> {
         let mut set = smbcheck::capture::CaptureSet::open(&[p]).unwrap();
         let mut frames = Vec::new();
         while let Some(f) = set.next_frame().unwrap() {
-            frames.push(f.data.clone());
+            frames.push(f.data.to_vec());
         }
         frames
     };
@@ -531,5 +531,56 @@ fn zeek_hostile_captures() {
         u64_of(&exhaustion["summary"], "messages"),
         4,
         "{exhaustion}"
+    );
+}
+
+/// A capture file cut short by another program while smbcheck reads it through its mapping:
+/// one error line and exit 2, not a crash. smbcheck is held mid-file by a full one-page
+/// stdout pipe, the file is cut to a third, then the pipe is drained.
+#[test]
+fn capture_cut_short_while_read_exits_2() {
+    use std::io::Read;
+    use std::os::fd::AsRawFd;
+    use std::process::{Command, Stdio};
+
+    let dir = scratch("cut-while-read");
+    let capture = dir.join("growing.pcap");
+    let original = std::fs::read(cli::root().join("tests/data/smb2_100_small_files.pcap")).unwrap();
+    std::fs::write(&capture, &original).unwrap();
+    let mut child = Command::new(cli::bin())
+        .args(["--format", "jsonl"])
+        .arg(&capture)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    // SAFETY: F_SETPIPE_SZ on a pipe this process owns.
+    unsafe { libc::fcntl(stdout.as_raw_fd(), libc::F_SETPIPE_SZ, 4096) };
+    // The first bytes say the file is mapped and being read; the pipe then fills at once
+    // (the report is 300 kB), long before the reading reaches the cut.
+    let mut first = [0u8; 64];
+    stdout.read_exact(&mut first).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&capture)
+        .unwrap()
+        .set_len(original.len() as u64 / 3)
+        .unwrap();
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2), "stderr: {stderr}");
+    assert_eq!(
+        stderr,
+        "smbcheck: a capture file was cut short by another program while it was being read\n"
     );
 }

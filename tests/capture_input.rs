@@ -138,6 +138,48 @@ fn gzip_compressed_capture() {
     }
 }
 
+/// Plain files are read through a mapping, gzip files through a streaming buffer: the same
+/// bytes give the same frames and the same damage, also when the file is cut short or a
+/// length field is absurd.
+#[test]
+fn mapped_and_streamed_files_read_alike() {
+    let dir = temp_dir("mapped-streamed");
+    let gzip = |bytes: &[u8]| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(bytes).unwrap();
+        gz.finish().unwrap()
+    };
+    let pcap = std::fs::read(data("smb3.pcap")).unwrap();
+    let offsets = record_offsets(&pcap);
+    let mut absurd = pcap.clone();
+    absurd[offsets[2] + 8..offsets[2] + 12].copy_from_slice(&300_000u32.to_le_bytes());
+    let pcapng = std::fs::read(data("smb2-zero-byte-error-ioctl.pcapng")).unwrap();
+    let variants = [
+        ("whole.pcap", pcap.clone()),
+        ("cut-data.pcap", pcap[..offsets[10] + 30].to_vec()),
+        ("cut-header.pcap", pcap[..offsets[20] + 5].to_vec()),
+        ("absurd.pcap", absurd),
+        ("whole.pcapng", pcapng.clone()),
+        ("cut.pcapng", pcapng[..pcapng.len() / 2].to_vec()),
+    ];
+    for (name, bytes) in variants {
+        let plain = write(&dir, name, &bytes);
+        let gz = write(&dir, &format!("{name}.gz"), &gzip(&bytes));
+        let frames = |path: &Path| {
+            let mut set = CaptureSet::open(&[path]).unwrap();
+            let mut frames = Vec::new();
+            while let Some(f) = set.next_frame().unwrap() {
+                frames.push((f.number, f.ts, f.linktype, f.orig_len, f.data.to_vec()));
+            }
+            let issues: Vec<String> = set.issues().iter().map(ToString::to_string).collect();
+            (frames, issues.join("\n").replace(".gz:", ":"))
+        };
+        let (mapped, streamed) = (frames(&plain), frames(&gz));
+        assert!(!mapped.0.is_empty(), "{name}");
+        assert_eq!(mapped, streamed, "{name}");
+    }
+}
+
 #[test]
 fn pcapng_interfaces_with_different_link_types_and_resolutions() {
     // Interface 0: smb3 on Ethernet in microseconds; interface 1: smb311 as raw IP in
@@ -437,7 +479,7 @@ fn damaged_bytes_never_panic() {
             let mut out = Vec::new();
             while let Ok(Some(frame)) = set.next_frame() {
                 if let smbcheck::capture::Decoded::Tcp(seg) =
-                    smbcheck::capture::decode_tcp(frame.linktype, &frame.data)
+                    smbcheck::capture::decode_tcp(frame.linktype, frame.data)
                 {
                     table.push(frame.number, frame.ts, &seg, &mut out);
                 }

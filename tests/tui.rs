@@ -50,7 +50,7 @@ fn timeline(path: &Path) -> Timeline {
     let mut sink = |m: &smbcheck::engine::model::Message, bytes: &[u8]| collector.push(m, bytes);
     let mut events = Vec::new();
     while let Some(frame) = captures.next_frame().expect("read frame") {
-        if let Decoded::Tcp(seg) = decode_tcp(frame.linktype, &frame.data) {
+        if let Decoded::Tcp(seg) = decode_tcp(frame.linktype, frame.data) {
             flows.push(frame.number, frame.ts, &seg, &mut events);
         }
         for event in events.drain(..) {

@@ -294,7 +294,7 @@ pub fn pcap(data: &[u8]) -> Result<u64, String> {
     let mut tcp = 0;
     while let Some(frame) = set.next_frame().map_err(|e| e.to_string())? {
         tcp += u64::from(matches!(
-            decode_tcp(frame.linktype, &frame.data),
+            decode_tcp(frame.linktype, frame.data),
             Decoded::Tcp(_)
         ));
     }

@@ -1,8 +1,12 @@
-//! One capture file read record by record into a reused frame buffer.
+//! One capture file read record by record: a frame points into the file's mapping, or (a
+//! streamed file) is copied into a reused frame buffer.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+
+use memmap2::Mmap;
 
 use pcap_parser::traits::PcapNGPacketBlock;
 use pcap_parser::{Block, PcapBlockOwned, PcapError};
@@ -11,20 +15,33 @@ use super::open::{BlockReader, open_blocks};
 use super::timestamp;
 use super::{CaptureError, CaptureIssue, MAX_RECORD_LEN, Timestamp, link};
 
-/// A packet as read from one file; `number` is assigned when the timeline is merged.
-#[derive(Clone, Debug, Default)]
-pub struct Frame {
+/// One frame of the merged timeline, as the analysis sees it.
+#[derive(Clone, Copy, Debug)]
+pub struct FrameRef<'a> {
     /// 1-based frame number in the merged timeline (tshark's number for a single file).
     pub number: u64,
     pub ts: Timestamp,
     /// LINKTYPE_* value of the interface the frame was captured on.
     pub linktype: u32,
     /// Captured bytes (possibly fewer than `orig_len`).
-    pub data: Vec<u8>,
+    pub data: &'a [u8],
     /// Length of the packet on the wire.
     pub orig_len: u32,
     /// Index of the file in the list given to `CaptureSet::open`.
     pub file: usize,
+}
+
+/// A packet as read from one file; `number` is assigned when the timeline is merged.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Frame {
+    pub(super) number: u64,
+    pub(super) ts: Timestamp,
+    pub(super) linktype: u32,
+    pub(super) orig_len: u32,
+    /// The captured bytes of a streamed file.
+    data: Vec<u8>,
+    /// Where the captured bytes of a mapped file lie in its mapping.
+    mapped: Range<usize>,
 }
 
 struct Interface {
@@ -54,6 +71,8 @@ enum Step {
 pub(crate) struct FileReader {
     path: PathBuf,
     blocks: BlockReader,
+    /// The file's mapping, when its blocks are read from one.
+    map: Option<Arc<Mmap>>,
     pcap: Option<PcapFormat>,
     interfaces: Vec<Interface>,
     ng_big_endian: bool,
@@ -66,9 +85,11 @@ pub(crate) struct FileReader {
 impl FileReader {
     /// Opens `path`; the bytes read from it are added to `read`.
     pub(crate) fn open(path: &Path, read: Arc<AtomicU64>) -> Result<Self, CaptureError> {
+        let (blocks, map) = open_blocks(path, read)?;
         Ok(FileReader {
             path: path.to_owned(),
-            blocks: open_blocks(path, read)?,
+            blocks,
+            map,
             pcap: None,
             interfaces: Vec::new(),
             ng_big_endian: false,
@@ -76,6 +97,18 @@ impl FileReader {
             last_ts: Timestamp::default(),
             done: false,
         })
+    }
+
+    pub(crate) fn is_mapped(&self) -> bool {
+        self.map.is_some()
+    }
+
+    /// The captured bytes of `frame`, a frame this reader read.
+    pub(crate) fn bytes<'a>(&'a self, frame: &'a Frame) -> &'a [u8] {
+        match &self.map {
+            Some(map) => map.get(frame.mapped.clone()).unwrap_or(&[]),
+            None => &frame.data,
+        }
     }
 
     /// Reads the next packet record into `frame`; false at end of file or after damage
@@ -167,8 +200,7 @@ impl FileReader {
                 frame.ts = timestamp::from_pcap(record.ts_sec, record.ts_usec, format.nanos);
                 frame.linktype = format.linktype;
                 frame.orig_len = record.origlen;
-                frame.data.clear();
-                frame.data.extend_from_slice(record.data);
+                keep(frame, record.data, self.map.as_deref());
                 Step::Frame(len)
             }
             PcapBlockOwned::NG(Block::SectionHeader(shb)) => {
@@ -202,8 +234,7 @@ impl FileReader {
                     timestamp::from_pcapng(epb.ts_high, epb.ts_low, iface.tsresol, iface.tsoffset);
                 frame.linktype = iface.linktype;
                 frame.orig_len = epb.origlen;
-                frame.data.clear();
-                frame.data.extend_from_slice(epb.packet_data());
+                keep(frame, epb.packet_data(), self.map.as_deref());
                 self.last_ts = frame.ts;
                 Step::Frame(len)
             }
@@ -223,8 +254,7 @@ impl FileReader {
                 frame.ts = self.last_ts;
                 frame.linktype = iface.linktype;
                 frame.orig_len = spb.origlen;
-                frame.data.clear();
-                frame.data.extend_from_slice(&spb.data[..captured]);
+                keep(frame, &spb.data[..captured], self.map.as_deref());
                 Step::Frame(len)
             }
             PcapBlockOwned::NG(_) => Step::Other(len),
@@ -235,6 +265,21 @@ impl FileReader {
         match &self.pcap {
             Some(format) => format.big_endian,
             None => self.ng_big_endian,
+        }
+    }
+}
+
+/// Keeps a record's captured bytes in `frame`: where they lie in `map`, the mapping they
+/// were parsed from, or else a copy.
+fn keep(frame: &mut Frame, bytes: &[u8], map: Option<&Mmap>) {
+    match map {
+        Some(map) => {
+            let start = (bytes.as_ptr() as usize).saturating_sub(map.as_ptr() as usize);
+            frame.mapped = start..start + bytes.len();
+        }
+        None => {
+            frame.data.clear();
+            frame.data.extend_from_slice(bytes);
         }
     }
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::file::{FileReader, Frame};
+use super::file::{FileReader, Frame, FrameRef};
 use super::{CaptureError, CaptureIssue, link};
 
 /// See [`CaptureSet::bytes_read`].
@@ -82,7 +82,7 @@ impl CaptureSet {
 
     /// The next frame of the merged timeline. Frames of unknown link types are numbered
     /// but skipped (reported once per interface in `issues`).
-    pub fn next_frame(&mut self) -> Result<Option<&Frame>, CaptureError> {
+    pub fn next_frame(&mut self) -> Result<Option<FrameRef<'_>>, CaptureError> {
         if !self.primed {
             self.primed = true;
             for index in 0..self.sources.len() {
@@ -106,10 +106,24 @@ impl CaptureSet {
             self.next_number += 1;
             if link::is_supported(head.linktype) {
                 self.returned = Some(index);
-                return Ok(Some(&self.sources[index].head));
+                let source = &self.sources[index];
+                let head = &source.head;
+                return Ok(Some(FrameRef {
+                    number: head.number,
+                    ts: head.ts,
+                    linktype: head.linktype,
+                    data: source.reader.bytes(head),
+                    orig_len: head.orig_len,
+                    file: index,
+                }));
             }
             self.advance(index);
         }
+    }
+
+    /// Whether every file is read through a mapping (no copies to move to another thread).
+    pub fn all_mapped(&self) -> bool {
+        self.sources.iter().all(|s| s.reader.is_mapped())
     }
 
     /// Damage found so far in any file (reading went on or stopped with what was read).
@@ -125,6 +139,5 @@ impl CaptureSet {
     fn advance(&mut self, index: usize) {
         let source = &mut self.sources[index];
         source.ready = source.reader.read_frame(&mut source.head, &mut self.issues);
-        source.head.file = index;
     }
 }

@@ -1,4 +1,4 @@
-//! Capture input: streaming readers for pcap, pcapng and gzip-compressed captures, several
+//! Capture input: pcap and pcapng files read through a mapping or streamed (gzip), several
 //! files merged into one timeline, and link/IP/TCP decoding.
 
 mod error;
@@ -6,16 +6,18 @@ mod file;
 pub mod link;
 #[cfg(feature = "live")]
 pub mod live;
+mod mapped;
 mod merge;
 mod open;
 mod prefetch;
+mod source;
 mod timestamp;
 
 pub use error::{CaptureError, CaptureIssue};
-pub use file::Frame;
+pub use file::FrameRef;
 pub use link::{Decoded, TcpSegment, decode_tcp};
 pub use merge::{BytesRead, CaptureSet};
-pub use prefetch::{FrameRef, Prefetch};
+pub use source::Frames;
 
 /// Capture time in nanoseconds since the Unix epoch.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]

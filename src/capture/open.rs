@@ -1,4 +1,5 @@
-//! Opening one capture file: gzip detection by magic bytes, format check, block reader.
+//! Opening one capture file: a mapping for a regular uncompressed file (`mapped.rs`), else
+//! a streaming reader with gzip detection by magic bytes; format check; block reader.
 
 use std::fs::File;
 use std::io::{self, Cursor, Read};
@@ -10,14 +11,17 @@ use flate2::read::MultiGzDecoder;
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{LegacyPcapReader, PcapError, PcapNGReader};
 
+use memmap2::Mmap;
+
+use super::mapped::MappedBlocks;
 use super::{CaptureError, MAX_RECORD_LEN};
 
 /// The circular buffer holds the longest accepted record plus room for block headers.
-const BUFFER_LEN: usize = MAX_RECORD_LEN + 64 * 1024;
+pub(super) const BUFFER_LEN: usize = MAX_RECORD_LEN + 64 * 1024;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
-const PCAP_MAGICS: [[u8; 4]; 4] = [
+pub(super) const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+pub(super) const PCAP_MAGICS: [[u8; 4]; 4] = [
     [0xd4, 0xc3, 0xb2, 0xa1], // microseconds, little-endian
     [0xa1, 0xb2, 0xc3, 0xd4], // microseconds, big-endian
     [0x4d, 0x3c, 0xb2, 0xa1], // nanoseconds, little-endian
@@ -28,14 +32,22 @@ pub(crate) type BlockReader = Box<dyn PcapReaderIterator + Send>;
 
 type Input = Box<dyn Read + Send>;
 
-/// Opens `path` and returns a streaming block reader positioned at the file header. Every
-/// byte read from the file (compressed or not) is added to `read`.
-pub(crate) fn open_blocks(path: &Path, read: Arc<AtomicU64>) -> Result<BlockReader, CaptureError> {
+/// Opens `path` and returns a block reader positioned at the file header, and the mapping
+/// its blocks lie in if the file is mapped. Every byte read from the file (compressed or
+/// not) is added to `read`.
+pub(crate) fn open_blocks(
+    path: &Path,
+    read: Arc<AtomicU64>,
+) -> Result<(BlockReader, Option<Arc<Mmap>>), CaptureError> {
     let open_err = |source| CaptureError::Open {
         file: path.to_owned(),
         source,
     };
     let file = File::open(path).map_err(open_err)?;
+    if let Some(mapped) = MappedBlocks::map(&file, path, &read)? {
+        let map = mapped.mapping();
+        return Ok((Box::new(mapped), Some(map)));
+    }
     let (magic, file) = peek_magic(Box::new(Counting { file, read })).map_err(open_err)?;
     let (magic, input) = if magic.starts_with(&GZIP_MAGIC) {
         let gz: Input = Box::new(MultiGzDecoder::new(file));
@@ -58,10 +70,10 @@ pub(crate) fn open_blocks(path: &Path, read: Arc<AtomicU64>) -> Result<BlockRead
     };
     if magic == PCAPNG_MAGIC {
         let reader = PcapNGReader::new(BUFFER_LEN, input).map_err(header_err)?;
-        Ok(Box::new(reader))
+        Ok((Box::new(reader), None))
     } else if PCAP_MAGICS.iter().any(|m| magic == *m) {
         let reader = LegacyPcapReader::new(BUFFER_LEN, input).map_err(header_err)?;
-        Ok(Box::new(reader))
+        Ok((Box::new(reader), None))
     } else {
         Err(CaptureError::NotACapture {
             file: path.to_owned(),
@@ -69,7 +81,7 @@ pub(crate) fn open_blocks(path: &Path, read: Arc<AtomicU64>) -> Result<BlockRead
     }
 }
 
-fn describe_header_error(e: &PcapError<&[u8]>) -> String {
+pub(super) fn describe_header_error(e: &PcapError<&[u8]>) -> String {
     match e {
         PcapError::Incomplete(_) | PcapError::UnexpectedEof | PcapError::Eof => {
             "file ends inside the file header".to_owned()

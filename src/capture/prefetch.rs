@@ -1,4 +1,4 @@
-//! The capture files read on a thread of their own, one batch of frames ahead of the
+//! Streamed capture files (compressed, or not mappable) read on a thread of their own, one batch of frames ahead of the
 //! analysis: reading (the `read` system call's copy, pcap parsing, the merge) then runs beside
 //! reassembly and the engine instead of before them. Batches are reused buffers of about
 //! 1 MiB, so a frame costs no allocation, and at most `BATCHES` of them exist: memory stays
@@ -8,25 +8,19 @@ use std::ops::Range;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
-use super::{BytesRead, CaptureError, CaptureIssue, CaptureSet, Timestamp};
+use super::{BytesRead, CaptureError, CaptureIssue, CaptureSet, FrameRef, Timestamp};
 
 /// Bytes of frame data after which a batch is sent.
 const BATCH_BYTES: usize = 1 << 20;
 /// Batches in existence: one being filled, one in the channel, one being read.
 const BATCHES: usize = 3;
 
-/// One frame of a batch, as the analysis sees it.
-pub struct FrameRef<'a> {
-    pub number: u64,
-    pub ts: Timestamp,
-    pub linktype: u32,
-    pub data: &'a [u8],
-}
-
 struct FrameMeta {
     number: u64,
     ts: Timestamp,
     linktype: u32,
+    orig_len: u32,
+    file: usize,
     range: Range<usize>,
 }
 
@@ -52,9 +46,8 @@ pub struct Prefetch {
 }
 
 impl Prefetch {
-    /// Opens the files (errors in their headers come back here) and starts reading.
-    pub fn open<P: AsRef<std::path::Path>>(paths: &[P]) -> Result<Prefetch, CaptureError> {
-        let mut captures = CaptureSet::open(paths)?;
+    /// Starts reading the opened files.
+    pub fn start(mut captures: CaptureSet) -> Prefetch {
         let total = captures.total_bytes();
         let read = captures.bytes_read();
         let (batch_tx, batches) = sync_channel::<Batch>(1);
@@ -71,7 +64,7 @@ impl Prefetch {
                 captures
             })
             .expect("spawning the reader thread");
-        Ok(Prefetch {
+        Prefetch {
             batches,
             recycle,
             current: Batch::default(),
@@ -80,7 +73,7 @@ impl Prefetch {
             done: None,
             total,
             read,
-        })
+        }
     }
 
     /// The next frame of the merged timeline (as [`CaptureSet::next_frame`]).
@@ -109,6 +102,8 @@ impl Prefetch {
             ts: meta.ts,
             linktype: meta.linktype,
             data: &self.current.data[meta.range.clone()],
+            orig_len: meta.orig_len,
+            file: meta.file,
         }))
     }
 
@@ -148,11 +143,13 @@ fn fill(captures: &mut CaptureSet, batches: &SyncSender<Batch>, free: &Receiver<
             match captures.next_frame() {
                 Ok(Some(frame)) => {
                     let start = batch.data.len();
-                    batch.data.extend_from_slice(&frame.data);
+                    batch.data.extend_from_slice(frame.data);
                     batch.frames.push(FrameMeta {
                         number: frame.number,
                         ts: frame.ts,
                         linktype: frame.linktype,
+                        orig_len: frame.orig_len,
+                        file: frame.file,
                         range: start..batch.data.len(),
                     });
                     if batch.data.len() >= BATCH_BYTES {

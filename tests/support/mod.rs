@@ -41,7 +41,7 @@ pub fn read_records(paths: &[PathBuf]) -> Vec<Record> {
             ts: frame.ts,
             linktype: frame.linktype,
             orig_len: frame.orig_len,
-            data: frame.data.clone(),
+            data: frame.data.to_vec(),
         });
     }
     assert!(set.issues().is_empty(), "{:?}", set.issues());
