@@ -57,11 +57,11 @@ fn seeds_of(path: &Path, corpus: &Corpus) {
         if frame.linktype != ETHERNET {
             continue;
         }
-        if let Decoded::Tcp(seg) = decode_tcp(frame.linktype, &frame.data) {
+        if let Decoded::Tcp(seg) = decode_tcp(frame.linktype, frame.data) {
             corpus.put("nbss", seg.payload);
             table.push(frame.number, frame.ts, &seg, &mut events);
         }
-        frames.push(frame.data.clone());
+        frames.push(frame.data.to_vec());
     }
     table.finish(&mut events);
     for chunk in frames.chunks(FRAMES_PER_SEED) {

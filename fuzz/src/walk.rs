@@ -288,17 +288,41 @@ impl Drop for TempCapture {
 
 /// The pcap/pcapng reader (through a file, the way smbcheck reads): frames read until the
 /// end or an error, each decoded down to TCP. `Err` is the error that ends the capture.
+/// The bytes are read twice, from a plain file (mapped) and gzip-compressed (streamed
+/// through a buffer): both readers must give the same frames and the same damage.
 pub fn pcap(data: &[u8]) -> Result<u64, String> {
-    let file = TempCapture::new(data);
-    let mut set = CaptureSet::open(&[&file.0]).map_err(|e| e.to_string())?;
-    let mut tcp = 0;
-    while let Some(frame) = set.next_frame().map_err(|e| e.to_string())? {
-        tcp += u64::from(matches!(
-            decode_tcp(frame.linktype, frame.data),
-            Decoded::Tcp(_)
-        ));
+    let mapped = read_capture(&TempCapture::new(data).0);
+    if !data.starts_with(&[0x1f, 0x8b]) {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, data).expect("compressing in memory");
+        let streamed = read_capture(&TempCapture::new(&gz.finish().expect("in memory")).0);
+        assert_eq!(mapped, streamed, "mapped and streamed reading differ");
     }
-    Ok(tcp)
+    let (frames, _) = mapped?;
+    Ok(frames.iter().filter(|f| f.4).count() as u64)
+}
+
+/// A frame as read: number, time, link type, original length, whether it decodes to TCP,
+/// its bytes.
+type ReadFrame = (u64, Timestamp, u32, u32, bool, Vec<u8>);
+
+/// Every frame of a capture file and its damage, with the file's name taken out of the
+/// messages; `Err` is the error that ends the capture.
+fn read_capture(path: &std::path::Path) -> Result<(Vec<ReadFrame>, Vec<String>), String> {
+    let name = path.display().to_string();
+    let anonymous = |message: String| message.replace(&name, "FILE");
+    let mut set = CaptureSet::open(&[path]).map_err(|e| anonymous(e.to_string()))?;
+    let mut frames = Vec::new();
+    while let Some(f) = set.next_frame().map_err(|e| anonymous(e.to_string()))? {
+        let tcp = matches!(decode_tcp(f.linktype, f.data), Decoded::Tcp(_));
+        frames.push((f.number, f.ts, f.linktype, f.orig_len, tcp, f.data.to_vec()));
+    }
+    let issues = set
+        .issues()
+        .iter()
+        .map(|i| anonymous(i.to_string()))
+        .collect();
+    Ok((frames, issues))
 }
 
 /// The whole pipeline through the library's `run`, with the samples' password so NTLM
