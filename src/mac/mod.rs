@@ -10,18 +10,19 @@
 //! 128-bit register inside one `encrypt_with_backend` call per run of whole blocks: the aes
 //! crate picks AES-NI (or its portable fallback) once per call, not per block. And aes-gcm
 //! takes the AAD as one slice, which for an SMB2 message with its signature zeroed means a
-//! copy of the whole message; GHASH fed part by part needs none.
+//! copy of the whole message; GHASH fed part by part needs none (`ghash.rs`, which also
+//! runs it at a native build's speed).
 
+use crate::auth::credentials::Key16;
 use aes::Aes128;
 use aes::cipher::array::Array;
 use aes::cipher::consts::U16;
 use aes::cipher::{
     BlockCipherEncBackend, BlockCipherEncClosure, BlockCipherEncrypt, BlockSizeUser, KeyInit,
 };
-use ghash::GHash;
-use ghash::universal_hash::UniversalHash;
 
-use crate::auth::credentials::Key16;
+mod ghash;
+use self::ghash::Ghash;
 
 const BLOCK: usize = 16;
 
@@ -93,24 +94,23 @@ pub fn gmac(key: &Key16, nonce: &[u8; 12], parts: &[&[u8]]) -> [u8; 16] {
     let cipher = Aes128::new(key.as_bytes().into());
     let mut h = Array::<u8, U16>::default();
     cipher.encrypt_block(&mut h);
-    let mut ghash = GHash::new(&h);
-    let (tail, len) = in_blocks(parts, false, |run| {
-        let (blocks, rest) = Array::slice_as_chunks(run);
-        debug_assert!(rest.is_empty());
-        ghash.update(blocks);
-    });
-    ghash.update_padded(&tail[..len]);
+    let mut ghash = Ghash::new(&h.into());
+    let (mut tail, len) = in_blocks(parts, false, |run| ghash.update(run));
+    if len > 0 {
+        tail[len..].fill(0);
+        ghash.update(&tail);
+    }
     let aad_bits = parts.iter().map(|p| p.len() as u64).sum::<u64>() * 8;
     let mut lengths = [0u8; BLOCK];
     lengths[..8].copy_from_slice(&aad_bits.to_be_bytes());
-    ghash.update(&[Array::from(lengths)]);
+    ghash.update(&lengths);
     let s = ghash.finalize();
     let mut j0 = [0u8; BLOCK];
     j0[..12].copy_from_slice(nonce);
     j0[15] = 1;
     let mut ek_j0 = Array::<u8, U16>::from(j0);
     cipher.encrypt_block(&mut ek_j0);
-    let tag = u128::from_ne_bytes(ek_j0.into()) ^ u128::from_ne_bytes(s.into());
+    let tag = u128::from_ne_bytes(ek_j0.into()) ^ u128::from_ne_bytes(s);
     tag.to_ne_bytes()
 }
 
