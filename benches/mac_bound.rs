@@ -73,21 +73,23 @@ fn best_time(alg: SigningAlgorithm, bytes: u64, messages: u64) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-/// One round: `messages` MACs over `size` bytes each, shared among `threads` threads.
+/// One round: `messages` MACs over `size` bytes each, shared among `threads` threads. Each
+/// thread MACs its own buffer (no sharing of cache lines), filled with something other than
+/// zeros before the clock starts.
 fn round(alg: SigningAlgorithm, size: usize, messages: u64, threads: usize) -> f64 {
+    let buffers: Vec<Vec<u8>> = (0..threads)
+        .map(|t| (0..size).map(|i| (i * 31 + t) as u8).collect())
+        .collect();
     let next = AtomicU64::new(0);
     let start = Instant::now();
     std::thread::scope(|s| {
-        for t in 0..threads {
+        for (t, message) in buffers.iter().enumerate() {
             let next = &next;
             s.spawn(move || {
-                // Every thread MACs its own buffer (no sharing of cache lines), filled with
-                // something other than zeros.
-                let message: Vec<u8> = (0..size).map(|i| (i * 31 + t) as u8).collect();
                 let key = Key16::new([t as u8; 16]);
                 let mut sink = 0u8;
                 while next.fetch_add(1, Ordering::Relaxed) < messages {
-                    let sig = smb2_signature(alg, &key, &message).expect("long enough");
+                    let sig = smb2_signature(alg, &key, message).expect("long enough");
                     sink ^= sig[0];
                 }
                 std::hint::black_box(sink);
