@@ -142,6 +142,7 @@ impl Capture<'_> {
                         p.ts,
                         p.linktype,
                         &p.data,
+                        None,
                         &mut |m: &Message, bytes: &[u8]| output.message(m, bytes),
                     )
                 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-use crate::capture::{Decoded, Timestamp, decode_tcp};
+use crate::capture::{Backing, Decoded, Timestamp, decode_tcp};
 use crate::cli::{Args, EXIT_FAILED, EXIT_OK, Format};
 use crate::engine::model::{Analysis, Message, Problem};
 use crate::engine::{Engine, EngineConfig, Sink};
@@ -56,6 +56,9 @@ impl Pipeline {
         Ok(Pipeline {
             flows: FlowTable::new(FlowConfig {
                 extra_ports: args.port.clone(),
+                // Long messages of a mapped file stay in it, for the verify pool to MAC
+                // in place (the engine copies those it does not send there).
+                tail_min_len: (threads > 0).then_some(args.verify_min_len),
                 ..Default::default()
             }),
             engine,
@@ -83,17 +86,21 @@ impl Pipeline {
         }
     }
 
-    /// One captured frame.
+    /// One captured frame; `backing` is the mapped file its bytes lie in, if any.
     pub fn frame(
         &mut self,
         number: u64,
         ts: Timestamp,
         linktype: u32,
         data: &[u8],
+        backing: Option<Backing>,
         sink: &mut Sink,
     ) {
         match decode_tcp(linktype, data) {
-            Decoded::Tcp(seg) => self.flows.push(number, ts, &seg, &mut self.events),
+            Decoded::Tcp(mut seg) => {
+                seg.backing = backing;
+                self.flows.push(number, ts, &seg, &mut self.events)
+            }
             Decoded::Malformed(why) => self.undecodable.note(number, ts, why),
             Decoded::NotTcp | Decoded::IpFragment => {}
         }

@@ -38,6 +38,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
             frame.ts,
             frame.linktype,
             frame.data,
+            frame.backing,
             &mut sink,
         );
     }

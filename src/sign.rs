@@ -80,19 +80,32 @@ pub fn smb2_signature(
     key: &Key16,
     message: &[u8],
 ) -> Result<[u8; 16], SignError> {
-    if message.len() < SMB2_HEADER_LEN {
+    smb2_signature_parts(alg, key, message, &[])
+}
+
+/// [`smb2_signature`] of a message given as its first bytes (at least the header) and the
+/// rest in parts (a long message left where it lies in the capture file, `flow::Tail`).
+pub fn smb2_signature_parts(
+    alg: SigningAlgorithm,
+    key: &Key16,
+    head: &[u8],
+    rest: &[&[u8]],
+) -> Result<[u8; 16], SignError> {
+    if head.len() < SMB2_HEADER_LEN {
         return Err(SignError::TooShort);
     }
-    let parts: [&[u8]; 3] = [
-        &message[..SMB2_SIGNATURE.start],
+    let mut parts: Vec<&[u8]> = Vec::with_capacity(3 + rest.len());
+    parts.extend([
+        &head[..SMB2_SIGNATURE.start],
         &[0; 16],
-        &message[SMB2_SIGNATURE.end..],
-    ];
+        &head[SMB2_SIGNATURE.end..],
+    ]);
+    parts.extend_from_slice(rest);
     Ok(match alg {
         SigningAlgorithm::HmacSha256 => hmac_sha256_16(key.as_ref(), &parts),
         SigningAlgorithm::AesCmac => aes_cmac(key, &parts),
         SigningAlgorithm::AesGmac => {
-            let nonce = smb2_gmac_nonce(message).ok_or(SignError::TooShort)?;
+            let nonce = smb2_gmac_nonce(head).ok_or(SignError::TooShort)?;
             gmac(key, &nonce, &parts)
         }
         SigningAlgorithm::Smb1Md5 => return Err(SignError::NotSmb2(alg)),
@@ -114,8 +127,18 @@ pub use crate::mac::{aes_cmac, gmac};
 
 /// Whether the signature carried at bytes 48..64 is the one [`smb2_signature`] computes.
 pub fn smb2_verify(alg: SigningAlgorithm, key: &Key16, message: &[u8]) -> Result<bool, SignError> {
-    let expected = smb2_signature(alg, key, message)?;
-    Ok(message[SMB2_SIGNATURE] == expected)
+    smb2_verify_parts(alg, key, message, &[])
+}
+
+/// [`smb2_verify`] of a message given as in [`smb2_signature_parts`].
+pub fn smb2_verify_parts(
+    alg: SigningAlgorithm,
+    key: &Key16,
+    head: &[u8],
+    rest: &[&[u8]],
+) -> Result<bool, SignError> {
+    let expected = smb2_signature_parts(alg, key, head, rest)?;
+    Ok(head[SMB2_SIGNATURE] == expected)
 }
 
 /// The AES-GMAC nonce (MS-SMB2 3.1.4.1): MessageId (8 bytes LE), then a 32-bit LE word with

@@ -19,6 +19,9 @@ use crate::engine::model::{self, Analysis, Message, Protocol, Unverified};
 use crate::flow::{self, ConnId};
 use crate::report::{names, session_hex, status_hex};
 
+// What the timeline shows of a message is always among the bytes the sink is given.
+const _: () = assert!(flow::HEAD_LEN >= DUMP_BYTES);
+
 /// How often the progress line on stderr is refreshed while a capture is analysed.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
@@ -65,7 +68,8 @@ impl Collector {
         }
     }
 
-    /// One judged message and its bytes (the engine's sink).
+    /// One judged message and its bytes, or its first `flow::HEAD_LEN` at least (the
+    /// engine's sink).
     pub fn push(&mut self, m: &Message, bytes: &[u8]) {
         let file = self.file_name(m, bytes);
         let signature = match (m.verdict.is_signed(), m.protocol) {
@@ -105,7 +109,7 @@ impl Collector {
                 _ => None,
             },
             file,
-            length: bytes.len(),
+            length: m.len,
             bytes: bytes.get(..keep).unwrap_or_default().to_vec(),
             signature,
         });

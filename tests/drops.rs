@@ -32,7 +32,7 @@ fn analyse(records: &[&Record]) -> Analysis {
     let mut pipeline = Pipeline::new(&args).expect("pipeline");
     let mut sink = |_: &Message, _: &[u8]| {};
     for r in records {
-        pipeline.frame(r.number, r.ts, r.linktype, &r.data, &mut sink);
+        pipeline.frame(r.number, r.ts, r.linktype, &r.data, None, &mut sink);
     }
     let frames = records.last().map_or(0, |r| r.number);
     pipeline

@@ -44,7 +44,7 @@ fn news_tells_sessions_bindings_breaks_and_problems_once_as_they_happen() {
         let mut seen = Seen::default();
         let mut told = Told::default();
         for r in &records {
-            pipeline.frame(r.number, r.ts, r.linktype, &r.data, &mut sink);
+            pipeline.frame(r.number, r.ts, r.linktype, &r.data, None, &mut sink);
             pipeline.engine().news(&mut seen, |news| {
                 let (frame, event) = match &news {
                     News::Session(s) => {

@@ -13,7 +13,7 @@ use pcap_parser::{Block, PcapBlockOwned, PcapError};
 
 use super::open::{BlockReader, open_blocks};
 use super::timestamp;
-use super::{CaptureError, CaptureIssue, MAX_RECORD_LEN, Timestamp, link};
+use super::{Backing, CaptureError, CaptureIssue, MAX_RECORD_LEN, Timestamp, link};
 
 /// One frame of the merged timeline, as the analysis sees it.
 #[derive(Clone, Copy, Debug)]
@@ -29,6 +29,8 @@ pub struct FrameRef<'a> {
     pub orig_len: u32,
     /// Index of the file in the list given to `CaptureSet::open`.
     pub file: usize,
+    /// The mapped file `data` lies in, when the file is mapped.
+    pub backing: Option<Backing<'a>>,
 }
 
 /// A packet as read from one file; `number` is assigned when the timeline is merged.
@@ -101,6 +103,11 @@ impl FileReader {
 
     pub(crate) fn is_mapped(&self) -> bool {
         self.map.is_some()
+    }
+
+    /// The mapping of the file, if it is mapped.
+    pub(crate) fn backing(&self) -> Option<Backing<'_>> {
+        self.map.as_ref().map(Backing)
     }
 
     /// The captured bytes of `frame`, a frame this reader read.

@@ -2,6 +2,9 @@
 //! snap length decode as far as they go.
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use memmap2::Mmap;
 
 use etherparse::{
     EtherType, IpNumber, LaxIpPayloadSlice, LaxNetSlice, LaxSlicedPacket, TransportSlice,
@@ -21,6 +24,19 @@ pub fn is_supported(linktype: u32) -> bool {
         || RAW_IP.contains(&linktype)
 }
 
+/// The mapped capture file a frame's bytes lie in: a message's bytes can then be kept as
+/// ranges of it instead of copies (`flow::Tail`). Equal when it is the same mapping.
+#[derive(Clone, Copy, Debug)]
+pub struct Backing<'a>(pub &'a Arc<Mmap>);
+
+impl PartialEq for Backing<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(self.0, other.0)
+    }
+}
+
+impl Eq for Backing<'_> {}
+
 /// One TCP segment of a frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TcpSegment<'a> {
@@ -36,6 +52,8 @@ pub struct TcpSegment<'a> {
     pub payload: &'a [u8],
     /// Payload bytes sent but cut by the snap length (known from the IP length fields).
     pub cut: u32,
+    /// The mapped file the payload lies in, if the caller says so (`decode_tcp` does not).
+    pub backing: Option<Backing<'a>>,
 }
 
 /// What a frame holds, as far as TCP is concerned.
@@ -136,6 +154,7 @@ pub fn decode_tcp(linktype: u32, data: &[u8]) -> Decoded<'_> {
         rst: tcp.rst(),
         payload: tcp.payload(),
         cut: u32::try_from(cut).unwrap_or(u32::MAX),
+        backing: None,
     })
 }
 

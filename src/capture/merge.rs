@@ -115,6 +115,7 @@ impl CaptureSet {
                     data: source.reader.bytes(head),
                     orig_len: head.orig_len,
                     file: index,
+                    backing: source.reader.backing(),
                 }));
             }
             self.advance(index);

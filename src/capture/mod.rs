@@ -15,7 +15,7 @@ mod timestamp;
 
 pub use error::{CaptureError, CaptureIssue};
 pub use file::FrameRef;
-pub use link::{Decoded, TcpSegment, decode_tcp};
+pub use link::{Backing, Decoded, TcpSegment, decode_tcp};
 pub use merge::{BytesRead, CaptureSet};
 pub use source::Frames;
 

@@ -104,6 +104,7 @@ impl Prefetch {
             data: &self.current.data[meta.range.clone()],
             orig_len: meta.orig_len,
             file: meta.file,
+            backing: None,
         }))
     }
 

@@ -13,7 +13,10 @@ use std::collections::VecDeque;
 use std::ops::Range;
 use std::sync::Arc;
 
-use dissectors::smb2::{COMMAND_NEGOTIATE, COMMAND_SESSION_SETUP, Compound, Element};
+use dissectors::smb2::{
+    self, COMMAND_NEGOTIATE, COMMAND_READ, COMMAND_SESSION_SETUP, COMMAND_WRITE, Compound, Element,
+};
+use dissectors::status::STATUS_SUCCESS;
 
 use super::model::{Message, Problem, Unverified, Verdict};
 use super::verify_pool::{self, Taken, Ticket, VerifyPool};
@@ -61,6 +64,15 @@ impl Held {
     }
 }
 
+/// The length of the message at `range` of `pdu`: its tail too if the range ends the PDU's
+/// first bytes.
+fn message_len(pdu: &Pdu, range: &Range<usize>) -> usize {
+    match &pdu.tail {
+        Some(tail) if range.end == pdu.data.len() => range.len() + tail.size(),
+        _ => range.len(),
+    }
+}
+
 /// A check on the pool: what settles the verdict, and what its diagnosis needs.
 #[derive(Debug)]
 pub(super) struct Pending {
@@ -86,7 +98,7 @@ impl Deferral {
 }
 
 /// Where `inner` lies in `outer`, if it does.
-fn range_in(outer: &[u8], inner: &[u8]) -> Option<Range<usize>> {
+pub(super) fn range_in(outer: &[u8], inner: &[u8]) -> Option<Range<usize>> {
     let start = (inner.as_ptr() as usize).checked_sub(outer.as_ptr() as usize)?;
     let end = start + inner.len();
     (end <= outer.len()).then_some(start..end)
@@ -102,11 +114,11 @@ impl Engine {
         alg: SigningAlgorithm,
     ) -> Option<Pending> {
         let d = self.deferral.as_mut()?;
-        if el.bytes.len() < d.min_len {
-            return None;
-        }
         let pdu = d.current.as_ref()?;
         let range = range_in(&pdu.data, el.bytes)?;
+        if message_len(pdu, &range) < d.min_len {
+            return None;
+        }
         let ticket = d
             .pool
             .submit(alg, key.clone(), Arc::clone(pdu), range.clone());
@@ -120,23 +132,29 @@ impl Engine {
         })
     }
 
-    /// Records a judged message now, or queues it behind the checks still running.
-    pub(super) fn emit(&mut self, m: Message, judged: Judged, bytes: &[u8], sink: &mut Sink) {
+    /// Records a judged message now, or queues it behind the checks still running. `bytes`
+    /// are the message's, or its first ones when its PDU has a tail.
+    pub(super) fn emit(&mut self, mut m: Message, judged: Judged, bytes: &[u8], sink: &mut Sink) {
+        m.len = bytes.len();
         let Some(d) = self.deferral.as_mut() else {
             return self.record(m, judged, bytes, sink);
         };
+        let shared = d
+            .current
+            .as_ref()
+            .and_then(|p| Some((p, range_in(&p.data, bytes)?)));
+        if let Some((pdu, range)) = &shared {
+            m.len = message_len(pdu, range);
+        }
         if d.queue.is_empty() && judged.pending.is_none() {
             return self.record(m, judged, bytes, sink);
         }
-        let held = match d
-            .current
-            .as_ref()
-            .and_then(|p| Some((p, range_in(&p.data, bytes)?)))
-        {
+        let held = match shared {
             Some((pdu, range)) => Held::Shared(Arc::clone(pdu), range),
             None => Held::Owned(bytes.to_vec()),
         };
-        d.queued_bytes += bytes.len();
+        // A message's whole length: a tail's bytes are held too, as mapped pages.
+        d.queued_bytes += m.len;
         d.queue.push_back(Effect::Emit {
             message: m,
             judged,
@@ -219,7 +237,7 @@ impl Engine {
                 } => {
                     let bytes = held.bytes();
                     if let Some(d) = self.deferral.as_mut() {
-                        d.queued_bytes -= bytes.len();
+                        d.queued_bytes -= message.len;
                     }
                     if let Some(p) = judged.pending.take() {
                         if judged.verdict == Verdict::Invalid {
@@ -235,11 +253,66 @@ impl Engine {
     /// The diagnosis the sequential engine would have made: the element found again in
     /// its PDU, with the keys of the time (unchanged since: see `settle_before`).
     fn deferred_diagnosis(&self, m: &Message, p: &Pending) -> Option<String> {
-        let pdu = &p.pdu;
-        let mut el = Compound::new(&pdu.data)
+        let mut el = Compound::new(&p.pdu.data)
             .flatten()
             .find(|el| el.offset == p.range.start)?;
         el.header.session_id = p.session_id;
-        self.smb2_diagnosis(m.conn, &pdu.data, &el, &p.key, p.alg)
+        self.diagnosis_in(m.conn, &p.pdu, &el, &p.key, p.alg)
+    }
+
+    /// `smb2_diagnosis` of an element of `pdu`; over a copy of the whole PDU when it has a
+    /// tail (the diagnosis MACs the message again under other keys).
+    pub(super) fn diagnosis_in(
+        &self,
+        conn: crate::flow::ConnId,
+        pdu: &Pdu,
+        el: &Element,
+        key: &Key16,
+        alg: SigningAlgorithm,
+    ) -> Option<String> {
+        if pdu.tail.is_none() {
+            return self.smb2_diagnosis(conn, &pdu.data, el, key, alg);
+        }
+        let mut whole = pdu.clone();
+        whole.materialize();
+        let mut found = Compound::new(&whole.data)
+            .flatten()
+            .find(|e| e.offset == el.offset)?;
+        found.header.session_id = el.header.session_id;
+        self.smb2_diagnosis(conn, &whole.data, &found, key, alg)
+    }
+
+    /// Whether a PDU with a tail can be judged as it is, its tail MACed in place by the
+    /// verify pool: a lone signed SMB2 WRITE request or successful READ response (judging
+    /// those reads nothing past their fixed part but the signature), undamaged, of a session
+    /// whose key on this connection is known. Any other PDU is copied whole first.
+    pub(super) fn checks_in_place(&self, pdu: &Pdu) -> bool {
+        let Some(d) = &self.deferral else {
+            return false;
+        };
+        let Some(conn) = self.conns.get(pdu.conn as usize) else {
+            return false;
+        };
+        let Ok((_, h)) = smb2::parse_header(&pdu.data) else {
+            return false;
+        };
+        let bulk = match (h.command, h.is_response()) {
+            (COMMAND_WRITE, false) => true,
+            (COMMAND_READ, true) => h.status == STATUS_SUCCESS,
+            _ => false,
+        };
+        bulk && h.next_command == 0
+            && h.is_signed()
+            && pdu.damage.is_none()
+            && pdu.size() >= d.min_len
+            && conn.signing.is_some()
+            && !conn
+                .setups
+                .iter()
+                .any(|s| s.binding && s.session_id == h.session_id)
+            && self
+                .smb2_sessions
+                .get(&h.session_id)
+                .is_some_and(|s| s.signing_key(pdu.conn).is_some())
     }
 }

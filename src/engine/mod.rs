@@ -106,7 +106,10 @@ impl Engine {
                 }
                 self.conns[index] = ConnState::new(conn, endpoints, frame, ts);
             }
-            FlowEvent::Pdu(pdu) => {
+            FlowEvent::Pdu(mut pdu) => {
+                if pdu.tail.is_some() && !self.checks_in_place(&pdu) {
+                    pdu.materialize();
+                }
                 let pdu = Arc::new(pdu);
                 if let Some(d) = &mut self.deferral {
                     d.current = Some(Arc::clone(&pdu));
@@ -208,6 +211,7 @@ impl Engine {
             algorithm: None,
             encrypted: protocol == Protocol::Transform,
             compression: self.compression,
+            len: 0,
         }
     }
 
@@ -224,7 +228,7 @@ impl Engine {
         m.algorithm = algorithm;
         self.analysis.summary.add(verdict);
         if matches!(verdict, Verdict::Valid | Verdict::Invalid) {
-            self.analysis.summary.verified_bytes += bytes.len() as u64;
+            self.analysis.summary.verified_bytes += m.len as u64;
         }
         if let Some(c) = self.conns.get_mut(m.conn as usize) {
             c.info.messages += 1;

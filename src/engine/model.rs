@@ -116,6 +116,9 @@ pub struct Message {
     pub encrypted: bool,
     /// Carried compressed (a 0xFC transform); the verdict is that of the rebuilt message.
     pub compression: Option<Compression>,
+    /// The message's length in bytes (the sink may be given only its first bytes: a long
+    /// message read in place from a mapped file, `flow::Tail`).
+    pub len: usize,
 }
 
 /// How a message travelled compressed (MS-SMB2 2.2.42).

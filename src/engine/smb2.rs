@@ -513,13 +513,18 @@ impl Engine {
                 return judged;
             }
         }
-        let mut judged = match sign::smb2_verify(alg, &key, el.bytes) {
+        // The element's bytes run on into the PDU's tail when they end its first bytes.
+        let outcome = match super::deferred::range_in(&pdu.data, el.bytes) {
+            Some(range) => super::verify_pool::verify(alg, &key, pdu, range),
+            None => sign::smb2_verify(alg, &key, el.bytes),
+        };
+        let mut judged = match outcome {
             Ok(true) => Judged::new(Verdict::Valid, Some(algorithm_name(alg))),
             Ok(false) => Judged::new(Verdict::Invalid, Some(algorithm_name(alg))),
             Err(_) => Judged::new(Verdict::Unverified(Unverified::Truncated), None),
         };
         if judged.verdict == Verdict::Invalid {
-            judged.diagnosis = self.smb2_diagnosis(pdu.conn, &pdu.data, el, &key, alg);
+            judged.diagnosis = self.diagnosis_in(pdu.conn, pdu, el, &key, alg);
         }
         judged
     }

@@ -69,7 +69,8 @@ impl VerifyPool {
         }
     }
 
-    /// Queues the check of `pdu.data[range]` and returns its ticket.
+    /// Queues the check of `pdu.data[range]` (with its tail, see `verify`) and returns its
+    /// ticket.
     pub(super) fn submit(
         &mut self,
         alg: SigningAlgorithm,
@@ -156,12 +157,18 @@ fn check(job: &Job) -> Outcome {
     verify(job.alg, &job.key, &job.pdu, job.range.clone())
 }
 
-/// Whether the signature of `pdu.data[range]` is the one `key` and `alg` give.
+/// Whether the signature of `pdu.data[range]`, followed by the PDU's tail when the range
+/// ends its first bytes, is the one `key` and `alg` give.
 pub(super) fn verify(
     alg: SigningAlgorithm,
     key: &Key16,
     pdu: &Pdu,
     range: Range<usize>,
 ) -> Outcome {
-    sign::smb2_verify(alg, key, pdu.data.get(range).unwrap_or(&[]))
+    let rest: Vec<&[u8]> = match &pdu.tail {
+        Some(tail) if range.end == pdu.data.len() => tail.parts().collect(),
+        _ => Vec::new(),
+    };
+    let head = pdu.data.get(range).unwrap_or(&[]);
+    sign::smb2_verify_parts(alg, key, head, &rest)
 }

@@ -1,6 +1,6 @@
 //! One direction of a connection: reassembly feeding NBSS framing, events out.
 
-use crate::capture::{TcpSegment, Timestamp};
+use crate::capture::{Backing, TcpSegment, Timestamp};
 
 use super::nbss::{FramedPdu, Framer};
 use super::reassembly::{Reassembler, SegmentBytes, StreamSink};
@@ -16,6 +16,7 @@ pub(crate) struct HalfStream {
     reassembler: Reassembler,
     framer: Framer,
     max_len: u32,
+    tail_min_len: Option<usize>,
     last_frame: u64,
     last_ts: Timestamp,
     /// The unfinished PDU at the FIN was already flushed.
@@ -29,6 +30,7 @@ impl HalfStream {
         flow: (SocketAddr, SocketAddr),
         max_len: u32,
         max_backlog: usize,
+        tail_min_len: Option<usize>,
     ) -> Self {
         HalfStream {
             conn,
@@ -36,8 +38,9 @@ impl HalfStream {
             flow,
             reassembler: Reassembler::new(max_backlog),
             // Hunting until a SYN says where the stream starts.
-            framer: Framer::new(false, max_len),
+            framer: Framer::new(false, max_len, tail_min_len),
             max_len,
+            tail_min_len,
             last_frame: 0,
             last_ts: Timestamp::default(),
             closed: false,
@@ -53,7 +56,7 @@ impl HalfStream {
     ) {
         if seg.syn && !self.reassembler.started() {
             self.reassembler.syn(seg.seq);
-            self.framer = Framer::new(true, self.max_len);
+            self.framer = Framer::new(true, self.max_len, self.tail_min_len);
         }
         if seg.syn {
             return;
@@ -83,6 +86,7 @@ impl HalfStream {
                 dir: *dir,
                 flow: *flow,
                 framer,
+                backing: seg.backing,
                 out,
             },
         );
@@ -108,6 +112,7 @@ impl HalfStream {
                 dir: *dir,
                 flow: *flow,
                 framer,
+                backing: None,
                 out,
             },
         );
@@ -135,6 +140,7 @@ impl HalfStream {
             dir: *dir,
             flow: *flow,
             framer,
+            backing: None,
             out,
         });
         self.flush_unfinished(out);
@@ -165,6 +171,7 @@ impl HalfStream {
             dir: *dir,
             flow: *flow,
             framer,
+            backing: None,
             out,
         };
         sink.limit_reached(Limit::BufferedTotal, frame, ts);
@@ -196,6 +203,7 @@ impl HalfStream {
                 dir: *dir,
                 flow: *flow,
                 framer,
+                backing: None,
                 out,
             }
             .missing(missing, Damage::LostBytes, frame, ts);
@@ -209,6 +217,8 @@ struct Sink<'a> {
     dir: Direction,
     flow: (SocketAddr, SocketAddr),
     framer: &'a mut Framer,
+    /// The mapped file the segment being pushed lies in.
+    backing: Option<Backing<'a>>,
     out: &'a mut Vec<FlowEvent>,
 }
 
@@ -222,6 +232,7 @@ impl Sink<'_> {
                 last_frame: pdu.last_frame,
                 ts: pdu.ts,
                 data: pdu.data,
+                tail: pdu.tail,
                 damage: pdu.damage,
             }))
         }
@@ -244,6 +255,7 @@ impl StreamSink for Sink<'_> {
             bytes,
             frame,
             ts,
+            self.backing,
             &mut Self::emit(self.conn, self.dir, self.out),
         );
     }

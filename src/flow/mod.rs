@@ -7,7 +7,16 @@ mod table;
 
 pub use table::{FlowConfig, FlowTable};
 
+/// Bytes of a PDU always copied, before any `Tail`: the header and fixed body of the long
+/// messages read from the file in place (SMB2 READ response, WRITE request) and what the TUI
+/// shows of a message.
+pub const HEAD_LEN: usize = 512;
+
 use std::net::SocketAddr;
+use std::ops::Range;
+use std::sync::Arc;
+
+use memmap2::Mmap;
 
 use crate::capture::Timestamp;
 
@@ -45,8 +54,107 @@ pub struct Pdu {
     /// Frame that completed the PDU (the frame Wireshark shows the message in).
     pub last_frame: u64,
     pub ts: Timestamp,
+    /// The PDU's bytes; with a `tail`, only the first ones.
     pub data: Vec<u8>,
+    /// The rest of a long PDU, where it lies in the mapped capture file (not copied).
+    pub tail: Option<Tail>,
     pub damage: Option<Damage>,
+}
+
+impl Pdu {
+    /// The PDU's length in bytes, tail included.
+    pub fn size(&self) -> usize {
+        self.data.len() + self.tail.as_ref().map_or(0, Tail::size)
+    }
+
+    /// Copies the tail into `data`: the PDU is then one slice, as every PDU without a tail.
+    pub fn materialize(&mut self) {
+        if let Some(tail) = self.tail.take() {
+            tail.copy_to(&mut self.data);
+        }
+    }
+}
+
+/// The pages a tail was read from are dropped from the mapping with it: the reader drops
+/// the pages behind it as it goes (`capture/mapped.rs`), and these were touched again after
+/// that, by whoever MACed or copied them.
+impl Drop for Tail {
+    fn drop(&mut self) {
+        self.release();
+    }
+}
+
+/// The bytes of a PDU after its first ones, as ranges of the mapped capture file they were
+/// captured in, in stream order: the TCP payloads of consecutive frames (issue 9: a long
+/// signed message is MACed from the file without being copied).
+#[derive(Clone, Debug)]
+pub struct Tail {
+    map: Arc<Mmap>,
+    ranges: Vec<Range<usize>>,
+    len: usize,
+}
+
+impl Tail {
+    pub(crate) fn new(map: Arc<Mmap>) -> Tail {
+        Tail {
+            map,
+            ranges: Vec::new(),
+            len: 0,
+        }
+    }
+
+    pub fn size(&self) -> usize {
+        self.len
+    }
+
+    /// Appends the tail's bytes to `out`.
+    pub fn copy_to(&self, out: &mut Vec<u8>) {
+        out.reserve_exact(self.len);
+        for part in self.parts() {
+            out.extend_from_slice(part);
+        }
+    }
+
+    /// The tail's bytes, part by part.
+    pub fn parts(&self) -> impl Iterator<Item = &[u8]> {
+        self.ranges
+            .iter()
+            .map(|r| self.map.get(r.clone()).unwrap_or_default())
+    }
+
+    /// Gives the pages the tail spans back to the page cache (see `Drop`).
+    fn release(&self) {
+        let (Some(first), Some(last)) = (self.ranges.first(), self.ranges.last()) else {
+            return;
+        };
+        // SAFETY: the mapping is file-backed and never written: pages dropped here are read
+        // again from the file on the next access, so no byte seen through it changes.
+        let _ = unsafe {
+            self.map.unchecked_advise_range(
+                memmap2::UncheckedAdvice::DontNeed,
+                first.start,
+                last.end - first.start,
+            )
+        };
+    }
+
+    /// Adds `bytes` if they lie in this tail's mapping; false (nothing added) if not.
+    pub(crate) fn add(&mut self, bytes: &[u8]) -> bool {
+        let base = self.map.as_ptr() as usize;
+        let Some(start) = (bytes.as_ptr() as usize).checked_sub(base) else {
+            return false;
+        };
+        let end = start + bytes.len();
+        if end > self.map.len() {
+            return false;
+        }
+        match self.ranges.last_mut() {
+            Some(last) if last.end == start => last.end = end,
+            _ => self.ranges.push(start..end),
+        }
+        self.len += bytes.len();
+        true
+    }
 }
 
 #[derive(Clone, Debug)]

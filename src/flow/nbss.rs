@@ -5,9 +5,11 @@
 //! 0x82, 0x83, 0x85) are skipped. When the start of the stream was not captured or a gap
 //! hit a header, the framer hunts for a plausible header followed by an SMB magic.
 
-use crate::capture::Timestamp;
+use std::sync::Arc;
 
-use super::Damage;
+use crate::capture::{Backing, Timestamp};
+
+use super::{Damage, HEAD_LEN, Tail};
 
 const SESSION_MESSAGE: u8 = 0x00;
 const HEADER_LEN: usize = 4;
@@ -47,6 +49,7 @@ pub(crate) struct FramedPdu {
     pub last_frame: u64,
     pub ts: Timestamp,
     pub data: Vec<u8>,
+    pub tail: Option<Tail>,
     pub damage: Option<Damage>,
 }
 
@@ -65,6 +68,8 @@ enum State {
         first_frame: u64,
         len: usize,
         data: Vec<u8>,
+        /// The bytes after the first `HEAD_LEN`, left where they lie in a mapped file.
+        tail: Option<Tail>,
         damage: Option<Damage>,
     },
     Skip {
@@ -75,21 +80,29 @@ enum State {
 pub(crate) struct Framer {
     state: State,
     max_len: u32,
+    /// Messages at least this long keep their bytes after `HEAD_LEN` in a `Tail` when
+    /// they lie in a mapped file (`FlowConfig::tail_min_len`).
+    tail_min_len: Option<usize>,
 }
 
 impl Framer {
     /// A framer at a message boundary (`synced`) or hunting for one.
-    pub(crate) fn new(synced: bool, max_len: u32) -> Self {
+    pub(crate) fn new(synced: bool, max_len: u32, tail_min_len: Option<usize>) -> Self {
         let state = if synced { header_start() } else { hunt_start() };
-        Framer { state, max_len }
+        Framer {
+            state,
+            max_len,
+            tail_min_len,
+        }
     }
 
-    /// Captured stream bytes, in order.
+    /// Captured stream bytes, in order; `backing` is the mapped file they may lie in.
     pub(crate) fn data(
         &mut self,
         mut bytes: &[u8],
         frame: u64,
         ts: Timestamp,
+        backing: Option<Backing>,
         out: &mut impl FnMut(FramedPdu),
     ) {
         while !bytes.is_empty() {
@@ -112,11 +125,38 @@ impl Framer {
                     }
                     &bytes[take..]
                 }
-                State::Message { len, data, .. } => {
-                    let take = (*len - data.len()).min(bytes.len());
-                    data.extend_from_slice(&bytes[..take]);
+                State::Message {
+                    len, data, tail, ..
+                } => {
+                    let take = (*len - received(data, tail)).min(bytes.len());
+                    let (mut chunk, rest) = bytes.split_at(take);
+                    if data.len() < HEAD_LEN && tail.is_none() {
+                        let head = (HEAD_LEN - data.len()).min(chunk.len());
+                        data.extend_from_slice(&chunk[..head]);
+                        chunk = &chunk[head..];
+                    }
+                    if !chunk.is_empty() {
+                        let may_start = self.tail_min_len.is_some_and(|min| *len >= min)
+                            && data.len() == HEAD_LEN;
+                        let kept = match (tail.as_mut(), backing) {
+                            (Some(t), _) => t.add(chunk),
+                            (None, Some(b)) if may_start => {
+                                let mut t = Tail::new(Arc::clone(b.0));
+                                let added = t.add(chunk);
+                                *tail = added.then_some(t);
+                                added
+                            }
+                            _ => false,
+                        };
+                        if !kept {
+                            // Bytes from elsewhere (the out-of-order backlog, another
+                            // file): the message goes on as one copy, in order.
+                            materialize(data, tail);
+                            data.extend_from_slice(chunk);
+                        }
+                    }
                     self.complete_if_full(frame, ts, out);
-                    &bytes[take..]
+                    rest
                 }
                 State::Skip { left } => {
                     let take = (*left).min(bytes.len());
@@ -145,12 +185,14 @@ impl Framer {
                 State::Message {
                     len,
                     data,
+                    tail,
                     damage: pdu_damage,
                     ..
                 } => {
                     let take = usize::try_from(count)
                         .unwrap_or(usize::MAX)
-                        .min(*len - data.len());
+                        .min(*len - received(data, tail));
+                    materialize(data, tail);
                     data.resize(data.len() + take, 0);
                     // Lost bytes outweigh truncation: nothing of them was seen.
                     if *pdu_damage != Some(Damage::LostBytes) {
@@ -178,7 +220,9 @@ impl Framer {
     /// Bytes still missing from a message in progress (0 when at a boundary or hunting).
     pub(crate) fn unfinished_len(&self) -> u64 {
         match &self.state {
-            State::Message { len, data, .. } => (*len - data.len()) as u64,
+            State::Message {
+                len, data, tail, ..
+            } => (*len - received(data, tail)) as u64,
             State::Skip { .. } | State::Header { .. } | State::Hunt { .. } => 0,
         }
     }
@@ -186,7 +230,9 @@ impl Framer {
     /// Bytes held by a message in progress.
     pub(crate) fn buffered(&self) -> usize {
         match &self.state {
-            State::Message { data, .. } => data.capacity(),
+            State::Message { data, tail, .. } => {
+                data.capacity() + tail.as_ref().map_or(0, Tail::size)
+            }
             State::Skip { .. } | State::Header { .. } | State::Hunt { .. } => 0,
         }
     }
@@ -203,7 +249,10 @@ impl Framer {
             return;
         }
         if let State::Message {
-            first_frame, data, ..
+            first_frame,
+            data,
+            tail,
+            ..
         } = std::mem::replace(&mut self.state, hunt_start())
         {
             out(FramedPdu {
@@ -211,6 +260,7 @@ impl Framer {
                 last_frame: frame,
                 ts,
                 data,
+                tail,
                 damage: Some(Damage::LostBytes),
             });
         }
@@ -226,6 +276,7 @@ impl Framer {
                 first_frame,
                 len: len as usize,
                 data: Vec::new(),
+                tail: None,
                 damage: None,
             }
         } else if header[0] == SESSION_MESSAGE || len == 0 {
@@ -238,11 +289,14 @@ impl Framer {
     }
 
     fn complete_if_full(&mut self, frame: u64, ts: Timestamp, out: &mut impl FnMut(FramedPdu)) {
-        if let State::Message { len, data, .. } = &self.state
-            && data.len() == *len
+        if let State::Message {
+            len, data, tail, ..
+        } = &self.state
+            && received(data, tail) == *len
             && let State::Message {
                 first_frame,
                 data,
+                tail,
                 damage,
                 ..
             } = std::mem::replace(&mut self.state, header_start())
@@ -252,6 +306,7 @@ impl Framer {
                 last_frame: frame,
                 ts,
                 data,
+                tail,
                 damage,
             });
         }
@@ -280,7 +335,7 @@ impl Framer {
             .find(|&start| plausible_header(&joined[start..joined_len], self.max_len))
         {
             self.state = header_start();
-            self.data(&joined[start..tail_len_now], frame, ts, out);
+            self.data(&joined[start..tail_len_now], frame, ts, None, out);
             return bytes;
         }
         if let Some(start) =
@@ -296,6 +351,18 @@ impl Framer {
         }
         *tail_len = keep;
         &[]
+    }
+}
+
+/// Bytes of a message received so far.
+fn received(data: &[u8], tail: &Option<Tail>) -> usize {
+    data.len() + tail.as_ref().map_or(0, Tail::size)
+}
+
+/// Copies a message's tail, if it has one, after its first bytes.
+fn materialize(data: &mut Vec<u8>, tail: &mut Option<Tail>) {
+    if let Some(t) = tail.take() {
+        t.copy_to(data);
     }
 }
 

@@ -18,6 +18,9 @@ const SMB_PORTS: [u16; 2] = [445, 139];
 pub struct FlowConfig {
     pub extra_ports: Vec<u16>,
     pub limits: Limits,
+    /// Messages at least this long whose bytes lie in a mapped capture file are handed on
+    /// as ranges of it after their first bytes (`Tail`) instead of copies; None: never.
+    pub tail_min_len: Option<usize>,
 }
 
 /// All TCP flows of a capture; SMB ones are reassembled into PDUs.
@@ -249,8 +252,22 @@ fn promote(
         id,
         endpoints,
         client_isn: None,
-        to_server: HalfStream::new(id, Direction::ToServer, (client, server), max_len, backlog),
-        to_client: HalfStream::new(id, Direction::ToClient, (server, client), max_len, backlog),
+        to_server: HalfStream::new(
+            id,
+            Direction::ToServer,
+            (client, server),
+            max_len,
+            backlog,
+            config.tail_min_len,
+        ),
+        to_client: HalfStream::new(
+            id,
+            Direction::ToClient,
+            (server, client),
+            max_len,
+            backlog,
+            config.tail_min_len,
+        ),
         closed: false,
         buffered: 0,
     };
@@ -266,6 +283,7 @@ fn promote(
             rst: false,
             payload: &[],
             cut: 0,
+            backing: None,
         };
         conn.half(sender)
             .push(&syn, candidate.frame, candidate.ts, out);

@@ -80,6 +80,7 @@ impl Segment {
             rst: self.rst,
             payload: &self.payload,
             cut: self.cut,
+            backing: None,
         }
     }
 }
