@@ -85,7 +85,7 @@ pub fn smb2_signature(
 
 /// [`smb2_signature`] of a message given as its first bytes (at least the header) and the
 /// rest in parts (a long message left where it lies in the capture file, `flow::Tail`).
-pub fn smb2_signature_parts(
+fn smb2_signature_parts(
     alg: SigningAlgorithm,
     key: &Key16,
     head: &[u8],

@@ -326,8 +326,8 @@ fn read_capture(path: &std::path::Path) -> Result<(Vec<ReadFrame>, Vec<String>),
 }
 
 /// The whole pipeline through the library's `run`, with the samples' password so NTLM
-/// replay, key derivation, signature checks and decryption run: the exit status and the
-/// report, or the one-line error of an unusable input.
+/// replay, key derivation, signature checks and decryption run, on the verify pool: the exit
+/// status and the report, or the one-line error of an unusable input.
 pub fn pipeline(data: &[u8], format: &str) -> Result<(i32, Vec<u8>), String> {
     use smbcheck::cli::Args;
     let file = TempCapture::new(data);
@@ -338,6 +338,12 @@ pub fn pipeline(data: &[u8], format: &str) -> Result<(i32, Vec<u8>), String> {
         PASSWORD.as_ref(),
         "--format".as_ref(),
         format.as_ref(),
+        // Every signed message to the verify pool, and every long one (over 512 bytes) of
+        // the mapped file MACed in place (`flow::Tail`), as the fuzz inputs are small.
+        "--verify-threads".as_ref(),
+        "2".as_ref(),
+        "--verify-min-len".as_ref(),
+        "0".as_ref(),
     ])
     .expect("fixed arguments parse");
     let mut out = Vec::new();
