@@ -6,11 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use memmap2::Mmap;
-
 use pcap_parser::traits::PcapNGPacketBlock;
 use pcap_parser::{Block, PcapBlockOwned, PcapError};
 
+use super::mapped::Mapping;
 use super::open::{BlockReader, open_blocks};
 use super::timestamp;
 use super::{Backing, CaptureError, CaptureIssue, MAX_RECORD_LEN, Timestamp, link};
@@ -74,7 +73,7 @@ pub(crate) struct FileReader {
     path: PathBuf,
     blocks: BlockReader,
     /// The file's mapping, when its blocks are read from one.
-    map: Option<Arc<Mmap>>,
+    map: Option<Arc<Mapping>>,
     pcap: Option<PcapFormat>,
     interfaces: Vec<Interface>,
     ng_big_endian: bool,
@@ -278,7 +277,7 @@ impl FileReader {
 
 /// Keeps a record's captured bytes in `frame`: where they lie in `map`, the mapping they
 /// were parsed from, or else a copy.
-fn keep(frame: &mut Frame, bytes: &[u8], map: Option<&Mmap>) {
+fn keep(frame: &mut Frame, bytes: &[u8], map: Option<&Mapping>) {
     match map {
         Some(map) => {
             let start = (bytes.as_ptr() as usize).saturating_sub(map.as_ptr() as usize);

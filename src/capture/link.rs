@@ -4,7 +4,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use memmap2::Mmap;
+use super::Mapping;
 
 use etherparse::{
     EtherType, IpNumber, LaxIpPayloadSlice, LaxNetSlice, LaxSlicedPacket, TransportSlice,
@@ -27,7 +27,7 @@ pub fn is_supported(linktype: u32) -> bool {
 /// The mapped capture file a frame's bytes lie in: a message's bytes can then be kept as
 /// ranges of it instead of copies (`flow::Tail`). Equal when it is the same mapping.
 #[derive(Clone, Copy, Debug)]
-pub struct Backing<'a>(pub &'a Arc<Mmap>);
+pub struct Backing<'a>(pub &'a Arc<Mapping>);
 
 impl PartialEq for Backing<'_> {
     fn eq(&self, other: &Self) -> bool {

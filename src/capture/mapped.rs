@@ -8,10 +8,12 @@
 //! is mapped makes the next access to the lost pages fault with SIGBUS: a handler turns that
 //! into a one-line error and exit status 2.
 
+use std::collections::BTreeMap;
 use std::fs::File;
+use std::ops::Deref;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Once};
+use std::sync::{Arc, Mutex, Once};
 
 use memmap2::{Advice, Mmap, UncheckedAdvice};
 use pcap_parser::nom::{self, Offset};
@@ -36,10 +38,60 @@ enum Format {
     Ng { big_endian: bool },
 }
 
+/// A mapped capture file, and where long messages in it wait to be MACed in place
+/// (`flow::Tail`): the reader keeps the pages from the first of them on mapped, so that the
+/// verify pool finds them there instead of faulting them in again (CPU time on the AES-CMAC
+/// capture 241 -> 220 ms, issue 9).
+pub struct Mapping {
+    map: Mmap,
+    /// Start offsets of the messages waiting, with how many start there.
+    holds: Mutex<BTreeMap<usize, usize>>,
+}
+
+impl Deref for Mapping {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.map
+    }
+}
+
+impl std::fmt::Debug for Mapping {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Mapping({} bytes)", self.map.len())
+    }
+}
+
+impl Mapping {
+    /// A message whose bytes from `offset` on will be read keeps them mapped until `release`.
+    pub fn hold(&self, offset: usize) {
+        if let Ok(mut holds) = self.holds.lock() {
+            *holds.entry(offset).or_default() += 1;
+        }
+    }
+
+    /// Ends a `hold` of `offset`.
+    pub fn release(&self, offset: usize) {
+        if let Ok(mut holds) = self.holds.lock()
+            && let Some(count) = holds.get_mut(&offset)
+        {
+            *count -= 1;
+            if *count == 0 {
+                holds.remove(&offset);
+            }
+        }
+    }
+
+    /// The lowest offset held, if any.
+    fn lowest_hold(&self) -> Option<usize> {
+        self.holds.lock().ok()?.keys().next().copied()
+    }
+}
+
 /// The blocks of a mapped capture file, given out as pcap-parser's streaming readers give
 /// them, so that `file.rs` reads both kinds alike.
 pub(crate) struct MappedBlocks {
-    map: Arc<Mmap>,
+    map: Arc<Mapping>,
     format: Format,
     consumed: usize,
     /// Pages below this offset were released.
@@ -88,7 +140,10 @@ impl MappedBlocks {
             return Ok(None);
         };
         Ok(Some(MappedBlocks {
-            map: Arc::new(map),
+            map: Arc::new(Mapping {
+                map,
+                holds: Mutex::default(),
+            }),
             format,
             consumed: 0,
             released: 0,
@@ -97,22 +152,24 @@ impl MappedBlocks {
     }
 
     /// The mapping, for frames that point into it.
-    pub(crate) fn mapping(&self) -> Arc<Mmap> {
+    pub(crate) fn mapping(&self) -> Arc<Mapping> {
         Arc::clone(&self.map)
     }
 
     /// Drops the pages well behind the reading position from the mapping (the page cache
-    /// keeps them); a record is never longer than a buffer, so what is still in use stays.
+    /// keeps them); a record is never longer than a buffer, so what is still in use stays,
+    /// as do the pages of the messages held.
     fn release_behind(&mut self) {
         let page = page_size();
-        let end = self.consumed.saturating_sub(BUFFER_LEN) / page * page;
+        let behind = self.consumed.saturating_sub(BUFFER_LEN);
+        let end = self.map.lowest_hold().map_or(behind, |h| h.min(behind)) / page * page;
         if end < self.released + RELEASE_STEP {
             return;
         }
         // SAFETY: the mapping is file-backed and never written: pages dropped here are read
         // again from the file on the next access, so no byte seen through it changes.
         let _ = unsafe {
-            self.map.unchecked_advise_range(
+            self.map.map.unchecked_advise_range(
                 UncheckedAdvice::DontNeed,
                 self.released,
                 end - self.released,

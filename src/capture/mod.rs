@@ -16,6 +16,7 @@ mod timestamp;
 pub use error::{CaptureError, CaptureIssue};
 pub use file::FrameRef;
 pub use link::{Backing, Decoded, TcpSegment, decode_tcp};
+pub use mapped::Mapping;
 pub use merge::{BytesRead, CaptureSet};
 pub use source::Frames;
 

@@ -11,9 +11,7 @@ use flate2::read::MultiGzDecoder;
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{LegacyPcapReader, PcapError, PcapNGReader};
 
-use memmap2::Mmap;
-
-use super::mapped::MappedBlocks;
+use super::mapped::{MappedBlocks, Mapping};
 use super::{CaptureError, MAX_RECORD_LEN};
 
 /// The circular buffer holds the longest accepted record plus room for block headers.
@@ -38,7 +36,7 @@ type Input = Box<dyn Read + Send>;
 pub(crate) fn open_blocks(
     path: &Path,
     read: Arc<AtomicU64>,
-) -> Result<(BlockReader, Option<Arc<Mmap>>), CaptureError> {
+) -> Result<(BlockReader, Option<Arc<Mapping>>), CaptureError> {
     let open_err = |source| CaptureError::Open {
         file: path.to_owned(),
         source,

@@ -16,9 +16,7 @@ use std::net::SocketAddr;
 use std::ops::Range;
 use std::sync::Arc;
 
-use memmap2::Mmap;
-
-use crate::capture::Timestamp;
+use crate::capture::{Mapping, Timestamp};
 
 /// Index of a TCP connection in capture order (0, 1, 2, ...).
 pub type ConnId = u32;
@@ -75,27 +73,40 @@ impl Pdu {
     }
 }
 
-/// The pages a tail was read from are dropped from the mapping with it: the reader drops
-/// the pages behind it as it goes (`capture/mapped.rs`), and these were touched again after
-/// that, by whoever MACed or copied them.
+/// A tail keeps its pages mapped while it lives (`Mapping::hold`), and so does a copy.
+impl Clone for Tail {
+    fn clone(&self) -> Self {
+        if let Some(first) = self.ranges.first() {
+            self.map.hold(first.start);
+        }
+        Tail {
+            map: Arc::clone(&self.map),
+            ranges: self.ranges.clone(),
+            len: self.len,
+        }
+    }
+}
+
 impl Drop for Tail {
     fn drop(&mut self) {
-        self.release();
+        if let Some(first) = self.ranges.first() {
+            self.map.release(first.start);
+        }
     }
 }
 
 /// The bytes of a PDU after its first ones, as ranges of the mapped capture file they were
 /// captured in, in stream order: the TCP payloads of consecutive frames (issue 9: a long
 /// signed message is MACed from the file without being copied).
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Tail {
-    map: Arc<Mmap>,
+    map: Arc<Mapping>,
     ranges: Vec<Range<usize>>,
     len: usize,
 }
 
 impl Tail {
-    pub(crate) fn new(map: Arc<Mmap>) -> Tail {
+    pub(crate) fn new(map: Arc<Mapping>) -> Tail {
         Tail {
             map,
             ranges: Vec::new(),
@@ -122,22 +133,6 @@ impl Tail {
             .map(|r| self.map.get(r.clone()).unwrap_or_default())
     }
 
-    /// Gives the pages the tail spans back to the page cache (see `Drop`).
-    fn release(&self) {
-        let (Some(first), Some(last)) = (self.ranges.first(), self.ranges.last()) else {
-            return;
-        };
-        // SAFETY: the mapping is file-backed and never written: pages dropped here are read
-        // again from the file on the next access, so no byte seen through it changes.
-        let _ = unsafe {
-            self.map.unchecked_advise_range(
-                memmap2::UncheckedAdvice::DontNeed,
-                first.start,
-                last.end - first.start,
-            )
-        };
-    }
-
     /// Adds `bytes` if they lie in this tail's mapping; false (nothing added) if not.
     pub(crate) fn add(&mut self, bytes: &[u8]) -> bool {
         let base = self.map.as_ptr() as usize;
@@ -150,7 +145,11 @@ impl Tail {
         }
         match self.ranges.last_mut() {
             Some(last) if last.end == start => last.end = end,
-            _ => self.ranges.push(start..end),
+            Some(_) => self.ranges.push(start..end),
+            None => {
+                self.map.hold(start);
+                self.ranges.push(start..end);
+            }
         }
         self.len += bytes.len();
         true
