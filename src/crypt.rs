@@ -44,12 +44,7 @@ pub fn decrypt(
     check_key(cipher, key)?;
     let mut buf = ciphertext.to_vec();
     let op = Op::Open(tag);
-    match cipher {
-        Cipher::Aes128Ccm => run::<Aes128Ccm>(key, &nonce[..11], aad, &mut buf, op),
-        Cipher::Aes256Ccm => run::<Aes256Ccm>(key, &nonce[..11], aad, &mut buf, op),
-        Cipher::Aes128Gcm => run::<Aes128Gcm>(key, &nonce[..12], aad, &mut buf, op),
-        Cipher::Aes256Gcm => run::<Aes256Gcm>(key, &nonce[..12], aad, &mut buf, op),
-    }?;
+    apply(cipher, key, nonce, aad, &mut buf, op)?;
     Ok(buf)
 }
 
@@ -66,18 +61,31 @@ pub fn encrypt(
     let mut buf = plaintext.to_vec();
     let mut tag = [0u8; 16];
     let op = Op::Seal(&mut tag);
-    match cipher {
-        Cipher::Aes128Ccm => run::<Aes128Ccm>(key, &nonce[..11], aad, &mut buf, op),
-        Cipher::Aes256Ccm => run::<Aes256Ccm>(key, &nonce[..11], aad, &mut buf, op),
-        Cipher::Aes128Gcm => run::<Aes128Gcm>(key, &nonce[..12], aad, &mut buf, op),
-        Cipher::Aes256Gcm => run::<Aes256Gcm>(key, &nonce[..12], aad, &mut buf, op),
-    }?;
+    apply(cipher, key, nonce, aad, &mut buf, op)?;
     Ok((buf, tag))
 }
 
 enum Op<'t> {
     Open(&'t [u8; 16]),
     Seal(&'t mut [u8; 16]),
+}
+
+/// One AEAD operation of `cipher` in place on `buf`; CCM takes the first 11 bytes of the
+/// transform's 16-byte nonce field, GCM the first 12 (MS-SMB2 2.2.41).
+fn apply(
+    cipher: Cipher,
+    key: &[u8],
+    nonce: &[u8; 16],
+    aad: &[u8],
+    buf: &mut [u8],
+    op: Op<'_>,
+) -> Result<(), CryptError> {
+    match cipher {
+        Cipher::Aes128Ccm => run::<Aes128Ccm>(key, &nonce[..11], aad, buf, op),
+        Cipher::Aes256Ccm => run::<Aes256Ccm>(key, &nonce[..11], aad, buf, op),
+        Cipher::Aes128Gcm => run::<Aes128Gcm>(key, &nonce[..12], aad, buf, op),
+        Cipher::Aes256Gcm => run::<Aes256Gcm>(key, &nonce[..12], aad, buf, op),
+    }
 }
 
 /// One AEAD operation in place on `buf`, tag detached (all four ciphers use 16-byte tags).

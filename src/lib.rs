@@ -23,4 +23,5 @@ pub mod report;
 pub mod run;
 pub mod secret_arg;
 pub mod sign;
+pub mod slices;
 pub mod tui_view;

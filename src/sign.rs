@@ -80,27 +80,26 @@ pub fn smb2_signature(
     key: &Key16,
     message: &[u8],
 ) -> Result<[u8; 16], SignError> {
-    smb2_signature_parts(alg, key, message, &[])
+    smb2_signature_parts(alg, key, message, [])
 }
 
 /// [`smb2_signature`] of a message given as its first bytes (at least the header) and the
 /// rest in parts (a long message left where it lies in the capture file, `flow::Tail`).
-fn smb2_signature_parts(
+fn smb2_signature_parts<'a>(
     alg: SigningAlgorithm,
     key: &Key16,
-    head: &[u8],
-    rest: &[&[u8]],
+    head: &'a [u8],
+    rest: impl IntoIterator<Item = &'a [u8]>,
 ) -> Result<[u8; 16], SignError> {
     if head.len() < SMB2_HEADER_LEN {
         return Err(SignError::TooShort);
     }
-    let mut parts: Vec<&[u8]> = Vec::with_capacity(3 + rest.len());
-    parts.extend([
+    let mut parts: Vec<&[u8]> = vec![
         &head[..SMB2_SIGNATURE.start],
         &[0; 16],
         &head[SMB2_SIGNATURE.end..],
-    ]);
-    parts.extend_from_slice(rest);
+    ];
+    parts.extend(rest);
     Ok(match alg {
         SigningAlgorithm::HmacSha256 => hmac_sha256_16(key.as_ref(), &parts),
         SigningAlgorithm::AesCmac => aes_cmac(key, &parts),
@@ -127,15 +126,15 @@ pub use crate::mac::{aes_cmac, gmac};
 
 /// Whether the signature carried at bytes 48..64 is the one [`smb2_signature`] computes.
 pub fn smb2_verify(alg: SigningAlgorithm, key: &Key16, message: &[u8]) -> Result<bool, SignError> {
-    smb2_verify_parts(alg, key, message, &[])
+    smb2_verify_parts(alg, key, message, [])
 }
 
 /// [`smb2_verify`] of a message given as in [`smb2_signature_parts`].
-pub fn smb2_verify_parts(
+pub fn smb2_verify_parts<'a>(
     alg: SigningAlgorithm,
     key: &Key16,
-    head: &[u8],
-    rest: &[&[u8]],
+    head: &'a [u8],
+    rest: impl IntoIterator<Item = &'a [u8]>,
 ) -> Result<bool, SignError> {
     let expected = smb2_signature_parts(alg, key, head, rest)?;
     Ok(head[SMB2_SIGNATURE] == expected)

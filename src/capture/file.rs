@@ -279,10 +279,7 @@ impl FileReader {
 /// were parsed from, or else a copy.
 fn keep(frame: &mut Frame, bytes: &[u8], map: Option<&Mapping>) {
     match map {
-        Some(map) => {
-            let start = (bytes.as_ptr() as usize).saturating_sub(map.as_ptr() as usize);
-            frame.mapped = start..start + bytes.len();
-        }
+        Some(map) => frame.mapped = crate::slices::range_in(map, bytes).unwrap_or_default(),
         None => {
             frame.data.clear();
             frame.data.extend_from_slice(bytes);

@@ -24,6 +24,7 @@ use super::{Engine, Judged, Sink};
 use crate::auth::credentials::Key16;
 use crate::flow::Pdu;
 use crate::sign::SigningAlgorithm;
+use crate::slices::range_in;
 
 /// Queued bytes above which the engine waits for the oldest check: room for a few 8 MiB
 /// READs and WRITEs (the largest Samba sends) in flight on every worker.
@@ -97,11 +98,14 @@ impl Deferral {
     }
 }
 
-/// Where `inner` lies in `outer`, if it does.
-pub(super) fn range_in(outer: &[u8], inner: &[u8]) -> Option<Range<usize>> {
-    let start = (inner.as_ptr() as usize).checked_sub(outer.as_ptr() as usize)?;
-    let end = start + inner.len();
-    (end <= outer.len()).then_some(start..end)
+/// The compound element at `offset` of `data`, with the SessionId it was judged under (a
+/// related element's is the previous one's).
+fn element_at(data: &[u8], offset: usize, session_id: u64) -> Option<Element<'_>> {
+    let mut el = Compound::new(data)
+        .flatten()
+        .find(|el| el.offset == offset)?;
+    el.header.session_id = session_id;
+    Some(el)
 }
 
 impl Engine {
@@ -253,10 +257,7 @@ impl Engine {
     /// The diagnosis the sequential engine would have made: the element found again in
     /// its PDU, with the keys of the time (unchanged since: see `settle_before`).
     fn deferred_diagnosis(&self, m: &Message, p: &Pending) -> Option<String> {
-        let mut el = Compound::new(&p.pdu.data)
-            .flatten()
-            .find(|el| el.offset == p.range.start)?;
-        el.header.session_id = p.session_id;
+        let el = element_at(&p.pdu.data, p.range.start, p.session_id)?;
         self.diagnosis_in(m.conn, &p.pdu, &el, &p.key, p.alg)
     }
 
@@ -275,10 +276,7 @@ impl Engine {
         }
         let mut whole = pdu.clone();
         whole.materialize();
-        let mut found = Compound::new(&whole.data)
-            .flatten()
-            .find(|e| e.offset == el.offset)?;
-        found.header.session_id = el.header.session_id;
+        let found = element_at(&whole.data, el.offset, el.header.session_id)?;
         self.smb2_diagnosis(conn, &whole.data, &found, key, alg)
     }
 

@@ -51,14 +51,7 @@ impl Engine {
         }
         let server = server_key(self, pdu.conn);
         let c = &self.conns[pdu.conn as usize];
-        let cx = Ctx {
-            conn: pdu.conn,
-            frame: pdu.last_frame,
-            ts: pdu.ts,
-            dir: pdu.dir,
-            server: &server,
-            client_guid: c.info.client_guid.as_deref(),
-        };
+        let cx = ctx(pdu, &server, c.info.client_guid.as_deref());
         self.tracker.smb2(&cx, el, body);
     }
 
@@ -70,14 +63,7 @@ impl Engine {
             count_request(&mut c.info.session_requests, msg.header.uid.into());
         }
         let server = server_key(self, pdu.conn);
-        let cx = Ctx {
-            conn: pdu.conn,
-            frame: pdu.last_frame,
-            ts: pdu.ts,
-            dir: pdu.dir,
-            server: &server,
-            client_guid: None,
-        };
+        let cx = ctx(pdu, &server, None);
         self.tracker.smb1(&cx, msg);
     }
 
@@ -149,5 +135,17 @@ fn server_key(e: &Engine, conn: ConnId) -> String {
             None => c.info.server.ip().to_string(),
         },
         None => String::new(),
+    }
+}
+
+/// The break tracker's view of where a message of `pdu` was seen.
+fn ctx<'a>(pdu: &Pdu, server: &'a str, client_guid: Option<&'a str>) -> Ctx<'a> {
+    Ctx {
+        conn: pdu.conn,
+        frame: pdu.last_frame,
+        ts: pdu.ts,
+        dir: pdu.dir,
+        server,
+        client_guid,
     }
 }

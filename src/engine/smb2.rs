@@ -514,7 +514,7 @@ impl Engine {
             }
         }
         // The element's bytes run on into the PDU's tail when they end its first bytes.
-        let outcome = match super::deferred::range_in(&pdu.data, el.bytes) {
+        let outcome = match crate::slices::range_in(&pdu.data, el.bytes) {
             Some(range) => super::verify_pool::verify(alg, &key, pdu, range),
             None => sign::smb2_verify(alg, &key, el.bytes),
         };

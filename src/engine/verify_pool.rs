@@ -165,10 +165,10 @@ pub(super) fn verify(
     pdu: &Pdu,
     range: Range<usize>,
 ) -> Outcome {
-    let rest: Vec<&[u8]> = match &pdu.tail {
-        Some(tail) if range.end == pdu.data.len() => tail.parts().collect(),
-        _ => Vec::new(),
+    let rest = match &pdu.tail {
+        Some(tail) if range.end == pdu.data.len() => Some(tail.parts()),
+        _ => None,
     };
     let head = pdu.data.get(range).unwrap_or(&[]);
-    sign::smb2_verify_parts(alg, key, head, &rest)
+    sign::smb2_verify_parts(alg, key, head, rest.into_iter().flatten())
 }

@@ -9,18 +9,42 @@ use crate::limits::Limit;
 use std::net::SocketAddr;
 
 pub(crate) struct HalfStream {
-    conn: ConnId,
-    dir: Direction,
-    /// Sender and receiver, to name the flow when a limit is reached.
-    flow: (SocketAddr, SocketAddr),
     reassembler: Reassembler,
-    framer: Framer,
+    framing: Framing,
     max_len: u32,
     tail_min_len: Option<usize>,
     last_frame: u64,
     last_ts: Timestamp,
     /// The unfinished PDU at the FIN was already flushed.
     closed: bool,
+}
+
+/// The framer and the names its events carry; apart from the reassembler, so that the
+/// reassembler can feed a sink borrowed from it.
+struct Framing {
+    conn: ConnId,
+    dir: Direction,
+    /// Sender and receiver, to name the flow when a limit is reached.
+    flow: (SocketAddr, SocketAddr),
+    framer: Framer,
+}
+
+impl Framing {
+    /// A sink for the reassembled bytes; `backing` is the mapped file they may lie in.
+    fn sink<'a>(
+        &'a mut self,
+        backing: Option<Backing<'a>>,
+        out: &'a mut Vec<FlowEvent>,
+    ) -> Sink<'a> {
+        Sink {
+            conn: self.conn,
+            dir: self.dir,
+            flow: self.flow,
+            framer: &mut self.framer,
+            backing,
+            out,
+        }
+    }
 }
 
 impl HalfStream {
@@ -33,12 +57,14 @@ impl HalfStream {
         tail_min_len: Option<usize>,
     ) -> Self {
         HalfStream {
-            conn,
-            dir,
-            flow,
             reassembler: Reassembler::new(max_backlog),
-            // Hunting until a SYN says where the stream starts.
-            framer: Framer::new(false, max_len, tail_min_len),
+            framing: Framing {
+                conn,
+                dir,
+                flow,
+                // Hunting until a SYN says where the stream starts.
+                framer: Framer::new(false, max_len, tail_min_len),
+            },
             max_len,
             tail_min_len,
             last_frame: 0,
@@ -56,7 +82,7 @@ impl HalfStream {
     ) {
         if seg.syn && !self.reassembler.started() {
             self.reassembler.syn(seg.seq);
-            self.framer = Framer::new(true, self.max_len, self.tail_min_len);
+            self.framing.framer = Framer::new(true, self.max_len, self.tail_min_len);
         }
         if seg.syn {
             return;
@@ -71,51 +97,15 @@ impl HalfStream {
             frame,
             ts,
         };
-        let Self {
-            reassembler,
-            framer,
-            conn,
-            dir,
-            flow,
-            ..
-        } = self;
-        reassembler.push(
-            &bytes,
-            &mut Sink {
-                conn: *conn,
-                dir: *dir,
-                flow: *flow,
-                framer,
-                backing: seg.backing,
-                out,
-            },
-        );
+        self.reassembler
+            .push(&bytes, &mut self.framing.sink(seg.backing, out));
         self.flush_at_fin(out);
     }
 
     /// The other side acknowledged `ack`.
     pub(crate) fn acked(&mut self, ack: u32, frame: u64, ts: Timestamp, out: &mut Vec<FlowEvent>) {
-        let Self {
-            reassembler,
-            framer,
-            conn,
-            dir,
-            flow,
-            ..
-        } = self;
-        reassembler.acked(
-            ack,
-            frame,
-            ts,
-            &mut Sink {
-                conn: *conn,
-                dir: *dir,
-                flow: *flow,
-                framer,
-                backing: None,
-                out,
-            },
-        );
+        self.reassembler
+            .acked(ack, frame, ts, &mut self.framing.sink(None, out));
         self.flush_at_fin(out);
     }
 
@@ -127,28 +117,13 @@ impl HalfStream {
     /// Nothing more will arrive: holes are given up and an unfinished PDU is completed
     /// with zeros (damage LostBytes) after a Gap event for its missing tail.
     pub(crate) fn flush(&mut self, out: &mut Vec<FlowEvent>) {
-        let Self {
-            reassembler,
-            framer,
-            conn,
-            dir,
-            flow,
-            ..
-        } = self;
-        reassembler.flush(&mut Sink {
-            conn: *conn,
-            dir: *dir,
-            flow: *flow,
-            framer,
-            backing: None,
-            out,
-        });
+        self.reassembler.flush(&mut self.framing.sink(None, out));
         self.flush_unfinished(out);
     }
 
     /// Bytes held: the out-of-order backlog and a message in progress.
     pub(crate) fn buffered(&self) -> usize {
-        self.reassembler.buffered() + self.framer.buffered()
+        self.reassembler.buffered() + self.framing.framer.buffered()
     }
 
     /// A limit on the bytes held by all connections was reached: everything this
@@ -158,26 +133,11 @@ impl HalfStream {
         if self.buffered() == 0 {
             return;
         }
-        let Self {
-            reassembler,
-            framer,
-            conn,
-            dir,
-            flow,
-            ..
-        } = self;
-        let mut sink = Sink {
-            conn: *conn,
-            dir: *dir,
-            flow: *flow,
-            framer,
-            backing: None,
-            out,
-        };
+        let mut sink = self.framing.sink(None, out);
         sink.limit_reached(Limit::BufferedTotal, frame, ts);
         sink.framer
-            .drop_unfinished(frame, ts, &mut Sink::emit(*conn, *dir, sink.out));
-        reassembler.drop_backlog(frame, ts, &mut sink);
+            .drop_unfinished(frame, ts, &mut Sink::emit(sink.conn, sink.dir, sink.out));
+        self.reassembler.drop_backlog(frame, ts, &mut sink);
     }
 
     fn flush_at_fin(&mut self, out: &mut Vec<FlowEvent>) {
@@ -188,25 +148,12 @@ impl HalfStream {
     }
 
     fn flush_unfinished(&mut self, out: &mut Vec<FlowEvent>) {
-        let missing = self.framer.unfinished_len();
+        let missing = self.framing.framer.unfinished_len();
         if missing > 0 {
             let (frame, ts) = (self.last_frame, self.last_ts);
-            let Self {
-                framer,
-                conn,
-                dir,
-                flow,
-                ..
-            } = self;
-            Sink {
-                conn: *conn,
-                dir: *dir,
-                flow: *flow,
-                framer,
-                backing: None,
-                out,
-            }
-            .missing(missing, Damage::LostBytes, frame, ts);
+            self.framing
+                .sink(None, out)
+                .missing(missing, Damage::LostBytes, frame, ts);
         }
     }
 }

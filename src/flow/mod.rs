@@ -135,14 +135,9 @@ impl Tail {
 
     /// Adds `bytes` if they lie in this tail's mapping; false (nothing added) if not.
     pub(crate) fn add(&mut self, bytes: &[u8]) -> bool {
-        let base = self.map.as_ptr() as usize;
-        let Some(start) = (bytes.as_ptr() as usize).checked_sub(base) else {
+        let Some(Range { start, end }) = crate::slices::range_in(&self.map, bytes) else {
             return false;
         };
-        let end = start + bytes.len();
-        if end > self.map.len() {
-            return false;
-        }
         match self.ranges.last_mut() {
             Some(last) if last.end == start => last.end = end,
             Some(_) => self.ranges.push(start..end),

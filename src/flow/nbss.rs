@@ -245,24 +245,8 @@ impl Framer {
         ts: Timestamp,
         out: &mut impl FnMut(FramedPdu),
     ) {
-        if !matches!(self.state, State::Message { .. }) {
-            return;
-        }
-        if let State::Message {
-            first_frame,
-            data,
-            tail,
-            ..
-        } = std::mem::replace(&mut self.state, hunt_start())
-        {
-            out(FramedPdu {
-                first_frame,
-                last_frame: frame,
-                ts,
-                data,
-                tail,
-                damage: Some(Damage::LostBytes),
-            });
+        if matches!(self.state, State::Message { .. }) {
+            self.hand_on(hunt_start(), frame, ts, Some(Damage::LostBytes), out);
         }
     }
 
@@ -293,13 +277,28 @@ impl Framer {
             len, data, tail, ..
         } = &self.state
             && received(data, tail) == *len
-            && let State::Message {
-                first_frame,
-                data,
-                tail,
-                damage,
-                ..
-            } = std::mem::replace(&mut self.state, header_start())
+        {
+            self.hand_on(header_start(), frame, ts, None, out);
+        }
+    }
+
+    /// Hands the message in progress on (completed by `frame`), `damage` overriding its own,
+    /// and goes on in state `next`.
+    fn hand_on(
+        &mut self,
+        next: State,
+        frame: u64,
+        ts: Timestamp,
+        damage: Option<Damage>,
+        out: &mut impl FnMut(FramedPdu),
+    ) {
+        if let State::Message {
+            first_frame,
+            data,
+            tail,
+            damage: own,
+            ..
+        } = std::mem::replace(&mut self.state, next)
         {
             out(FramedPdu {
                 first_frame,
@@ -307,7 +306,7 @@ impl Framer {
                 ts,
                 data,
                 tail,
-                damage,
+                damage: damage.or(own),
             });
         }
     }
