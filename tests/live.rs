@@ -1,7 +1,9 @@
-//! Live capture (`-i`, cargo feature "live"): a private Samba on 127.0.0.7 with signing
-//! mandatory, smbclient doing signed work in every dialect while `smbcheck -i lo` runs, ended
-//! with SIGINT. Needs root, samba, smbclient and the feature; without them the tests say they
-//! are skipped and why (and fail with SMBCHECK_REQUIRE_TOOLS=1, as in CI).
+//! Live capture (`-i`, cargo feature "live"; `cargo test --features live`): a private Samba
+//! on 127.0.0.7 with signing mandatory, smbclient doing signed work in every dialect while
+//! `smbcheck -i lo` runs, ended with SIGINT. Needs root, samba and smbclient; without them
+//! the tests say they are skipped and why (and fail with SMBCHECK_REQUIRE_TOOLS=1, as in
+//! CI). Built only with the feature; `live_options.rs` holds what every build answers.
+#![cfg(feature = "live")]
 
 #[path = "support/cli.rs"]
 mod cli;
@@ -28,37 +30,6 @@ const DIALECTS: [(&str, &str); 5] = [
     ("SMB3_11", "3.1.1"),
     ("NT1", "NT LANMAN 1.0"),
 ];
-
-/// A default build asked for live capture says how to get it (this holds in every build:
-/// with the feature the option works, so the message is checked only without it).
-#[test]
-fn interface_without_the_feature_says_how_to_build() {
-    if cfg!(feature = "live") {
-        return;
-    }
-    for args in [&["-i", "lo"][..], &["-D"][..]] {
-        let run = cli::run(args);
-        let line = run.one_line_error();
-        assert!(
-            line.contains("--features live") && line.contains("libpcap-dev"),
-            "{run}"
-        );
-    }
-}
-
-#[test]
-fn capture_options_need_an_interface_and_exclude_files() {
-    let sample = cli::sample("smb311.pcap");
-    for args in [
-        vec!["-f", "tcp port 445", sample.to_str().unwrap()],
-        vec!["-c", "5", sample.to_str().unwrap()],
-        vec!["-i", "lo", sample.to_str().unwrap()],
-        vec![],
-    ] {
-        let run = cli::run(&args);
-        assert_eq!(run.code, 2, "{run}");
-    }
-}
 
 /// -D lists the interfaces; unknown interface, bad filter, no privilege: one line each,
 /// exit status 2.
@@ -249,14 +220,8 @@ fn assert_all_valid(report: &Value) {
     }
 }
 
-/// Root, the feature, else the skip rule.
+/// Root, else the skip rule.
 fn live_available(test: &str) -> bool {
-    if !cfg!(feature = "live") {
-        return cli::skip(
-            test,
-            "built without the feature \"live\" (cargo test --features live)",
-        );
-    }
     let uid = Command::new("id").arg("-u").output().expect("run id -u");
     if String::from_utf8_lossy(&uid.stdout).trim() != "0" {
         return cli::skip(test, "live capture and Samba need root");
