@@ -160,8 +160,11 @@ impl MappedBlocks {
     /// keeps them); a record is never longer than a buffer, so what is still in use stays,
     /// as do the pages of the messages held.
     fn release_behind(&mut self) {
-        let page = page_size();
         let behind = self.consumed.saturating_sub(BUFFER_LEN);
+        if behind < self.released + RELEASE_STEP {
+            return;
+        }
+        let page = page_size();
         let end = self.map.lowest_hold().map_or(behind, |h| h.min(behind)) / page * page;
         if end < self.released + RELEASE_STEP {
             return;
@@ -231,6 +234,7 @@ impl PcapReaderIterator for MappedBlocks {
         self.consumed = (self.consumed + offset).min(self.map.len());
         self.read.fetch_add(offset as u64, Ordering::Relaxed);
         self.release_behind();
+        prefetch_start(&self.map[self.consumed..]);
     }
 
     fn consume_noshift(&mut self, offset: usize) {
@@ -263,6 +267,22 @@ impl PcapReaderIterator for MappedBlocks {
     fn reader_exhausted(&self) -> bool {
         true
     }
+}
+
+/// Asks the CPU to load the first two cache lines of `bytes`: the next record's header and,
+/// in a frame, its link/IP/TCP headers. The caller handles the current frame meanwhile. The
+/// hardware prefetcher does not see these loads coming: only the headers of each frame are
+/// read here (payload goes to the workers), so at 1514-byte frames each header was a miss to
+/// memory, a fifth of the reading thread's time.
+fn prefetch_start(bytes: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in bytes.chunks(64).take(2) {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        // SAFETY: a prefetch is a hint: it never faults, whatever the address.
+        unsafe { _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast()) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = bytes;
 }
 
 fn page_size() -> usize {
