@@ -26,7 +26,7 @@ pub struct FlowConfig {
 /// All TCP flows of a capture; SMB ones are reassembled into PDUs.
 pub struct FlowTable {
     config: FlowConfig,
-    flows: HashMap<FlowKey, Flow>,
+    flows: HashMap<FlowKey, Flow, foldhash::fast::RandomState>,
     next_id: ConnId,
     /// SMB connections in `flows` not closed yet.
     open: usize,
@@ -81,7 +81,7 @@ impl FlowTable {
     pub fn new(config: FlowConfig) -> Self {
         FlowTable {
             config,
-            flows: HashMap::new(),
+            flows: HashMap::default(),
             next_id: 0,
             open: 0,
             buffered: 0,
