@@ -4,7 +4,7 @@
 # tcpdump tshark ethtool). Needs root (smbd on port 445, tcpdump, a network namespace).
 #
 #   scripts/bench.sh [--smoke] [--work DIR] [--addr ADDR] [--runs N] [--no-big] [--no-mtu1500]
-#                    [--mtu1500] [--no-rt]
+#                    [--mtu1500] [--no-rt] [--page-cache read|4k]
 #
 # Captures (cached in the work dir, default target/bench; delete them to make new ones): a
 # 100 MiB file written and read back with smbclient, signing required, in SMB 3.1.1
@@ -24,6 +24,15 @@
 # same file, their ratios, and the crypto bound: the time the same MAC
 # takes over the same number of bytes in as many messages on all cores (cargo bench --bench
 # mac_bound), with smbcheck's ratio to it. The table is also written to WORK/results.md.
+#
+# Before a capture is timed, its pages are dropped from the page cache and read back, so
+# every run starts from the same state: --page-cache read (the default) reads the file in
+# large reads, as any program reading it from disk does (the kernel's readahead then caches
+# it in large folios); --page-cache 4k reads it 4 KiB at a time with readahead off, which
+# leaves the 4 KiB pages a file has when it was just written in small writes (tcpdump's writes are mostly
+# 4 KiB). The mapped reader pays the kernel's page-table work per page: about 15 ms more per
+# 200 MB with 4 KiB pages on the machine of README's table (tshark, copying with read(2),
+# pays a little more too).
 #
 # Every timed command (smbcheck, tshark, the MAC benchmark) runs with a real-time scheduling
 # priority (chrt -f 10) so that other work on the machine (builds) does not take its cores
@@ -45,6 +54,7 @@ VETH=smbbench
 VETH_CLI=10.209.9.1
 VETH_SRV=10.209.9.2
 RT=(chrt -f 10)
+PAGE_CACHE=read
 while [ $# -gt 0 ]; do
   case $1 in
     --smoke) SMOKE=1; BIG=0; MTU1500=0 ;;
@@ -55,7 +65,9 @@ while [ $# -gt 0 ]; do
     --no-mtu1500) MTU1500=0 ;;
     --mtu1500) MTU1500=1 ;;
     --no-rt) RT=() ;;
-    *) echo "usage: $0 [--smoke] [--work DIR] [--addr ADDR] [--runs N] [--no-big] [--no-mtu1500] [--mtu1500] [--no-rt]" >&2
+    --page-cache) PAGE_CACHE=$2; shift
+      case $PAGE_CACHE in read|4k) ;; *) echo "--page-cache read or 4k" >&2; exit 2 ;; esac ;;
+    *) echo "usage: $0 [--smoke] [--work DIR] [--addr ADDR] [--runs N] [--no-big] [--no-mtu1500] [--mtu1500] [--no-rt] [--page-cache read|4k]" >&2
        exit 2 ;;
   esac
   shift
@@ -65,8 +77,8 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 log() { printf '==> %s\n' "$*" >&2; }
 
 [ "$(id -u)" = 0 ] || die "run as root (smbd binds port 445, tcpdump captures lo)"
-for t in smbd smbclient tcpdump tshark capinfos /usr/bin/time jq chrt; do
-  command -v "$t" >/dev/null || die "missing $t (apt-get install samba smbclient tcpdump tshark time jq)"
+for t in smbd smbclient tcpdump tshark capinfos /usr/bin/time jq chrt python3; do
+  command -v "$t" >/dev/null || die "missing $t (apt-get install samba smbclient tcpdump tshark time jq python3)"
 done
 if [ "$MTU1500" = 1 ]; then
   command -v ethtool >/dev/null || die "missing ethtool (apt-get install ethtool), or --no-mtu1500"
@@ -181,6 +193,23 @@ for c in "${CAPTURES[@]}"; do
 done
 stop_servers
 
+# settle_page_cache FILE: drops FILE's pages from the page cache and reads them back in the
+# --page-cache way (see the top).
+settle_page_cache() {
+  python3 - "$PAGE_CACHE" "$1" <<'PY'
+import os, sys
+mode, path = sys.argv[1], sys.argv[2]
+fd = os.open(path, os.O_RDONLY)
+os.fsync(fd)
+os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+if mode == "4k":
+    os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
+size = 4096 if mode == "4k" else 1 << 20
+while os.read(fd, size):
+    pass
+PY
+}
+
 # best_run OUT CMD...: runs CMD $RUNS times, leaves "seconds peak_kib cpu_seconds" of the
 # fastest run in OUT.time and its stdout in OUT. Nothing may appear on stderr (no progress
 # bar when stderr is not a terminal).
@@ -211,7 +240,8 @@ for c in "${CAPTURES[@]}"; do
   bytes=$(stat -c %s "$pcap")
   mb=$(awk "BEGIN{printf \"%.0f\", $bytes / 1e6}")
   packets=$(capinfos -M -c "$pcap" | awk '/^Number of packets/ {print $NF}')
-  log "$name ($mb MB): smbcheck, best of $RUNS"
+  settle_page_cache "$pcap"
+  log "$name ($mb MB): smbcheck, best of $RUNS (page cache: $PAGE_CACHE)"
   best_run "$WORK/$name.json" "$SMBCHECK" --format json --password-file "$WORK/password" "$pcap"
   read -r secs kib cpu < "$WORK/$name.json.time"
   json=$WORK/$name.json
