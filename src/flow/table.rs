@@ -95,9 +95,6 @@ impl FlowTable {
         let is_client_syn = seg.syn && seg.ack.is_none();
         // A stray ACK or FIN of a flow not seen before opens nothing (below).
         let may_open = seg.syn || !seg.payload.is_empty() || seg.cut > 0;
-        if may_open && !self.flows.contains_key(&key) && !self.make_room(frame, ts, seg, out) {
-            return;
-        }
         let flow = match self.flows.get_mut(&key) {
             Some(flow) => {
                 if is_client_syn && starts_new_connection(flow, seg.seq) {
@@ -116,13 +113,18 @@ impl FlowTable {
                 flow
             }
             // A stray ACK or FIN of a flow not seen before opens nothing.
-            None if !seg.syn && seg.payload.is_empty() && seg.cut == 0 => return,
-            None => self.flows.entry(key).or_insert(Flow::Candidate(Candidate {
-                syn: None,
-                syn_ack: None,
-                frame,
-                ts,
-            })),
+            None if !may_open => return,
+            None => {
+                if !self.make_room(frame, ts, seg, out) {
+                    return;
+                }
+                self.flows.entry(key).or_insert(Flow::Candidate(Candidate {
+                    syn: None,
+                    syn_ack: None,
+                    frame,
+                    ts,
+                }))
+            }
         };
         if let Flow::Candidate(candidate) = flow {
             if seg.syn {
