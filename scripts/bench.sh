@@ -19,8 +19,8 @@
 # and the MTU-1500 ones unless --mtu1500 follows it (CI runs it to prove that the script
 # still works).
 #
-# Per capture it prints smbcheck's wall time (best of --runs) and MB/s, its CPU time (user +
-# system, all threads) and peak RSS in that run, tshark's wall and CPU time verifying the
+# Per capture it prints smbcheck's wall time (best of --runs, timed by hyperfine) and MB/s,
+# its CPU time (user + system, all threads; mean of those runs) and peak RSS, tshark's wall and CPU time verifying the
 # same file, their ratios, and the crypto bound: the time the same MAC
 # takes over the same number of bytes in as many messages on all cores (cargo bench --bench
 # mac_bound), with smbcheck's ratio to it. The table is also written to WORK/results.md.
@@ -29,10 +29,9 @@
 # every run starts from the same state: --page-cache read (the default) reads the file in
 # large reads, as any program reading it from disk does (the kernel's readahead then caches
 # it in large folios); --page-cache 4k reads it 4 KiB at a time with readahead off, which
-# leaves the 4 KiB pages a file has when it was just written in small writes (tcpdump's writes are mostly
-# 4 KiB). The mapped reader pays the kernel's page-table work per page: about 15 ms more per
-# 200 MB with 4 KiB pages on the machine of README's table (tshark, copying with read(2),
-# pays a little more too).
+# leaves the 4 KiB pages a file has when it was just written in small writes (tcpdump's
+# writes are mostly 4 KiB). The mapped reader pays the kernel's page-table work per page:
+# about 15 ms more CPU per 200 MB with 4 KiB pages on the machine of README's table.
 #
 # Every timed command (smbcheck, tshark, the MAC benchmark) runs with a real-time scheduling
 # priority (chrt -f 10) so that other work on the machine (builds) does not take its cores
@@ -77,8 +76,8 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 log() { printf '==> %s\n' "$*" >&2; }
 
 [ "$(id -u)" = 0 ] || die "run as root (smbd binds port 445, tcpdump captures lo)"
-for t in smbd smbclient tcpdump tshark capinfos /usr/bin/time jq chrt python3; do
-  command -v "$t" >/dev/null || die "missing $t (apt-get install samba smbclient tcpdump tshark time jq python3)"
+for t in smbd smbclient tcpdump tshark capinfos /usr/bin/time jq chrt python3 hyperfine; do
+  command -v "$t" >/dev/null || die "missing $t (apt-get install samba smbclient tcpdump tshark time jq python3 hyperfine)"
 done
 if [ "$MTU1500" = 1 ]; then
   command -v ethtool >/dev/null || die "missing ethtool (apt-get install ethtool), or --no-mtu1500"
@@ -210,22 +209,22 @@ while os.read(fd, size):
 PY
 }
 
-# best_run OUT CMD...: runs CMD $RUNS times, leaves "seconds peak_kib cpu_seconds" of the
-# fastest run in OUT.time and its stdout in OUT. Nothing may appear on stderr (no progress
-# bar when stderr is not a terminal).
-best_run() {
-  local out=$1 best= i t; shift
-  for i in $(seq "$RUNS"); do
-    local t0=$EPOCHREALTIME
-    "${RT[@]}" /usr/bin/time -f '%M %U %S' -o "$out.t" "$@" > "$out.o" 2> "$out.err" || [ $? = 1 ] \
-      || die "$* failed: $(cat "$out.err")"
-    t=$(awk "BEGIN{print $EPOCHREALTIME - $t0}")
-    [ -s "$out.err" ] && die "$* wrote to stderr: $(head -c 300 "$out.err")"
-    if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then
-      best=$t; awk -v t="$t" '{print t, $1, $2 + $3}' "$out.t" > "$out.time"; mv "$out.o" "$out"
-    fi
-  done
-  rm -f "$out.t" "$out.o" "$out.err"
+# timed_run OUT CMD...: CMD's wall time, the best of $RUNS runs after a warm-up run, timed
+# by hyperfine (it times its own fork, exec and wait of CMD: the 2 ms this script and
+# /usr/bin/time take to start a timed command are not counted), their mean CPU time (user +
+# system, all threads), and the peak RSS of one more run under /usr/bin/time, whose stdout is
+# left in OUT. "seconds peak_kib cpu_seconds" go to OUT.time. Nothing may appear on stderr
+# (no progress bar when stderr is not a terminal).
+timed_run() {
+  local out=$1; shift
+  "${RT[@]}" hyperfine -N -i --style none --warmup 1 --runs "$RUNS" --export-json "$out.runs" \
+    "$(printf '%q ' "$@")" > /dev/null 2>&1 || die "hyperfine $* failed"
+  "${RT[@]}" /usr/bin/time -f '%M' -o "$out.t" "$@" > "$out" 2> "$out.err" || [ $? = 1 ] \
+    || die "$* failed: $(cat "$out.err")"
+  [ -s "$out.err" ] && die "$* wrote to stderr: $(head -c 300 "$out.err")"
+  jq -r --arg kib "$(tail -n 1 "$out.t")" '.results[0] | "\(.min) \($kib) \(.user + .system)"' \
+    "$out.runs" > "$out.time"
+  rm -f "$out.t" "$out.err" "$out.runs"
 }
 
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -242,7 +241,7 @@ for c in "${CAPTURES[@]}"; do
   packets=$(capinfos -M -c "$pcap" | awk '/^Number of packets/ {print $NF}')
   settle_page_cache "$pcap"
   log "$name ($mb MB): smbcheck, best of $RUNS (page cache: $PAGE_CACHE)"
-  best_run "$WORK/$name.json" "$SMBCHECK" --format json --password-file "$WORK/password" "$pcap"
+  timed_run "$WORK/$name.json" "$SMBCHECK" --format json --password-file "$WORK/password" "$pcap"
   read -r secs kib cpu < "$WORK/$name.json.time"
   json=$WORK/$name.json
   # The capture must be whole and every signature valid, or the figures mean nothing.
