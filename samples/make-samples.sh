@@ -40,10 +40,11 @@ done
 
 # ---------------------------------------------------------------- server
 # The server itself is scripts/samba-server.sh (smb.conf, user alice, smbd on 127.0.0.1:445).
-start_smbd() {   # start_smbd [extra smb.conf lines...]
+SRV_ADDR=127.0.0.1
+start_smbd() {   # start_smbd [extra smb.conf lines...]; listens on $SRV_ADDR
   stop_smbd
-  log "starting smbd with extra options: ${*:-(none)}"
-  "$HERE/../scripts/samba-server.sh" start "$SRV" 127.0.0.1 "$@" || die "smbd did not start"
+  log "starting smbd on $SRV_ADDR with extra options: ${*:-(none)}"
+  "$HERE/../scripts/samba-server.sh" start "$SRV" "$SRV_ADDR" "$@" || die "smbd did not start"
   SMBD_RUNNING=1
 }
 
@@ -63,7 +64,10 @@ wanted() {
   return 1
 }
 
-# capture NAME EXPECT CMD...: run CMD while tcpdump writes $OUT/NAME.pcap.
+# capture NAME EXPECT CMD...: run CMD while tcpdump writes $OUT/NAME.pcap, capturing on
+# $CAP_IFACE (lo unless set) with the extra tcpdump options in CAP_ARGS.
+CAP_IFACE=lo
+CAP_ARGS=()
 # EXPECT is "ok" (CMD must succeed) or "fail" (CMD must fail, e.g. wrong password) or
 # "any" (record whatever happens; the exit status is printed).
 capture() {
@@ -72,7 +76,8 @@ capture() {
   local pcap=$OUT/$name.pcap errf=$WORK/tcpdump-$name.err
   log "$name: $*"
   rm -f "$pcap"
-  tcpdump -i lo --immediate-mode -s 0 -B 65536 -U -w "$pcap" 'tcp port 445' 2>"$errf" &
+  tcpdump -i "$CAP_IFACE" ${CAP_ARGS[@]+"${CAP_ARGS[@]}"} --immediate-mode -s 0 -B 65536 -U \
+    -w "$pcap" 'tcp port 445' 2>"$errf" &
   TCPDUMP_PID=$!
   local i
   for i in $(seq 100); do
@@ -183,6 +188,22 @@ capture smb2-lock-async ok "${TORT[@]}" smb2.lock.async
 capture smb2-compound-break ok "${TORT[@]}" smb2.compound.compound-break
 capture smb1-oplock-batch1 ok "${TORT[@]}" --option='client min protocol=NT1' \
   --option='client max protocol=NT1' raw.oplock.batch1
+
+# ---- other link layers and IPv6, the smbclient commands above, server signing mandatory.
+# On lo, tcpdump writes Ethernet headers; `-i any` writes Linux cooked v2 headers
+# (LINUX_SLL2), `-i any -y LINUX_SLL` the first version. (This machine's kernel has no
+# 802.1Q support, so there is no VLAN sample.)
+CAP_IFACE=any CAP_ARGS=(-y LINUX_SLL)
+capture smb210-sll ok smb2 SMB2_10 -c "$CMDS"
+if wanted smb311-ipv6 || wanted smb300-ipv6-sll2; then
+  SRV_ADDR=::1
+  start_smbd 'server signing = mandatory'
+  SMBC=(smbclient //::1/share -U "alice%$PASS")
+  CAP_IFACE=lo CAP_ARGS=()
+  capture smb311-ipv6 ok smb2 SMB3_11 -c "$CMDS"
+  CAP_IFACE=any
+  capture smb300-ipv6-sll2 ok smb2 SMB3_00 -c "$CMDS"
+fi
 
 stop_smbd
 

@@ -7,7 +7,8 @@
 # `start` writes DIR/smb.conf, adds the user alice (password 'Secr3t!pass', workgroup LAB)
 # and starts smbd on ADDR:445 (a loopback address such as 127.0.0.7, so that several servers
 # can run at once; an address an interface already has is used as it is), with a writable share
-# named `share` at DIR/share. Needs root.
+# named `share` at DIR/share. ADDR may be IPv6 (::1, or an address of a namespace's veth).
+# Needs root.
 # `stop` stops the smbd started in DIR. Both exit non-zero with a one-line reason on failure.
 set -euo pipefail
 
@@ -15,8 +16,12 @@ PASS='Secr3t!pass'
 die() { echo "samba-server: $*" >&2; exit 1; }
 
 # grep reads all its input (no -q): with pipefail, a writer cut off by an early exit would
-# turn a match into a failure (SIGPIPE).
-listening() { ss -ltn "src $1 and sport = :445" | grep LISTEN >/dev/null; }
+# turn a match into a failure (SIGPIPE). ss wants an IPv6 address in brackets.
+listening() {
+  local addr=$1
+  case $addr in *:*) addr="[$addr]" ;; esac
+  ss -ltn "src $addr and sport = :445" | grep LISTEN >/dev/null
+}
 
 start() {
   local dir=$1 addr=$2; shift 2
@@ -25,7 +30,9 @@ start() {
   listening "$addr" && die "something already listens on $addr:445"
   # Samba binds only addresses an interface has: give lo this one if no interface has it
   # (run under `ip netns exec NS` with an address of that namespace's veth, lo is left alone).
-  ip -o addr show | grep " $addr/" >/dev/null || ip addr add "$addr/32" dev lo \
+  local prefix=32
+  case $addr in *:*) prefix=128 ;; esac
+  ip -o addr show | grep " $addr/" >/dev/null || ip addr add "$addr/$prefix" dev lo \
     || die "cannot add $addr to lo"
   mkdir -p "$dir"/{private,lock,state,cache,pid,log,share,ncalrpc}
   dir=$(cd "$dir" && pwd)

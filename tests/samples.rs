@@ -6,6 +6,8 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/tshark.rs"]
+mod tshark;
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -320,6 +322,51 @@ fn text_report_on_every_sample() {
         };
         assert_eq!(r.code, expected, "{r}");
         assert!(!r.stdout.trim().is_empty(), "{r}: empty report");
+    }
+}
+
+/// The samples captured with `tcpdump -i any` (Linux cooked headers, v1 and v2) and over IPv6
+/// keep those link types (a regenerated sample must not lose them; they reach the decoder's
+/// paths for those headers), and smbcheck names each connection's endpoints as tshark reads
+/// them from the first SYN. (Verdicts and counts of these samples are checked with the others.)
+#[test]
+fn cooked_and_ipv6_samples_name_endpoints_as_tshark() {
+    let with_tshark = tshark::available("cooked_and_ipv6_samples_name_endpoints_as_tshark");
+    for (name, linktype) in [
+        ("smb210-sll.pcap", 113),
+        ("smb311-ipv6.pcap", 1),
+        ("smb300-ipv6-sll2.pcap", 276),
+    ] {
+        let path = cli::sample(name);
+        // Classic pcap as tcpdump writes it here: little-endian, link type at offset 20.
+        let header = std::fs::read(&path).unwrap();
+        assert_eq!(&header[..4], &[0xd4, 0xc3, 0xb2, 0xa1], "{name}");
+        assert_eq!(u32::from_le_bytes(header[20..24].try_into().unwrap()), linktype, "{name}");
+        let r = cli::run_with_password(&path, "json");
+        assert_eq!(r.code, 0, "{r}");
+        let report = r.json();
+        let connections = report["connections"].as_array().unwrap();
+        assert_eq!(connections.len(), 1, "{r}");
+        let ends = [str_of(&connections[0], "client"), str_of(&connections[0], "server")];
+        if !with_tshark {
+            continue;
+        }
+        let out = std::process::Command::new("tshark")
+            .args(["-n", "-r"])
+            .arg(&path)
+            .args(["-Y", "tcp.flags.syn == 1 && tcp.flags.ack == 0", "-T", "fields"])
+            .args(["-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport"])
+            .args(["-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport"])
+            .output()
+            .expect("run tshark");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let f: Vec<&str> = text.lines().next().expect("a SYN").split('\t').collect();
+        let end = |v4: &str, v6: &str, port: &str| match v6 {
+            "" => format!("{v4}:{port}"),
+            _ => format!("[{v6}]:{port}"),
+        };
+        assert_eq!(ends, [end(f[0], f[1], f[2]), end(f[3], f[4], f[5])], "{name}");
+        assert_eq!(name.contains("ipv6"), !f[1].is_empty(), "{name}");
     }
 }
 
