@@ -165,7 +165,7 @@ fn live_capture_of_signed_work_in_every_dialect() {
         .find("  session 0x")
         .unwrap_or_else(|| panic!("no session line: {stdout}"));
     let report = stdout
-        .find("20 frames, 1 connections, 1 sessions")
+        .find("20 frames, 1 connection, 1 session")
         .unwrap_or_else(|| panic!("no report of 20 frames: {stdout}"));
     assert!(news < report, "{stdout}");
     assert!(stdout.contains(" dialect 2.1 "), "{stdout}");

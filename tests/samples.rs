@@ -321,7 +321,20 @@ fn text_report_on_every_sample() {
             0
         };
         assert_eq!(r.code, expected, "{r}");
-        assert!(!r.stdout.trim().is_empty(), "{r}: empty report");
+        // The first line counts what the JSON report holds, in words that agree with the
+        // numbers ("1 connection", "2 connections").
+        let json = cli::run_with_password(&sample, "json").json();
+        let counted = |n: usize, noun: &str| match n {
+            1 => format!("1 {noun}"),
+            _ => format!("{n} {noun}s"),
+        };
+        let first = format!(
+            "{}, {}, {}",
+            counted(u64_of(&json["summary"], "frames") as usize, "frame"),
+            counted(json["connections"].as_array().unwrap().len(), "connection"),
+            counted(json["sessions"].as_array().unwrap().len(), "session"),
+        );
+        assert_eq!(r.stdout.lines().next(), Some(first.as_str()), "{r}");
     }
 }
 
@@ -341,20 +354,32 @@ fn cooked_and_ipv6_samples_name_endpoints_as_tshark() {
         // Classic pcap as tcpdump writes it here: little-endian, link type at offset 20.
         let header = std::fs::read(&path).unwrap();
         assert_eq!(&header[..4], &[0xd4, 0xc3, 0xb2, 0xa1], "{name}");
-        assert_eq!(u32::from_le_bytes(header[20..24].try_into().unwrap()), linktype, "{name}");
+        assert_eq!(
+            u32::from_le_bytes(header[20..24].try_into().unwrap()),
+            linktype,
+            "{name}"
+        );
         let r = cli::run_with_password(&path, "json");
         assert_eq!(r.code, 0, "{r}");
         let report = r.json();
         let connections = report["connections"].as_array().unwrap();
         assert_eq!(connections.len(), 1, "{r}");
-        let ends = [str_of(&connections[0], "client"), str_of(&connections[0], "server")];
+        let ends = [
+            str_of(&connections[0], "client"),
+            str_of(&connections[0], "server"),
+        ];
         if !with_tshark {
             continue;
         }
         let out = std::process::Command::new("tshark")
             .args(["-n", "-r"])
             .arg(&path)
-            .args(["-Y", "tcp.flags.syn == 1 && tcp.flags.ack == 0", "-T", "fields"])
+            .args([
+                "-Y",
+                "tcp.flags.syn == 1 && tcp.flags.ack == 0",
+                "-T",
+                "fields",
+            ])
             .args(["-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport"])
             .args(["-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport"])
             .output()
@@ -365,7 +390,11 @@ fn cooked_and_ipv6_samples_name_endpoints_as_tshark() {
             "" => format!("{v4}:{port}"),
             _ => format!("[{v6}]:{port}"),
         };
-        assert_eq!(ends, [end(f[0], f[1], f[2]), end(f[3], f[4], f[5])], "{name}");
+        assert_eq!(
+            ends,
+            [end(f[0], f[1], f[2]), end(f[3], f[4], f[5])],
+            "{name}"
+        );
         assert_eq!(name.contains("ipv6"), !f[1].is_empty(), "{name}");
     }
 }

@@ -10,10 +10,10 @@ pub fn write(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     let s = &analysis.summary;
     writeln!(
         out,
-        "{} frames, {} connections, {} sessions",
-        analysis.frames,
-        analysis.connections.len(),
-        analysis.sessions.len()
+        "{}, {}, {}",
+        counted(analysis.frames, "frame"),
+        counted(analysis.connections.len() as u64, "connection"),
+        counted(analysis.sessions.len() as u64, "session")
     )?;
     writeln!(
         out,
@@ -420,5 +420,13 @@ fn link_speed(bps: u64) -> String {
         }
         b if b >= 1_000_000 => format!("{} Mbit/s", b / 1_000_000),
         b => format!("{b} bit/s"),
+    }
+}
+
+/// "1 frame", "2 frames".
+fn counted(n: u64, noun: &str) -> String {
+    match n {
+        1 => format!("1 {noun}"),
+        _ => format!("{n} {noun}s"),
     }
 }
