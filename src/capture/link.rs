@@ -74,7 +74,8 @@ pub enum Decoded<'a> {
 /// IP right after the link header (the usual case) is sliced from the IP header on; VLAN
 /// tags, MACsec and other ether types go through etherparse's whole-packet slicer, whose
 /// 328-byte result moved from layer to layer was a tenth of the reading thread's time at
-/// 1514-byte frames. Both give the same answers (test `ip_fast_path_decodes_as_the_packet_slicer`).
+/// 1514-byte frames. Both give the same answers (test
+/// `ip_fast_path_decodes_as_the_packet_slicer`).
 pub fn decode_tcp(linktype: u32, data: &[u8]) -> Decoded<'_> {
     match link_payload(linktype, data) {
         Err(bad) => bad,
