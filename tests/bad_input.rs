@@ -164,18 +164,58 @@ fn unknown_link_type() {
     assert_unusable(&r, "unknown-linktype.pcap", &["link type", "48879"]);
 }
 
-/// A snap length of 64 cuts every frame inside its TCP header: no SMB message at all, the
-/// damage named, no false alarm.
+/// A snap length of 64 cuts every frame inside its TCP header (in the timestamps option): no
+/// SMB message at all, the damage named from the first frame after the handshake (a SYN's
+/// fixed header still gives the stream's start), no false alarm.
 #[test]
 fn snap_length_64() {
     let r = check(&bad("snap64-smb311.pcap"));
     let report = assert_usable(&r);
     assert_eq!(u64_of(&report["summary"], "messages"), 0, "{r}");
     assert!(
-        has_problem(&report, "damaged-frame", &["frame 1", "snap length"]),
+        has_problem(&report, "damaged-frame", &["frame 3:", "snap length"]),
         "{r}: the cut frames are not listed: {:?}",
         problems(&report)
     );
+}
+
+/// A snap length of 96 cuts into the SMB headers: 26 bytes of each are left over Ethernet and
+/// IPv4, none over Linux cooked v2 and IPv6 (where it also cuts the SYN and SYN-ACK in their
+/// TCP options; their fixed headers still give the streams' start, so the messages are
+/// framed). Nothing is read from the zeros standing in for the rest: no message, but one
+/// header-not-captured problem per message of the whole capture, saying how many header bytes
+/// were left; no false alarm.
+#[test]
+fn snap_length_96_cuts_into_headers() {
+    for (name, whole, left) in [
+        (
+            "snap96-smb311.pcap",
+            "smb311.pcap",
+            "SMB2 header at byte 0 was cut by the snap length after 26 bytes",
+        ),
+        (
+            "snap96-smb300-ipv6-sll2.pcap",
+            "smb300-ipv6-sll2.pcap",
+            "SMB header at byte 0 was cut by the snap length after 0 bytes",
+        ),
+    ] {
+        let r = check(&bad(name));
+        let report = assert_usable(&r);
+        assert_eq!(u64_of(&report["summary"], "messages"), 0, "{r}");
+        let whole = check(&cli::sample(whole)).json();
+        let cut: Vec<String> = problems(&report)
+            .into_iter()
+            .filter(|(kind, _)| kind == "header-not-captured")
+            .map(|(_, detail)| detail)
+            .collect();
+        // These samples hold no compound: a PDU is a message.
+        assert_eq!(
+            cut.len() as u64,
+            u64_of(&whole["summary"], "messages"),
+            "{r}"
+        );
+        assert!(cut.iter().all(|d| d.contains(left)), "{r}: {cut:?}");
+    }
 }
 
 /// Frame numbers (1-based) of a little-endian classic pcap whose captured length is shorter

@@ -186,29 +186,96 @@ fn segment<'a>(ip: &LaxIpSlice<'a>, tcp: Option<&TcpSlice<'a>>) -> Decoded<'a> {
     if payload.ip_number != IpNumber::TCP {
         return Decoded::NotTcp;
     }
-    let Some(tcp) = tcp else {
-        return Decoded::Malformed("TCP header damaged or cut by the snap length");
+    let tcp = match tcp {
+        Some(tcp) => TcpFields::of(tcp),
+        None if payload.incomplete => match TcpFields::cut_in_options(payload.payload) {
+            Some(fields) => fields,
+            None => return Decoded::Malformed("TCP header cut by the snap length"),
+        },
+        None => return Decoded::Malformed("TCP header damaged"),
     };
     // Lax slicing falls back to the captured length when the IP length field asks for
     // more; the difference is what the snap length cut. (A zero length field, as with
     // segmentation offload, gives nothing to fill.)
     let cut = if payload.incomplete {
-        declared_payload_len.saturating_sub(payload.payload.len())
+        declared_payload_len.saturating_sub(tcp.header_len + tcp.data.len())
     } else {
         0
     };
     Decoded::Tcp(TcpSegment {
-        src: SocketAddr::new(src_ip, tcp.source_port()),
-        dst: SocketAddr::new(dst_ip, tcp.destination_port()),
-        seq: tcp.sequence_number(),
-        ack: tcp.ack().then(|| tcp.acknowledgment_number()),
-        syn: tcp.syn(),
-        fin: tcp.fin(),
-        rst: tcp.rst(),
-        payload: tcp.payload(),
+        src: SocketAddr::new(src_ip, tcp.src_port),
+        dst: SocketAddr::new(dst_ip, tcp.dst_port),
+        seq: tcp.seq,
+        ack: tcp.ack,
+        syn: tcp.syn,
+        fin: tcp.fin,
+        rst: tcp.rst,
+        payload: tcp.data,
         cut: u32::try_from(cut).unwrap_or(u32::MAX),
         backing: None,
     })
+}
+
+/// What reassembly needs of a TCP header.
+struct TcpFields<'a> {
+    src_port: u16,
+    dst_port: u16,
+    seq: u32,
+    /// The acknowledgment number when the ACK flag is set.
+    ack: Option<u32>,
+    syn: bool,
+    fin: bool,
+    rst: bool,
+    /// The header's length, options included (its data offset).
+    header_len: usize,
+    /// The captured data after the header.
+    data: &'a [u8],
+}
+
+impl<'a> TcpFields<'a> {
+    fn of(tcp: &TcpSlice<'a>) -> Self {
+        TcpFields {
+            src_port: tcp.source_port(),
+            dst_port: tcp.destination_port(),
+            seq: tcp.sequence_number(),
+            ack: tcp.ack().then(|| tcp.acknowledgment_number()),
+            syn: tcp.syn(),
+            fin: tcp.fin(),
+            rst: tcp.rst(),
+            header_len: tcp.header_len(),
+            data: tcp.payload(),
+        }
+    }
+
+    /// A SYN whose header the snap length cut in its options (RFC 9293 3.1: 20 fixed bytes,
+    /// then options up to the data offset), which etherparse does not slice: its ports,
+    /// numbers and flags are whole and tell where the stream starts (IPv6 and Linux cooked
+    /// headers leave a 96-byte snap length 4 bytes short of a SYN's 40-byte header). Other
+    /// segments so cut lost their data too and stay damaged frames. None when the fixed part
+    /// is cut too, the data offset is below 5 words, or the SYN flag is clear.
+    fn cut_in_options(bytes: &'a [u8]) -> Option<Self> {
+        let fixed: &[u8; 20] = bytes.get(..20)?.try_into().ok()?;
+        let header_len = usize::from(fixed[12] >> 4) * 4;
+        let flags = fixed[13];
+        if header_len < 20 || header_len <= bytes.len() || flags & 0x02 == 0 {
+            return None;
+        }
+        let word = |at: usize| {
+            u32::from_be_bytes([fixed[at], fixed[at + 1], fixed[at + 2], fixed[at + 3]])
+        };
+        let flags = fixed[13];
+        Some(TcpFields {
+            src_port: u16::from_be_bytes([fixed[0], fixed[1]]),
+            dst_port: u16::from_be_bytes([fixed[2], fixed[3]]),
+            seq: word(4),
+            ack: (flags & 0x10 != 0).then(|| word(8)),
+            syn: flags & 0x02 != 0,
+            fin: flags & 0x01 != 0,
+            rst: flags & 0x04 != 0,
+            header_len,
+            data: &[],
+        })
+    }
 }
 
 fn be16(data: &[u8], offset: usize) -> u16 {

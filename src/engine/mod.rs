@@ -29,6 +29,7 @@ use crate::capture::Timestamp;
 use crate::cli::Secrets;
 use crate::flow::{ConnId, Damage, FlowEvent, Pdu};
 use crate::report::session_hex;
+use crate::sign::SMB2_HEADER_LEN;
 
 pub struct EngineConfig {
     pub secrets: Secrets,
@@ -168,20 +169,55 @@ impl Engine {
         if self.conns.get(pdu.conn as usize).is_none() {
             return;
         }
-        match pdu.data.get(..4) {
-            Some([0xFE, b'S', b'M', b'B']) => self.smb2_pdu(pdu, &pdu.data, None, sink),
-            Some([0xFD, b'S', b'M', b'B']) => self.transform(pdu, sink),
-            Some([0xFC, b'S', b'M', b'B']) => self.compressed(pdu, &pdu.data, None, sink),
-            Some([0xFF, b'S', b'M', b'B']) => self.smb1_pdu(pdu, sink),
-            _ => self.problem(
-                pdu.last_frame,
-                pdu.ts,
-                Some(pdu.conn),
-                "not-smb",
-                format!("{} bytes that are not an SMB message", pdu.data.len()),
-                false,
-            ),
+        // Header lengths: SMB2 64 (MS-SMB2 2.2.1), transform 52 (2.2.41), compression
+        // transform 16 (2.2.42), SMB1 32 (MS-CIFS 2.2.3.1).
+        type Handle = fn(&mut Engine, &Pdu, &mut Sink);
+        let (protocol, header_len, handle): (&str, usize, Handle) = match pdu.data.get(..4) {
+            Some([0xFE, b'S', b'M', b'B']) => ("SMB2", SMB2_HEADER_LEN, |e, p, s| {
+                e.smb2_pdu(p, &p.data, None, s)
+            }),
+            Some([0xFD, b'S', b'M', b'B']) => ("SMB2 transform", 52, Engine::transform),
+            Some([0xFC, b'S', b'M', b'B']) => ("SMB2 compression transform", 16, |e, p, s| {
+                e.compressed(p, &p.data, None, s)
+            }),
+            Some([0xFF, b'S', b'M', b'B']) => ("SMB1", 32, Engine::smb1_pdu),
+            _ => ("SMB", 4, |e, p, _| e.not_smb(p)),
+        };
+        // Zeros standing in for bytes not captured are no header: nothing can be said.
+        if !pdu.captured_to(header_len) {
+            self.header_not_captured(pdu, protocol, 0);
+            return;
         }
+        handle(self, pdu, sink);
+    }
+
+    fn not_smb(&mut self, pdu: &Pdu) {
+        self.problem(
+            pdu.last_frame,
+            pdu.ts,
+            Some(pdu.conn),
+            "not-smb",
+            format!("{} bytes that are not an SMB message", pdu.data.len()),
+            false,
+        );
+    }
+
+    /// A damaged PDU whose `protocol` header at `offset` was not all captured.
+    fn header_not_captured(&mut self, pdu: &Pdu, protocol: &str, offset: usize) {
+        let how = pdu.damage.map_or("lost", damage_name);
+        let at = pdu.first_missing.unwrap_or(0).saturating_sub(offset);
+        self.problem(
+            pdu.last_frame,
+            pdu.ts,
+            Some(pdu.conn),
+            "header-not-captured",
+            format!(
+                "{}-byte message: its {protocol} header at byte {offset} was {how} after \
+                 {at} bytes; not checked",
+                pdu.size()
+            ),
+            false,
+        );
     }
 
     /// A message record with the fields every protocol has.

@@ -13,7 +13,7 @@ use crate::auth::credentials::Key16;
 use crate::flow::{ConnId, Pdu};
 use crate::keys::{self, Cipher, Dialect, PreauthHash};
 use crate::report::session_hex;
-use crate::sign::{self, SigningAlgorithm};
+use crate::sign::{self, SMB2_HEADER_LEN, SigningAlgorithm};
 
 /// SESSION_SETUP responses remembered per connection as seen before their requests.
 const MAX_EARLY_RESPONSES: usize = 16;
@@ -30,8 +30,14 @@ impl Engine {
         sink: &mut Sink,
     ) {
         let mut previous_session = 0;
+        // Bytes not captured are known by offset in the PDU's own bytes only.
+        let own_bytes = std::ptr::eq(data, pdu.data.as_slice());
         for element in Compound::new(data) {
             match element {
+                Ok(el) if own_bytes && !pdu.captured_to(el.offset + SMB2_HEADER_LEN) => {
+                    self.header_not_captured(pdu, "SMB2", el.offset);
+                    break;
+                }
                 Ok(mut el) => {
                     // A related element may name its session as "the previous element's"
                     // (MS-SMB2 3.2.4.1.4); the bytes, and so the signature, keep 0xFF..FF.

@@ -181,6 +181,7 @@ impl Sink<'_> {
                 data: pdu.data,
                 tail: pdu.tail,
                 damage: pdu.damage,
+                first_missing: pdu.first_missing,
             }))
         }
     }

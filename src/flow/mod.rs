@@ -57,12 +57,20 @@ pub struct Pdu {
     /// The rest of a long PDU, where it lies in the mapped capture file (not copied).
     pub tail: Option<Tail>,
     pub damage: Option<Damage>,
+    /// In a damaged PDU, where the first byte that was not captured lies (it and what
+    /// follows stand in as zeros, or the PDU ends short).
+    pub first_missing: Option<usize>,
 }
 
 impl Pdu {
     /// The PDU's length in bytes, tail included.
     pub fn size(&self) -> usize {
         self.data.len() + self.tail.as_ref().map_or(0, Tail::size)
+    }
+
+    /// Whether the PDU's bytes up to `end` were all captured.
+    pub fn captured_to(&self, end: usize) -> bool {
+        self.first_missing.is_none_or(|at| at >= end)
     }
 
     /// Copies the tail into `data`: the PDU is then one slice, as every PDU without a tail.

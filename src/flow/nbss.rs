@@ -51,6 +51,7 @@ pub(crate) struct FramedPdu {
     pub data: Vec<u8>,
     pub tail: Option<Tail>,
     pub damage: Option<Damage>,
+    pub first_missing: Option<usize>,
 }
 
 enum State {
@@ -71,6 +72,8 @@ enum State {
         /// The bytes after the first `HEAD_LEN`, left where they lie in a mapped file.
         tail: Option<Tail>,
         damage: Option<Damage>,
+        /// Where the first byte that was not captured lies, once one is missing.
+        first_missing: Option<usize>,
     },
     Skip {
         left: usize,
@@ -187,11 +190,14 @@ impl Framer {
                     data,
                     tail,
                     damage: pdu_damage,
+                    first_missing,
                     ..
                 } => {
+                    let have = received(data, tail);
                     let take = usize::try_from(count)
                         .unwrap_or(usize::MAX)
-                        .min(*len - received(data, tail));
+                        .min(*len - have);
+                    first_missing.get_or_insert(have);
                     materialize(data, tail);
                     data.resize(data.len() + take, 0);
                     // Lost bytes outweigh truncation: nothing of them was seen.
@@ -262,6 +268,7 @@ impl Framer {
                 data: Vec::new(),
                 tail: None,
                 damage: None,
+                first_missing: None,
             }
         } else if header[0] == SESSION_MESSAGE || len == 0 {
             header_start()
@@ -297,9 +304,12 @@ impl Framer {
             data,
             tail,
             damage: own,
+            first_missing,
             ..
         } = std::mem::replace(&mut self.state, next)
         {
+            // A message given up short is missing its bytes from what arrived on.
+            let first_missing = first_missing.or_else(|| damage.map(|_| received(&data, &tail)));
             out(FramedPdu {
                 first_frame,
                 last_frame: frame,
@@ -307,6 +317,7 @@ impl Framer {
                 data,
                 tail,
                 damage: damage.or(own),
+                first_missing,
             });
         }
     }
