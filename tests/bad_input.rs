@@ -6,6 +6,8 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/tshark.rs"]
+mod tshark;
 
 use std::ffi::OsString;
 use std::path::Path;
@@ -216,6 +218,66 @@ fn snap_length_96_cuts_into_headers() {
         );
         assert!(cut.iter().all(|d| d.contains(left)), "{r}: {cut:?}");
     }
+}
+
+/// A capture that starts after the handshake, cut at 96 bytes (Linux cooked v2, IPv6: only
+/// the NBSS header of each message is left): no SMB header is ever read, so no message can be
+/// told apart. Not silence: one header-not-captured problem per direction with the bytes cut,
+/// which tshark's TCP lengths and captured lengths give too.
+#[test]
+fn snap_length_96_without_handshake_counts_what_was_cut() {
+    let file = bad("snap96-nosyn-smb300-ipv6-sll2.pcap");
+    let r = check(&file);
+    let report = assert_usable(&r);
+    assert_eq!(u64_of(&report["summary"], "messages"), 0, "{r}");
+    let cut: Vec<String> = problems(&report)
+        .into_iter()
+        .filter(|(kind, _)| kind == "header-not-captured")
+        .map(|(_, detail)| detail)
+        .collect();
+    assert_eq!(cut.len(), 2, "{r}");
+    let said = |bytes: u64, side: &str| {
+        format!(
+            "{bytes} bytes {side} cut by the snap length where no SMB header could be read: \
+             the messages in them are not counted or checked"
+        )
+    };
+    if !tshark::available("snap_length_96_without_handshake_counts_what_was_cut") {
+        assert!(
+            cut.iter().all(|d| d.contains("cut by the snap length")),
+            "{cut:?}"
+        );
+        return;
+    }
+    // Per frame with TCP data: declared data minus captured data (the captured length less
+    // the 20-byte cooked v2, 40-byte IPv6 and TCP headers).
+    let out = std::process::Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(&file)
+        .args(["-T", "fields", "-e", "tcp.dstport", "-e", "tcp.len"])
+        .args(["-e", "frame.cap_len", "-e", "tcp.hdr_len"])
+        .output()
+        .expect("run tshark");
+    let (mut to_server, mut to_client) = (0, 0);
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let f: Vec<u64> = line.split('\t').map(|v| v.parse().unwrap()).collect();
+        let captured = f[2].saturating_sub(20 + 40 + f[3]);
+        let side = if f[0] == 445 {
+            &mut to_server
+        } else {
+            &mut to_client
+        };
+        *side += f[1] - captured.min(f[1]);
+    }
+    assert!(to_server > 0 && to_client > 0);
+    assert_eq!(
+        cut,
+        [
+            said(to_server, "client to server"),
+            said(to_client, "server to client")
+        ],
+        "{r}"
+    );
 }
 
 /// Frame numbers (1-based) of a little-endian classic pcap whose captured length is shorter

@@ -127,7 +127,10 @@ impl Engine {
                 frame,
                 ts,
                 bytes,
+                damage,
             } => {
+                // Lost or cut outside any message, the bytes may hold whole messages: as
+                // for a hole, sequence numbers and logons in progress cannot be trusted.
                 if let Some(c) = self.conns.get_mut(conn as usize) {
                     c.lost_bytes = true;
                     c.smb1.seq_lost = true;
@@ -141,14 +144,22 @@ impl Engine {
                     crate::flow::Direction::ToServer => "client to server",
                     crate::flow::Direction::ToClient => "server to client",
                 };
-                self.problem(
-                    frame,
-                    ts,
-                    Some(conn),
-                    "lost-bytes",
-                    format!("{bytes} bytes {side} never captured; messages touched are unverified"),
-                    false,
-                );
+                let (kind, detail) = match damage {
+                    Damage::LostBytes => (
+                        "lost-bytes",
+                        format!(
+                            "{bytes} bytes {side} never captured; messages touched are unverified"
+                        ),
+                    ),
+                    Damage::Truncated => (
+                        "header-not-captured",
+                        format!(
+                            "{bytes} bytes {side} cut by the snap length where no SMB header \
+                             could be read: the messages in them are not counted or checked"
+                        ),
+                    ),
+                };
+                self.problem(frame, ts, Some(conn), kind, detail, false);
             }
             FlowEvent::Closed { conn, .. } => {
                 if let Some(c) = self.conns.get_mut(conn as usize) {

@@ -24,7 +24,8 @@ pub struct ConnState {
     /// The NEGOTIATE request that starts `preauth` was captured whole (not lost, not before
     /// the capture began): without it 3.1.1 keys cannot be derived.
     pub preauth_started: bool,
-    /// Bytes of this connection were never captured (a gap in either direction).
+    /// Bytes of this connection were never captured, or cut where no message header was
+    /// read (a gap in either direction).
     pub lost_bytes: bool,
     /// SMB2 session setups in progress on this connection.
     pub setups: Vec<Setup>,

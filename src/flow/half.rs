@@ -27,6 +27,15 @@ struct Framing {
     /// Sender and receiver, to name the flow when a limit is reached.
     flow: (SocketAddr, SocketAddr),
     framer: Framer,
+    /// Bytes cut by the snap length outside any message since the last PDU, reported as
+    /// one Gap before the next PDU or at the end.
+    unframed: Option<Unframed>,
+}
+
+struct Unframed {
+    bytes: u64,
+    frame: u64,
+    ts: Timestamp,
 }
 
 impl Framing {
@@ -41,6 +50,7 @@ impl Framing {
             dir: self.dir,
             flow: self.flow,
             framer: &mut self.framer,
+            unframed: &mut self.unframed,
             backing,
             out,
         }
@@ -64,6 +74,7 @@ impl HalfStream {
                 flow,
                 // Hunting until a SYN says where the stream starts.
                 framer: Framer::new(false, max_len, tail_min_len),
+                unframed: None,
             },
             max_len,
             tail_min_len,
@@ -135,8 +146,11 @@ impl HalfStream {
         }
         let mut sink = self.framing.sink(None, out);
         sink.limit_reached(Limit::BufferedTotal, frame, ts);
-        sink.framer
-            .drop_unfinished(frame, ts, &mut Sink::emit(sink.conn, sink.dir, sink.out));
+        sink.framer.drop_unfinished(
+            frame,
+            ts,
+            &mut Sink::emit(sink.conn, sink.dir, sink.unframed, sink.out),
+        );
         self.reassembler.drop_backlog(frame, ts, &mut sink);
     }
 
@@ -147,6 +161,8 @@ impl HalfStream {
         }
     }
 
+    /// Completes the unfinished PDU (lost tail) and reports the bytes cut outside messages
+    /// since the last PDU.
     fn flush_unfinished(&mut self, out: &mut Vec<FlowEvent>) {
         let missing = self.framing.framer.unfinished_len();
         if missing > 0 {
@@ -155,6 +171,8 @@ impl HalfStream {
                 .sink(None, out)
                 .missing(missing, Damage::LostBytes, frame, ts);
         }
+        let framing = &mut self.framing;
+        Sink::report_unframed(framing.conn, framing.dir, &mut framing.unframed, out);
     }
 }
 
@@ -164,14 +182,22 @@ struct Sink<'a> {
     dir: Direction,
     flow: (SocketAddr, SocketAddr),
     framer: &'a mut Framer,
+    unframed: &'a mut Option<Unframed>,
     /// The mapped file the segment being pushed lies in.
     backing: Option<Backing<'a>>,
     out: &'a mut Vec<FlowEvent>,
 }
 
 impl Sink<'_> {
-    fn emit(conn: ConnId, dir: Direction, out: &mut Vec<FlowEvent>) -> impl FnMut(FramedPdu) + '_ {
+    /// Turns the framer's PDUs into events, each after the Gap of bytes cut before it.
+    fn emit<'b>(
+        conn: ConnId,
+        dir: Direction,
+        unframed: &'b mut Option<Unframed>,
+        out: &'b mut Vec<FlowEvent>,
+    ) -> impl FnMut(FramedPdu) + 'b {
         move |pdu: FramedPdu| {
+            Self::report_unframed(conn, dir, unframed, out);
             out.push(FlowEvent::Pdu(Pdu {
                 conn,
                 dir,
@@ -183,6 +209,24 @@ impl Sink<'_> {
                 damage: pdu.damage,
                 first_missing: pdu.first_missing,
             }))
+        }
+    }
+
+    fn report_unframed(
+        conn: ConnId,
+        dir: Direction,
+        unframed: &mut Option<Unframed>,
+        out: &mut Vec<FlowEvent>,
+    ) {
+        if let Some(Unframed { bytes, frame, ts }) = unframed.take() {
+            out.push(FlowEvent::Gap {
+                conn,
+                dir,
+                frame,
+                ts,
+                bytes,
+                damage: Damage::Truncated,
+            });
         }
     }
 }
@@ -204,7 +248,7 @@ impl StreamSink for Sink<'_> {
             frame,
             ts,
             self.backing,
-            &mut Self::emit(self.conn, self.dir, self.out),
+            &mut Self::emit(self.conn, self.dir, self.unframed, self.out),
         );
     }
 
@@ -217,14 +261,23 @@ impl StreamSink for Sink<'_> {
                 frame,
                 ts,
                 bytes: count,
+                damage,
             });
         }
-        self.framer.missing(
+        let outside = self.framer.missing(
             count,
             damage,
             frame,
             ts,
-            &mut Self::emit(self.conn, self.dir, self.out),
+            &mut Self::emit(self.conn, self.dir, self.unframed, self.out),
         );
+        if damage == Damage::Truncated && outside > 0 {
+            let run = self.unframed.get_or_insert(Unframed {
+                bytes: 0,
+                frame,
+                ts,
+            });
+            run.bytes += outside;
+        }
     }
 }

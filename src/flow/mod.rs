@@ -168,13 +168,16 @@ pub enum FlowEvent {
         ts: Timestamp,
     },
     Pdu(Pdu),
-    /// Bytes of a direction were never seen; `bytes` is the size of the hole.
+    /// Bytes of a direction were never seen (LostBytes: a hole in the stream), or were cut
+    /// by the snap length where no message header had been read (Truncated: the messages
+    /// in them cannot be told apart); `bytes` is their number, `frame` where they begin.
     Gap {
         conn: ConnId,
         dir: Direction,
         frame: u64,
         ts: Timestamp,
         bytes: u64,
+        damage: Damage,
     },
     Closed {
         conn: ConnId,

@@ -175,6 +175,7 @@ impl Framer {
 
     /// `count` stream bytes that were not captured (or cut), standing in as zeros. Inside
     /// a message the zeros keep the framing; a header they hit is lost, so hunt again.
+    /// Returns how many of them fell outside any message (no header read for them).
     pub(crate) fn missing(
         &mut self,
         mut count: u64,
@@ -182,7 +183,7 @@ impl Framer {
         frame: u64,
         ts: Timestamp,
         out: &mut impl FnMut(FramedPdu),
-    ) {
+    ) -> u64 {
         while count > 0 {
             match &mut self.state {
                 State::Message {
@@ -217,10 +218,11 @@ impl Framer {
                 }
                 State::Header { .. } | State::Hunt { .. } => {
                     self.state = hunt_start();
-                    count = 0;
+                    return count;
                 }
             }
         }
+        0
     }
 
     /// Bytes still missing from a message in progress (0 when at a boundary or hunting).
