@@ -129,17 +129,8 @@ impl Engine {
                 bytes,
                 damage,
             } => {
-                // Lost or cut outside any message, the bytes may hold whole messages: as
-                // for a hole, sequence numbers and logons in progress cannot be trusted.
-                if let Some(c) = self.conns.get_mut(conn as usize) {
-                    c.lost_bytes = true;
-                    c.smb1.seq_lost = true;
-                    // The hole may hold messages of a logon in progress (its 3.1.1 hash
-                    // covers them), and the reassembly held back data behind it.
-                    for setup in &mut c.setups {
-                        setup.auth.damaged = true;
-                    }
-                }
+                // Lost or cut outside any message, the bytes may hold whole messages.
+                self.messages_unseen(conn);
                 let side = match dir {
                     crate::flow::Direction::ToServer => "client to server",
                     crate::flow::Direction::ToClient => "server to client",
@@ -213,8 +204,23 @@ impl Engine {
         );
     }
 
+    /// Messages of `conn` went by unseen (a hole, or headers not captured): SMB1 sequence
+    /// numbers and logons in progress cannot be trusted after them.
+    fn messages_unseen(&mut self, conn: ConnId) {
+        if let Some(c) = self.conns.get_mut(conn as usize) {
+            c.lost_bytes = true;
+            c.smb1.seq_lost = true;
+            // They may be messages of a logon in progress (its 3.1.1 hash covers them), and
+            // the reassembly held back data behind a hole.
+            for setup in &mut c.setups {
+                setup.auth.damaged = true;
+            }
+        }
+    }
+
     /// A damaged PDU whose `protocol` header at `offset` was not all captured.
     fn header_not_captured(&mut self, pdu: &Pdu, protocol: &str, offset: usize) {
+        self.messages_unseen(pdu.conn);
         let how = pdu.damage.map_or("lost", damage_name);
         let at = pdu.first_missing.unwrap_or(0).saturating_sub(offset);
         self.problem(

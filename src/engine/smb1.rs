@@ -82,7 +82,8 @@ impl Engine {
             (COM_NEGOTIATE, true) => {
                 if let Ok(resp) = smb1::parse_negotiate_response(&h, &msg.block) {
                     let s = &mut conn.smb1;
-                    s.challenge = resp.challenge;
+                    // A challenge not all captured cannot check a raw NTLM logon.
+                    s.challenge = resp.challenge.filter(|_| pdu.damage.is_none());
                     s.signing_required = resp.signing_required();
                     conn.info.signing_required = resp.signing_required();
                     let dialect = s.dialects.get(usize::from(resp.dialect_index));
@@ -255,10 +256,10 @@ impl Engine {
         if h.status == STATUS_MORE_PROCESSING_REQUIRED {
             if let Ok(resp) = smb1::parse_session_setup_response(h, &msg.block) {
                 let conn = &mut self.conns[pdu.conn as usize];
-                conn.smb1
-                    .setup
-                    .get_or_insert_with(Default::default)
-                    .feed(resp.security_blob, pdu.last_frame);
+                let setup = conn.smb1.setup.get_or_insert_with(Default::default);
+                setup.feed(resp.security_blob, pdu.last_frame);
+                // The NTLMSSP CHALLENGE in it: a cut one cannot check the password.
+                setup.damaged |= pdu.damage.is_some();
             }
             return self.smb1_judge(pdu, msg);
         }

@@ -97,7 +97,20 @@ impl Engine {
                 c.info.client_guid = Some(dissectors::guid_string(&req.client_guid));
             }
             (COMMAND_NEGOTIATE, Some(Body::NegotiateResponse(resp))) => {
-                self.negotiated(pdu.conn, el.bytes, resp)
+                self.negotiated(pdu.conn, el.bytes, resp);
+                if pdu.damage.is_some() {
+                    // Not all captured: zeros went into the 3.1.1 preauth hash, so no key
+                    // may come of it; and the 3.1.1 signing and cipher contexts may be what
+                    // was cut (zeros read as "no context" would mean AES-CMAC).
+                    let c = &mut self.conns[pdu.conn as usize];
+                    c.preauth_started = false;
+                    if c.dialect == Some(Dialect::Smb311) {
+                        c.signing = None;
+                        c.cipher = None;
+                        c.info.signing_algorithm = None;
+                        c.info.cipher = None;
+                    }
+                }
             }
             (COMMAND_SESSION_SETUP, Some(Body::SessionSetupRequest(req))) => {
                 self.setup_request(pdu, el, req.is_binding(), req.security_buffer)
