@@ -220,6 +220,28 @@ fn snap_length_96_cuts_into_headers() {
     }
 }
 
+/// A snap length of 150 keeps the first element of each compound of smb2-compound-break (its
+/// header whole, its body cut) and none of the second, at byte 152: the first is a message,
+/// unverified if signed; the second a header-not-captured problem, not a malformed compound
+/// read from zeros.
+#[test]
+fn snap_length_150_cuts_compounds_between_elements() {
+    let r = check(&bad("snap150-smb2-compound-break.pcap"));
+    let report = assert_usable(&r);
+    let cut: Vec<(String, String)> = problems(&report)
+        .into_iter()
+        .filter(|(kind, _)| kind == "header-not-captured" || kind == "malformed")
+        .collect();
+    assert_eq!(cut.len(), 2, "{r}: {cut:?}");
+    for (kind, detail) in &cut {
+        assert_eq!(kind, "header-not-captured", "{r}");
+        assert!(
+            detail.contains("SMB2 header at byte 152 was cut"),
+            "{r}: {detail}"
+        );
+    }
+}
+
 /// A capture that starts after the handshake, cut at 96 bytes (Linux cooked v2, IPv6: only
 /// the NBSS header of each message is left): no SMB header is ever read, so no message can be
 /// told apart. Not silence: one header-not-captured problem per direction with the bytes cut,

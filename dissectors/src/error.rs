@@ -32,7 +32,8 @@ impl<I> From<nom::Err<nom::error::Error<I>>> for Error {
             nom::Err::Incomplete(_) => Error::Truncated,
             nom::Err::Error(e) | nom::Err::Failure(e) => match e.code {
                 nom::error::ErrorKind::Eof | nom::error::ErrorKind::Complete => Error::Truncated,
-                nom::error::ErrorKind::Tag => Error::Invalid("bad signature/tag"),
+                // A fixed value (protocol identifier, magic) is not there.
+                nom::error::ErrorKind::Tag => Error::Invalid("a fixed identifier is wrong"),
                 nom::error::ErrorKind::Verify => Error::Invalid("field check failed"),
                 _ => Error::Invalid("malformed"),
             },

@@ -32,13 +32,16 @@ impl Engine {
         let mut previous_session = 0;
         // Bytes not captured are known by offset in the PDU's own bytes only.
         let own_bytes = std::ptr::eq(data, pdu.data.as_slice());
+        let mut next_offset = 0;
         for element in Compound::new(data) {
+            // An element whose header was not all captured is zeros, whether they parse or not.
+            if own_bytes && !pdu.captured_to(next_offset + SMB2_HEADER_LEN) {
+                self.header_not_captured(pdu, "SMB2", next_offset);
+                break;
+            }
             match element {
-                Ok(el) if own_bytes && !pdu.captured_to(el.offset + SMB2_HEADER_LEN) => {
-                    self.header_not_captured(pdu, "SMB2", el.offset);
-                    break;
-                }
                 Ok(mut el) => {
+                    next_offset = el.offset + el.bytes.len();
                     // A related element may name its session as "the previous element's"
                     // (MS-SMB2 3.2.4.1.4); the bytes, and so the signature, keep 0xFF..FF.
                     let h = &mut el.header;

@@ -46,6 +46,7 @@ editcap -F pcap -s 96 "$S/smb300-ipv6-sll2.pcap" snap96-smb300-ipv6-sll2.pcap
 editcap -r "$S/smb300-ipv6-sll2.pcap" nosyn.pcap 3-88
 editcap -F pcap -s 96 nosyn.pcap snap96-nosyn-smb300-ipv6-sll2.pcap
 rm nosyn.pcap
+editcap -F pcap -s 150 "$S/smb2-compound-break.pcap" snap150-smb2-compound-break.pcap
 editcap -F pcap -s 200 "$S/smb311.pcap" snap200-smb311.pcap
 editcap -F pcap -s 200 "$S/smb1-ntlmv2.pcap" snap200-smb1-ntlmv2.pcap
 editcap -F pcap -r "$S/smb311.pcap" /tmp/smb311-40.pcap 1-40
