@@ -14,6 +14,9 @@ pub const TRANSFORM_PROTOCOL_ID: &[u8; 4] = b"\xfdSMB";
 pub const COMPRESSION_PROTOCOL_ID: &[u8; 4] = b"\xfcSMB";
 /// Size of the transform header.
 pub const TRANSFORM_HEADER_LEN: usize = 52;
+/// Size of the compression transform header's fixed part: unchained, the whole header;
+/// chained, its 8 bytes and the first payload header's 8.
+pub const COMPRESSION_HEADER_LEN: usize = 16;
 /// Offset of the AAD (Nonce..SessionId) within the transform header.
 pub const AAD_OFFSET: usize = 20;
 /// Length of the AAD.

@@ -263,13 +263,12 @@ impl<'a> TcpFields<'a> {
         let word = |at: usize| {
             u32::from_be_bytes([fixed[at], fixed[at + 1], fixed[at + 2], fixed[at + 3]])
         };
-        let flags = fixed[13];
         Some(TcpFields {
-            src_port: u16::from_be_bytes([fixed[0], fixed[1]]),
-            dst_port: u16::from_be_bytes([fixed[2], fixed[3]]),
+            src_port: be16(fixed, 0),
+            dst_port: be16(fixed, 2),
             seq: word(4),
             ack: (flags & 0x10 != 0).then(|| word(8)),
-            syn: flags & 0x02 != 0,
+            syn: true,
             fin: flags & 0x01 != 0,
             rst: flags & 0x04 != 0,
             header_len,

@@ -161,6 +161,7 @@ impl MappedBlocks {
     /// as do the pages of the messages held.
     fn release_behind(&mut self) {
         let behind = self.consumed.saturating_sub(BUFFER_LEN);
+        // Runs for every record: the holds' lock only once a step's worth lies behind.
         if behind < self.released + RELEASE_STEP {
             return;
         }

@@ -29,7 +29,7 @@ use crate::capture::Timestamp;
 use crate::cli::Secrets;
 use crate::flow::{ConnId, Damage, FlowEvent, Pdu};
 use crate::report::session_hex;
-use crate::sign::SMB2_HEADER_LEN;
+use dissectors::transform::{COMPRESSION_HEADER_LEN, TRANSFORM_HEADER_LEN};
 
 pub struct EngineConfig {
     pub secrets: Secrets,
@@ -171,18 +171,24 @@ impl Engine {
         if self.conns.get(pdu.conn as usize).is_none() {
             return;
         }
-        // Header lengths: SMB2 64 (MS-SMB2 2.2.1), transform 52 (2.2.41), compression
-        // transform 16 (2.2.42), SMB1 32 (MS-CIFS 2.2.3.1).
+        // Header lengths: SMB2 (MS-SMB2 2.2.1), transform (2.2.41), compression transform
+        // (2.2.42), SMB1 (MS-CIFS 2.2.3.1).
         type Handle = fn(&mut Engine, &Pdu, &mut Sink);
         let (protocol, header_len, handle): (&str, usize, Handle) = match pdu.data.get(..4) {
-            Some([0xFE, b'S', b'M', b'B']) => ("SMB2", SMB2_HEADER_LEN, |e, p, s| {
+            Some([0xFE, b'S', b'M', b'B']) => ("SMB2", dissectors::smb2::HEADER_LEN, |e, p, s| {
                 e.smb2_pdu(p, &p.data, None, s)
             }),
-            Some([0xFD, b'S', b'M', b'B']) => ("SMB2 transform", 52, Engine::transform),
-            Some([0xFC, b'S', b'M', b'B']) => ("SMB2 compression transform", 16, |e, p, s| {
-                e.compressed(p, &p.data, None, s)
-            }),
-            Some([0xFF, b'S', b'M', b'B']) => ("SMB1", 32, Engine::smb1_pdu),
+            Some([0xFD, b'S', b'M', b'B']) => {
+                ("SMB2 transform", TRANSFORM_HEADER_LEN, Engine::transform)
+            }
+            Some([0xFC, b'S', b'M', b'B']) => (
+                "SMB2 compression transform",
+                COMPRESSION_HEADER_LEN,
+                |e, p, s| e.compressed(p, &p.data, None, s),
+            ),
+            Some([0xFF, b'S', b'M', b'B']) => {
+                ("SMB1", dissectors::smb1::HEADER_LEN, Engine::smb1_pdu)
+            }
             _ => ("SMB", 4, |e, p, _| e.not_smb(p)),
         };
         // Zeros standing in for bytes not captured are no header: nothing can be said.

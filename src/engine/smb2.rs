@@ -10,7 +10,7 @@ use super::model::{Binding, Protocol, Unverified, Verdict};
 use super::state::{ChannelKey, Setup, Smb2Session};
 use super::{Engine, Judged, Sink, auth, damaged};
 use crate::auth::credentials::Key16;
-use crate::flow::{ConnId, Pdu};
+use crate::flow::Pdu;
 use crate::keys::{self, Cipher, Dialect, PreauthHash};
 use crate::report::session_hex;
 use crate::sign::{self, SMB2_HEADER_LEN, SigningAlgorithm};
@@ -100,20 +100,7 @@ impl Engine {
                 c.info.client_guid = Some(dissectors::guid_string(&req.client_guid));
             }
             (COMMAND_NEGOTIATE, Some(Body::NegotiateResponse(resp))) => {
-                self.negotiated(pdu.conn, el.bytes, resp);
-                if pdu.damage.is_some() {
-                    // Not all captured: zeros went into the 3.1.1 preauth hash, so no key
-                    // may come of it; and the 3.1.1 signing and cipher contexts may be what
-                    // was cut (zeros read as "no context" would mean AES-CMAC).
-                    let c = &mut self.conns[pdu.conn as usize];
-                    c.preauth_started = false;
-                    if c.dialect == Some(Dialect::Smb311) {
-                        c.signing = None;
-                        c.cipher = None;
-                        c.info.signing_algorithm = None;
-                        c.info.cipher = None;
-                    }
-                }
+                self.negotiated(pdu, el.bytes, resp)
             }
             (COMMAND_SESSION_SETUP, Some(Body::SessionSetupRequest(req))) => {
                 self.setup_request(pdu, el, req.is_binding(), req.security_buffer)
@@ -145,9 +132,11 @@ impl Engine {
         self.emit(msg, judged, el.bytes, sink);
     }
 
-    fn negotiated(&mut self, conn: ConnId, bytes: &[u8], resp: &smb2::NegotiateResponse) {
-        let c = &mut self.conns[conn as usize];
+    fn negotiated(&mut self, pdu: &Pdu, bytes: &[u8], resp: &smb2::NegotiateResponse) {
+        let c = &mut self.conns[pdu.conn as usize];
         c.preauth.update(bytes);
+        // Not all captured: zeros went into the 3.1.1 preauth hash, so no key may come of it.
+        c.preauth_started &= pdu.damage.is_none();
         c.dialect = Dialect::from_wire(resp.dialect_revision);
         c.info.dialect = Some(smb2::dialect_name(resp.dialect_revision).to_string());
         c.info.server_guid = Some(dissectors::guid_string(&resp.server_guid));
@@ -174,6 +163,12 @@ impl Engine {
         {
             // 3.0 and 3.0.2 have one cipher (MS-SMB2 3.1.4.3).
             c.cipher = Some(Cipher::Aes128Ccm);
+        }
+        if pdu.damage.is_some() && c.dialect == Some(Dialect::Smb311) {
+            // The signing and cipher contexts may be what was cut: zeros read as "no
+            // context" would mean AES-CMAC.
+            c.signing = None;
+            c.cipher = None;
         }
         c.info.signing_algorithm = c.signing.map(algorithm_name);
         c.info.cipher = c.cipher.map(cipher_name);
