@@ -193,9 +193,8 @@ impl Engine {
                 || h.command == COMMAND_SESSION_SETUP
                 || (h.is_signed()
                     && self
-                        .smb2_sessions
-                        .get(&h.session_id)
-                        .is_none_or(|s| s.signing_key(conn).is_none()))
+                        .smb2_session(conn, h.session_id)
+                        .is_none_or(|s| !s.has_key_on(conn)))
         });
         if keys_may_change {
             self.settle(sink, true);
@@ -309,8 +308,7 @@ impl Engine {
                 .iter()
                 .any(|s| s.binding && s.session_id == h.session_id)
             && self
-                .smb2_sessions
-                .get(&h.session_id)
-                .is_some_and(|s| s.signing_key(pdu.conn).is_some())
+                .smb2_session(pdu.conn, h.session_id)
+                .is_some_and(|s| s.has_key_on(pdu.conn))
     }
 }

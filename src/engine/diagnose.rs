@@ -38,13 +38,20 @@ impl Engine {
         let matches = |k: &Key16, a: SigningAlgorithm, bytes: &[u8]| {
             sign::smb2_verify(a, k, bytes).unwrap_or(false)
         };
-        if let Some(session) = self.smb2_sessions.get(&h.session_id) {
+        if let Some(session) = self.smb2_session(conn, h.session_id) {
             let first = session.keys.as_ref().map(|k| &k.signing);
             if let Some(first) = first.filter(|f| f.as_bytes() != key.as_bytes()) {
                 if matches(first, alg, el.bytes) {
                     return Some(format!(
                         "reproduced with the session's first signing key instead of the channel key of connection #{}",
                         conn
+                    ));
+                }
+                let session_alg = session.algorithm.filter(|a| *a != alg);
+                if let Some(a) = session_alg.filter(|a| matches(first, *a, el.bytes)) {
+                    return Some(format!(
+                        "reproduced with the session's signing key under {a} (the session's \
+                         algorithm) instead of the channel key of connection #{conn} under {alg}"
                     ));
                 }
             }
@@ -69,12 +76,13 @@ impl Engine {
                 el.bytes.len()
             ));
         }
+        let own = self.session_ref(conn, h.session_id);
         let others = self
             .smb2_sessions
             .iter()
-            .filter(|(id, _)| **id != h.session_id)
+            .filter(|(r, _)| **r != own)
             .take(MAX_OTHER_SESSIONS);
-        for (id, other) in others {
+        for ((_, id), other) in others {
             if other
                 .keys
                 .as_ref()

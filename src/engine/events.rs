@@ -126,16 +126,14 @@ fn count_request(map: &mut std::collections::BTreeMap<u64, u64>, session: u64) {
     }
 }
 
-/// Names the server across channels: its GUID once negotiated on this connection, else
-/// its IP address.
+/// Names the server across channels: the endpoint the connection reached, or the one of
+/// the session it was bound to (a channel over another interface). Not the ServerGuid: a
+/// relay passes it on, and its two legs are two servers.
 fn server_key(e: &Engine, conn: ConnId) -> String {
-    match e.conns.get(conn as usize) {
-        Some(c) => match &c.info.server_guid {
-            Some(g) => g.clone(),
-            None => c.info.server.ip().to_string(),
-        },
-        None => String::new(),
-    }
+    e.conns
+        .get(conn as usize)
+        .map(|c| c.server_id.to_string())
+        .unwrap_or_default()
 }
 
 /// The break tracker's view of where a message of `pdu` was seen.

@@ -91,7 +91,9 @@ impl Engine {
                     conn,
                     client: self.client_of(conn),
                     bound: s.channel_keys.contains_key(&conn),
-                    signing: s.signing_key(conn).cloned(),
+                    signing: s
+                        .channel_choice(conn, self.conns.get(conn as usize).and_then(|c| c.signing))
+                        .map(|c| c.key),
                 })
                 .collect();
             let cipher = s

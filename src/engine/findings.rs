@@ -53,7 +53,7 @@ impl Engine {
     pub(super) fn smb2_findings(&mut self, pdu: &Pdu, el: &Element, verdict: Verdict) {
         let h = &el.header;
         let required = self.conns[pdu.conn as usize].info.signing_required;
-        let Some(session) = self.smb2_sessions.get_mut(&h.session_id) else {
+        let Some(session) = self.smb2_session_mut(pdu.conn, h.session_id) else {
             return;
         };
         let established = session.info.logon_status == Some(STATUS_SUCCESS)
@@ -84,7 +84,7 @@ impl Engine {
     /// Turns what was tallied into problems, at the end of the capture.
     pub(super) fn report_findings(&mut self) {
         let mut found = Vec::new();
-        for (id, s) in &self.smb2_sessions {
+        for ((_, id), s) in &self.smb2_sessions {
             let f = &s.findings;
             let sess = session_hex(*id);
             if let Some(t) = &f.unsigned_when_required {

@@ -19,11 +19,11 @@ mod state;
 mod transform;
 mod verify_pool;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use model::{Analysis, Connection, Message, Problem, Protocol, Session, Verdict};
-use state::{ConnState, Smb1Session, Smb2Session};
+use state::{ConnState, SessionRef, Smb1Session, Smb2Session};
 
 use crate::capture::Timestamp;
 use crate::cli::Secrets;
@@ -45,7 +45,10 @@ pub type Sink<'s> = dyn FnMut(&Message, &[u8]) + 's;
 pub struct Engine {
     secrets: Secrets,
     conns: Vec<ConnState>,
-    smb2_sessions: BTreeMap<u64, Smb2Session>,
+    smb2_sessions: BTreeMap<SessionRef, Smb2Session>,
+    /// A channel bound to a session on another endpoint of the same server (multichannel
+    /// over several interfaces): its own (server, SessionId) names that session.
+    session_aliases: HashMap<SessionRef, SessionRef>,
     smb1_sessions: BTreeMap<(ConnId, u16), Smb1Session>,
     analysis: Analysis,
     /// Oplock and lease breaks (events.rs, breaks.rs).
@@ -68,6 +71,7 @@ impl Engine {
             secrets: config.secrets,
             conns: Vec::new(),
             smb2_sessions: BTreeMap::new(),
+            session_aliases: HashMap::new(),
             smb1_sessions: BTreeMap::new(),
             analysis: Analysis::default(),
             tracker: breaks::Tracker::default(),
@@ -165,6 +169,27 @@ impl Engine {
                 limit,
             } => self.limit_reached(conn, Some(flow), frame, ts, limit),
         }
+    }
+
+    /// Which session `session_id` names on `conn`: the one of `conn`'s server.
+    fn session_ref(&self, conn: ConnId, session_id: u64) -> SessionRef {
+        let server = self
+            .conns
+            .get(conn as usize)
+            .map_or(std::net::SocketAddr::from(([0, 0, 0, 0], 0)), |c| {
+                c.info.server
+            });
+        let own = (server, session_id);
+        self.session_aliases.get(&own).copied().unwrap_or(own)
+    }
+
+    fn smb2_session(&self, conn: ConnId, session_id: u64) -> Option<&Smb2Session> {
+        self.smb2_sessions.get(&self.session_ref(conn, session_id))
+    }
+
+    fn smb2_session_mut(&mut self, conn: ConnId, session_id: u64) -> Option<&mut Smb2Session> {
+        let r = self.session_ref(conn, session_id);
+        self.smb2_sessions.get_mut(&r)
     }
 
     fn pdu(&mut self, pdu: &Pdu, sink: &mut Sink) {
@@ -268,6 +293,7 @@ impl Engine {
             status,
             verdict: Verdict::Unsigned,
             algorithm: None,
+            key: None,
             encrypted: protocol == Protocol::Transform,
             compression: self.compression,
             len: 0,
@@ -280,11 +306,13 @@ impl Engine {
         let Judged {
             verdict,
             algorithm,
+            key,
             diagnosis,
             pending: _,
         } = judged;
         m.verdict = verdict;
         m.algorithm = algorithm;
+        m.key = key;
         self.analysis.summary.add(verdict);
         if matches!(verdict, Verdict::Valid | Verdict::Invalid) {
             self.analysis.summary.verified_bytes += m.len as u64;
@@ -303,8 +331,7 @@ impl Engine {
                 .get_mut(&(m.conn, m.session_id as u16))
                 .map(|s| &mut s.info),
             _ => self
-                .smb2_sessions
-                .get_mut(&m.session_id)
+                .smb2_session_mut(m.conn, m.session_id)
                 .map(|s| &mut s.info),
         };
         if let Some(s) = session {
@@ -323,10 +350,12 @@ impl Engine {
                 conn: Some(m.conn),
                 kind: "invalid-signature",
                 detail: format!(
-                    "{name} {kind}  msg {}  sess {}  signature invalid ({}{via}): {}",
+                    "{name} {kind}  msg {}  sess {}  signature invalid ({}{via}{}): {}",
                     m.message_id,
                     session_hex(m.session_id),
                     algorithm.unwrap_or("?"),
+                    key.map(|k| format!(", {}: {}", k.describe(), k.why()))
+                        .unwrap_or_default(),
                     diagnosis
                         .as_deref()
                         .unwrap_or("no likely mistake reproduces it"),
@@ -388,6 +417,7 @@ impl Engine {
 struct Judged {
     verdict: Verdict,
     algorithm: Option<&'static str>,
+    key: Option<model::KeyUsed>,
     diagnosis: Option<String>,
     /// A check running on the verify pool: until it is back, `verdict` says only that the
     /// message is signed.
@@ -399,6 +429,7 @@ impl Judged {
         Judged {
             verdict,
             algorithm,
+            key: None,
             diagnosis: None,
             pending: None,
         }

@@ -20,6 +20,10 @@ pub enum Unverified {
     Unsupported,
     /// The message could not be rebuilt (a compression transform that does not expand).
     Malformed,
+    /// A response whose signature field is its request's, copied: the server held no
+    /// session (or no key) to sign it with, so no key verifies it (Samba's client skips the
+    /// check: `signing_skipped` in libcli/smb/smbXcli_base.c).
+    Echo,
 }
 
 /// Exactly one per SMB message (DESIGN.md, "Verdicts").
@@ -61,6 +65,7 @@ impl Unverified {
             Unverified::Truncated => "truncated",
             Unverified::Unsupported => "unsupported",
             Unverified::Malformed => "malformed",
+            Unverified::Echo => "echo",
         }
     }
 }
@@ -112,6 +117,8 @@ pub struct Message {
     pub verdict: Verdict,
     /// Signing algorithm (or cipher) used for the check, when one was made.
     pub algorithm: Option<&'static str>,
+    /// The key the check used, when one was made.
+    pub key: Option<KeyUsed>,
     /// Carried inside an SMB3 transform: its AEAD tag is the verdict.
     pub encrypted: bool,
     /// Carried compressed (a 0xFC transform); the verdict is that of the rebuilt message.
@@ -119,6 +126,84 @@ pub struct Message {
     /// The message's length in bytes (the sink may be given only its first bytes: a long
     /// message read in place from a mapped file, `flow::Tail`).
     pub len: usize,
+}
+
+/// Which key checked a message, and the logon it came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyUsed {
+    /// The session's signing key, from its first logon (final response at `logon_frame`).
+    Session { logon_frame: u64 },
+    /// The signing key of a bound channel, from the binding logon at `logon_frame`.
+    Channel { conn: ConnId, logon_frame: u64 },
+    /// The SMB1 MAC key of a connection, from the logon at `logon_frame`.
+    Smb1Mac { logon_frame: u64 },
+    /// The session's encryption or decryption key (an SMB3 transform's AEAD tag).
+    Cipher { logon_frame: u64 },
+}
+
+impl KeyUsed {
+    /// The kind of key, as the JSONL `key` field names it.
+    pub fn kind(self) -> &'static str {
+        match self {
+            KeyUsed::Session { .. } => "session",
+            KeyUsed::Channel { .. } => "channel",
+            KeyUsed::Smb1Mac { .. } => "mac",
+            KeyUsed::Cipher { .. } => "cipher",
+        }
+    }
+
+    /// The frame of the logon the key came from.
+    pub fn logon_frame(self) -> u64 {
+        match self {
+            KeyUsed::Session { logon_frame }
+            | KeyUsed::Channel { logon_frame, .. }
+            | KeyUsed::Smb1Mac { logon_frame }
+            | KeyUsed::Cipher { logon_frame } => logon_frame,
+        }
+    }
+
+    /// The bound connection whose own key it is.
+    pub fn channel(self) -> Option<ConnId> {
+        match self {
+            KeyUsed::Channel { conn, .. } => Some(conn),
+            _ => None,
+        }
+    }
+
+    /// Why this key is the one that signs the message (for an invalid signature).
+    pub fn why(self) -> &'static str {
+        match self {
+            KeyUsed::Session { .. } => {
+                "the session's key signs on its first channel and on a connection not yet \
+                 bound to it (MS-SMB2 3.3.5.2.4, 3.3.5.5.3)"
+            }
+            KeyUsed::Channel { .. } => {
+                "a bound channel signs with its own key under its own algorithm \
+                 (MS-SMB2 3.2.5.3.1)"
+            }
+            KeyUsed::Smb1Mac { .. } => {
+                "the connection's MAC key with the next sequence number (MS-CIFS 3.1.4.1)"
+            }
+            KeyUsed::Cipher { .. } => "the session's cipher key for this direction",
+        }
+    }
+
+    /// `session signing key (logon frame 11)`, `channel key of connection #2 (binding
+    /// frame 47)`.
+    pub fn describe(self) -> String {
+        match self {
+            KeyUsed::Session { logon_frame } => {
+                format!("session signing key (logon frame {logon_frame})")
+            }
+            KeyUsed::Channel { conn, logon_frame } => {
+                format!("channel key of connection #{conn} (binding frame {logon_frame})")
+            }
+            KeyUsed::Smb1Mac { logon_frame } => format!("MAC key (logon frame {logon_frame})"),
+            KeyUsed::Cipher { logon_frame } => {
+                format!("session cipher key (logon frame {logon_frame})")
+            }
+        }
+    }
 }
 
 /// How a message travelled compressed (MS-SMB2 2.2.42).
@@ -250,6 +335,8 @@ impl VerdictCounts {
 pub struct Session {
     /// SMB2 SessionId, or for SMB1 the UID.
     pub id: u64,
+    /// The server's endpoint: a SessionId names a session on one server only.
+    pub server: SocketAddr,
     pub protocol: Protocol,
     pub user: Option<String>,
     pub domain: Option<String>,
@@ -266,6 +353,10 @@ pub struct Session {
     pub first_frame: u64,
     pub channels: Vec<ConnId>,
     pub counts: VerdictCounts,
+    /// Re-authentications seen (SESSION_SETUP on the established session, no BINDING flag).
+    pub reauthentications: u64,
+    /// The frame of the LOGOFF response, if the session was logged off.
+    pub logged_off: Option<u64>,
 }
 
 #[derive(Clone, Debug)]
@@ -280,11 +371,10 @@ pub struct Binding {
 }
 
 impl Binding {
-    /// The contract's `valid`: both signatures checked and correct, and the binding succeeded.
+    /// The contract's `valid`: the signatures of the binding request and of its final
+    /// response were checked and correct. It speaks of signatures only: whether the server
+    /// accepted the binding is `accepted`.
     pub fn valid(&self) -> Option<bool> {
-        if self.status.is_some_and(|s| s != 0) {
-            return Some(false);
-        }
         let verdicts = [Some(self.request_verdict), self.response_verdict];
         if verdicts.contains(&Some(Verdict::Invalid)) {
             return Some(false);
@@ -293,6 +383,11 @@ impl Binding {
             return Some(true);
         }
         None
+    }
+
+    /// Whether the server accepted the binding (its final status was success).
+    pub fn accepted(&self) -> Option<bool> {
+        self.status.map(|s| s == 0)
     }
 }
 

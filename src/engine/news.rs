@@ -25,8 +25,15 @@ pub struct Seen {
     problems: usize,
     bindings: usize,
     breaks: usize,
-    /// SMB1 sessions by (connection, UID), SMB2 sessions by SessionId (conn `None`).
-    sessions: HashSet<(Option<ConnId>, u64)>,
+    /// SMB1 sessions by (connection, UID), SMB2 sessions by (server, SessionId).
+    sessions: HashSet<SessionKey>,
+}
+
+/// How a session is told apart from the others.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum SessionKey {
+    Smb1(ConnId, u16),
+    Smb2(super::state::SessionRef),
 }
 
 impl Engine {
@@ -37,11 +44,11 @@ impl Engine {
             let smb1 = self
                 .smb1_sessions
                 .iter()
-                .map(|((conn, uid), s)| ((Some(*conn), u64::from(*uid)), &s.info));
+                .map(|((conn, uid), s)| (SessionKey::Smb1(*conn, *uid), &s.info));
             let smb2 = self
                 .smb2_sessions
                 .iter()
-                .map(|(id, s)| ((None, *id), &s.info));
+                .map(|(r, s)| (SessionKey::Smb2(*r), &s.info));
             for (key, info) in smb1.chain(smb2) {
                 if seen.sessions.insert(key) {
                     tell(News::Session(info));

@@ -320,7 +320,12 @@ impl Engine {
             .smb1_sessions
             .entry((pdu.conn, h.uid))
             .or_insert_with(|| Smb1Session {
-                info: new_session(u64::from(h.uid), Protocol::Smb1, pdu.last_frame),
+                info: new_session(
+                    u64::from(h.uid),
+                    self.conns[pdu.conn as usize].info.server,
+                    Protocol::Smb1,
+                    pdu.last_frame,
+                ),
             });
         let info = &mut session.info;
         info.user = outcome.user.clone();

@@ -2,14 +2,14 @@
 //! signature check of every element of every compound.
 
 use dissectors::smb2::{
-    self, Body, COMMAND_NEGOTIATE, COMMAND_SESSION_SETUP, Compound, Element, NegotiateContextData,
+    self, Body, COMMAND_CANCEL, COMMAND_NEGOTIATE, COMMAND_SESSION_SETUP, Compound, Element,
+    NegotiateContextData,
 };
 use dissectors::status::{STATUS_MORE_PROCESSING_REQUIRED, STATUS_SUCCESS};
 
 use super::model::{Binding, Protocol, Unverified, Verdict};
-use super::state::{ChannelKey, Setup, Smb2Session};
+use super::state::{ChannelKey, MAX_PENDING_SIGNATURES, Setup, SigningChoice, Smb2Session};
 use super::{Engine, Judged, Sink, auth, damaged};
-use crate::auth::credentials::Key16;
 use crate::flow::Pdu;
 use crate::keys::{self, Cipher, Dialect, PreauthHash};
 use crate::report::session_hex;
@@ -128,8 +128,45 @@ impl Engine {
         if decrypted.is_none() {
             self.smb2_findings(pdu, el, judged.verdict);
         }
+        self.track_logoff(pdu, h, judged.verdict);
         self.observe_smb2(pdu, el, body.as_ref());
         self.emit(msg, judged, el.bytes, sink);
+    }
+
+    /// A successful LOGOFF ends the session on every channel (MS-SMB2 3.3.5.6); a client
+    /// may still sign requests with its key after it, which the server answers with echoes.
+    fn track_logoff(&mut self, pdu: &Pdu, h: &smb2::Header, verdict: Verdict) {
+        let conn = pdu.conn;
+        let Some(session) = self.smb2_session_mut(conn, h.session_id) else {
+            return;
+        };
+        if h.command == smb2::COMMAND_LOGOFF && h.is_response() && h.status == STATUS_SUCCESS {
+            session.logged_off = Some(pdu.last_frame);
+            session.info.logged_off = Some(pdu.last_frame);
+            return;
+        }
+        let Some(logoff) = session.logged_off else {
+            return;
+        };
+        if h.is_response() || verdict != Verdict::Valid || session.signed_after_logoff {
+            return;
+        }
+        session.signed_after_logoff = true;
+        let detail = format!(
+            "requests of session {} after its LOGOFF (frame {logoff}) are still signed with \
+             its key, from frame {}: the server no longer holds the session and answers with \
+             echoes of their signatures",
+            session_hex(h.session_id),
+            pdu.last_frame
+        );
+        self.problem(
+            pdu.last_frame,
+            pdu.ts,
+            Some(conn),
+            "signed-after-logoff",
+            detail,
+            false,
+        );
     }
 
     fn negotiated(&mut self, pdu: &Pdu, bytes: &[u8], resp: &smb2::NegotiateResponse) {
@@ -176,6 +213,9 @@ impl Engine {
 
     fn setup_request(&mut self, pdu: &Pdu, el: &Element, binding: bool, blob: &[u8]) {
         let h = &el.header;
+        if binding {
+            self.bind_across_endpoints(pdu.conn, h.session_id);
+        }
         let max_setups = self.limits.max_setups_per_connection;
         let mut dropped_setup = false;
         let c = &mut self.conns[pdu.conn as usize];
@@ -218,6 +258,40 @@ impl Engine {
         }
     }
 
+    /// A binding on a connection to another endpoint of the server (another interface)
+    /// names a session of that server: the one with this SessionId whose server has the
+    /// same ServerGuid, or the only one with this SessionId.
+    fn bind_across_endpoints(&mut self, conn: super::ConnId, session_id: u64) {
+        let own = self.session_ref(conn, session_id);
+        if self.smb2_sessions.contains_key(&own) {
+            return;
+        }
+        let guid_of = |c: super::ConnId| {
+            self.conns
+                .get(c as usize)
+                .and_then(|c| c.info.server_guid.clone())
+        };
+        let guid = guid_of(conn);
+        let candidates: Vec<_> = self
+            .smb2_sessions
+            .iter()
+            .filter(|((_, id), _)| *id == session_id)
+            .map(|(r, s)| (*r, s.info.channels.first().copied()))
+            .collect();
+        let same_server = candidates
+            .iter()
+            .find(|(_, first)| guid.is_some() && first.and_then(guid_of) == guid);
+        let target = match (same_server, candidates.as_slice()) {
+            (Some((r, _)), _) => Some(*r),
+            (None, [(r, _)]) => Some(*r),
+            _ => None,
+        };
+        if let Some(target) = target {
+            self.session_aliases.insert(own, target);
+            self.conns[conn as usize].server_id = target.0;
+        }
+    }
+
     /// A SESSION_SETUP response: an interim step of the exchange, or its end, where the
     /// session key is recovered and the keys are derived before the response is checked.
     fn setup_response(&mut self, pdu: &Pdu, el: &Element, blob: Option<(&[u8], u16)>) -> Judged {
@@ -242,8 +316,7 @@ impl Engine {
             }
             c.early_setup_responses.push_back(h.message_id);
             let foreign = self
-                .smb2_sessions
-                .get(&h.session_id)
+                .smb2_session(pdu.conn, h.session_id)
                 .is_some_and(|s| !s.info.channels.contains(&pdu.conn));
             let final_response = h.status != STATUS_MORE_PROCESSING_REQUIRED;
             return self.judge(
@@ -262,9 +335,9 @@ impl Engine {
             // request seen first (data held back behind a hole) breaks it.
             c.setups[index].auth.damaged |= c.setups[index].last_request != h.message_id;
             c.setups[index].preauth.update(el.bytes);
-            let binding = c.setups[index].binding;
-            // Interim binding responses are signed with the session's key (DESIGN.md).
-            return self.judge(pdu, el, binding.then_some(KeyChoice::Session));
+            // Interim responses are signed with the key the server checks this connection's
+            // requests with: the session's on a connection that is not yet a channel.
+            return self.judge(pdu, el, None);
         }
         let setup = c.setups.remove(index);
         let flags = blob.map(|(_, f)| f).unwrap_or(0);
@@ -302,7 +375,7 @@ impl Engine {
         };
         let setup = c.setups.remove(index);
         self.conclude_setup(pdu, session_id, STATUS_SUCCESS, 0, &setup);
-        if let Some(s) = self.smb2_sessions.get_mut(&session_id) {
+        if let Some(s) = self.smb2_session_mut(pdu.conn, session_id) {
             s.info.logon_status = None;
         }
         let detail = format!(
@@ -330,14 +403,15 @@ impl Engine {
         setup: &Setup,
     ) -> Option<KeyChoice> {
         let conn = pdu.conn;
-        if !self.smb2_sessions.contains_key(&session_id)
+        let sref = self.session_ref(conn, session_id);
+        if !self.smb2_sessions.contains_key(&sref)
             && !self.room_for_session(conn, pdu.last_frame, pdu.ts)
         {
             return None;
         }
-        let (dialect, cipher) = {
+        let (dialect, cipher, conn_alg, server) = {
             let c = &self.conns[conn as usize];
-            (c.dialect, c.cipher)
+            (c.dialect, c.cipher, c.signing, c.info.server)
         };
         let known = self
             .secrets
@@ -348,9 +422,18 @@ impl Engine {
         let outcome = auth::replay_ntlmssp(&setup.auth, &self.secrets, known.as_ref());
         let session = self
             .smb2_sessions
-            .entry(session_id)
-            .or_insert_with(|| Smb2Session::new(session_id, setup.first_frame));
-        if !setup.binding || session.info.user.is_none() {
+            .entry(sref)
+            .or_insert_with(|| Smb2Session::new(session_id, server, setup.first_frame));
+        // A SESSION_SETUP without BINDING on a session that is already valid re-authenticates
+        // it: it derives no key, and its final response, success or not, is signed with the
+        // keys the session has (MS-SMB2 3.2.5.3.2, 3.3.5.5.2). After a LOGOFF the SessionId
+        // names a new session.
+        let reauth = !setup.binding && session.established && session.logged_off.is_none();
+        let first_logon = !setup.binding && !reauth;
+        if first_logon {
+            if session.logged_off.take().is_some() {
+                session.reset_keys();
+            }
             session.info.user = outcome.user.clone();
             session.info.domain = outcome.domain.clone();
             session.info.workstation = outcome.workstation.clone();
@@ -362,32 +445,59 @@ impl Engine {
             session.info.logon_status = Some(status);
             session.dialect = dialect;
             session.info.dialect = dialect.map(|d| d.to_string());
-            session.info.signing = self.conns[conn as usize].signing.map(algorithm_name);
+            session.info.signing = conn_alg.map(algorithm_name);
+            if flags & smb2::SESSION_FLAG_IS_GUEST != 0 {
+                session.info.auth = Some("guest".into());
+            } else if flags & smb2::SESSION_FLAG_IS_NULL != 0 {
+                session.info.auth = Some("anonymous".into());
+            }
+            if status == STATUS_SUCCESS {
+                session.established = true;
+                session.algorithm = conn_alg;
+                session.logon_frame = pdu.last_frame;
+            }
+        } else if setup.binding && session.info.user.is_none() {
+            // A session seen only through its binding: the binding's logon names the user.
+            session.info.user = outcome.user.clone();
+            session.info.domain = outcome.domain.clone();
+            session.info.auth = outcome.auth.clone();
         }
-        if flags & smb2::SESSION_FLAG_IS_GUEST != 0 {
-            session.info.auth = Some("guest".into());
-        } else if flags & smb2::SESSION_FLAG_IS_NULL != 0 {
-            session.info.auth = Some("anonymous".into());
+        if reauth && status == STATUS_SUCCESS {
+            session.info.reauthentications += 1;
         }
-        if !session.info.channels.contains(&conn) && status == STATUS_SUCCESS {
+        if !reauth && !session.info.channels.contains(&conn) && status == STATUS_SUCCESS {
             session.info.channels.push(conn);
         }
         let account = outcome.account();
         if outcome.mismatch {
-            let detail = format!(
+            // A re-authentication with another password that the server turned down too
+            // says nothing about the password of the session's own logon.
+            let refused_reauth = reauth && status != STATUS_SUCCESS;
+            let mut detail = format!(
                 "password does not match for {account} (session {})",
                 session_hex(session_id)
             );
+            if refused_reauth {
+                detail.push_str(
+                    ": a re-authentication with another password, which the server refused too",
+                );
+            }
             self.problem(
                 pdu.last_frame,
                 pdu.ts,
                 Some(conn),
                 "password-mismatch",
                 detail,
-                true,
+                !refused_reauth,
             );
         }
-        if let Some(why) = &outcome.unreplayable {
+        // A logon refused before its AUTHENTICATE has nothing to replay.
+        let refused_early = status != STATUS_SUCCESS && setup.auth.authenticate.is_none();
+        if let Some(why) = outcome
+            .unreplayable
+            .as_ref()
+            .filter(|_| !reauth && !refused_early)
+        {
             let detail = format!(
                 "cannot replay the logon of {account} (session {}): {why}",
                 session_hex(session_id)
@@ -403,6 +513,12 @@ impl Engine {
                     "server refused to bind connection #{conn} to session {sess}: {status}"
                 );
                 ("binding-failed", d)
+            } else if reauth {
+                let d = format!(
+                    "server rejected the re-authentication of session {sess} on connection \
+                     #{conn}: {status}"
+                );
+                ("logon-failed", d)
             } else {
                 let d =
                     format!("server rejected the logon of {account} (session {sess}): {status}");
@@ -410,11 +526,11 @@ impl Engine {
             };
             self.problem(pdu.last_frame, pdu.ts, Some(conn), kind, detail, false);
         }
+        if reauth {
+            return None;
+        }
 
-        let session = self
-            .smb2_sessions
-            .get_mut(&session_id)
-            .expect("inserted above");
+        let session = self.smb2_sessions.get_mut(&sref).expect("inserted above");
         let derived = match (&outcome.session_key, dialect) {
             (Some(key), Some(d)) if status == STATUS_SUCCESS => {
                 let preauth = (d == Dialect::Smb311).then_some(&setup.preauth);
@@ -430,33 +546,33 @@ impl Engine {
             }
             _ => None,
         };
-        let judged_with;
         match derived {
             Some((Some(session_keys), _)) => {
                 session.keys = Some(session_keys);
                 session.session_key = outcome.session_key.clone();
-                judged_with = None;
+                None
             }
             Some((None, Some(channel))) => {
-                session
-                    .channel_keys
-                    .insert(conn, ChannelKey { key: channel });
-                judged_with = None;
+                let logon_frame = pdu.last_frame;
+                let key = ChannelKey {
+                    key: channel,
+                    logon_frame,
+                };
+                session.channel_keys.insert(conn, key);
+                None
             }
-            // A refused binding is answered under the session's own key: the channel
-            // never came to be.
-            _ if setup.binding && status != STATUS_SUCCESS => {
-                judged_with = Some(KeyChoice::Session)
-            }
+            // A refused binding is answered under the key the server checked the request
+            // with (smbd_smb2_signing_key): the session's, or the channel's own when the
+            // connection was bound already.
+            _ if setup.binding && status != STATUS_SUCCESS => None,
             // A channel bound with a logon that could not be replayed signs with a key
             // of its own, unknown here.
             _ if setup.binding => {
                 session.unkeyed_channels.insert(conn);
-                judged_with = Some(KeyChoice::None);
+                Some(KeyChoice::None)
             }
-            _ => judged_with = Some(KeyChoice::None),
+            _ => Some(KeyChoice::None),
         }
-        judged_with
     }
 
     /// Checks an element's signature with the key its session and connection call for.
@@ -473,59 +589,85 @@ impl Engine {
         if h.command != COMMAND_SESSION_SETUP
             && (binding_pending
                 || self
-                    .smb2_sessions
-                    .get(&h.session_id)
-                    .is_none_or(|s| s.signing_key(pdu.conn).is_none()))
+                    .smb2_session(pdu.conn, h.session_id)
+                    .is_none_or(|s| !s.has_key_on(pdu.conn)))
         {
             self.conclude_unanswered_setup(pdu, h.session_id);
         }
+        let echo = self.echoes_request(pdu.conn, h);
         let conn = &self.conns[pdu.conn as usize];
-        let session = self.smb2_sessions.get(&h.session_id);
+        let session = self.smb2_session(pdu.conn, h.session_id);
         // Without this connection's NEGOTIATE response: the session's dialect tells the
         // algorithm, except in 3.1.1 where the connection's SIGNING_CAPABILITIES decide.
-        let algorithm = conn.signing.or_else(|| {
+        let conn_alg = conn.signing.or_else(|| {
             session
                 .and_then(|s| s.dialect)
                 .filter(|d| *d != Dialect::Smb311)
                 .map(SigningAlgorithm::for_dialect)
         });
         if let Some(v) = damaged(pdu.damage) {
-            return Judged::new(v, algorithm.map(algorithm_name));
+            return Judged::new(v, conn_alg.map(algorithm_name));
         }
-        let binding_request = !h.is_response()
-            && h.command == COMMAND_SESSION_SETUP
-            && conn
-                .setups
-                .iter()
-                .any(|s| s.binding && s.last_request == h.message_id);
-        let choice = choice.unwrap_or(if binding_request {
+        if echo {
+            return Judged::new(Verdict::Unverified(Unverified::Echo), None);
+        }
+        // The server checks a request, and signs its answer, with the key of the
+        // connection's channel; on a connection that is not (yet) one of the session's
+        // channels, with the session's key under the session's algorithm: a binding, its
+        // interim and error responses, a logon the server turns down there (MS-SMB2
+        // 3.3.5.2.4, 3.3.5.5.3; Samba's smbd_smb2_signing_key, and the algorithm kept with
+        // the key: libcli/smb/smb2_signing.c).
+        let channel = session.is_some_and(|s| s.is_channel(pdu.conn));
+        let choice = choice.unwrap_or(if h.command == COMMAND_SESSION_SETUP && !channel {
             KeyChoice::Session
         } else {
             KeyChoice::Channel
         });
-        let key: Option<&Key16> = match choice {
+        let picked: Option<SigningChoice> = match choice {
             KeyChoice::None => None,
-            KeyChoice::Session => session.and_then(|s| s.keys.as_ref()).map(|k| &k.signing),
-            KeyChoice::Channel => session.and_then(|s| s.signing_key(pdu.conn)),
+            KeyChoice::Session => session.and_then(|s| s.session_choice(None)),
+            KeyChoice::Channel => session.and_then(|s| s.channel_choice(pdu.conn, conn_alg)),
         };
-        let (Some(key), Some(alg)) = (key, algorithm) else {
+        // A request of the session on a connection that is none of its channels (a client
+        // that kept using a session there after a reconnect or a failed bind): the server
+        // holds no key for it there. It is valid if the session's key verifies it; no other
+        // key is known to be the right one, so a mismatch proves nothing.
+        let stray = choice == KeyChoice::Channel && picked.is_none() && !channel;
+        let picked = match (stray, session) {
+            (true, Some(s)) => s.session_choice(None).map(|c| (c, true)),
+            _ => picked.map(|c| (c, false)),
+        };
+        let Some((
+            SigningChoice {
+                key,
+                algorithm: alg,
+                used,
+            },
+            tentative,
+        )) = picked
+        else {
+            let has_key = match choice {
+                KeyChoice::None => false,
+                KeyChoice::Session => session.is_some_and(|s| s.keys.is_some()),
+                KeyChoice::Channel => session.is_some_and(|s| s.has_key_on(pdu.conn)),
+            };
             return Judged::new(
-                Verdict::Unverified(if key.is_none() {
+                Verdict::Unverified(if !has_key {
                     Unverified::NoKey
                 } else if conn.lost_bytes {
                     Unverified::LostBytes
                 } else {
                     Unverified::Unsupported
                 }),
-                algorithm.map(algorithm_name),
+                conn_alg.map(algorithm_name),
             );
         };
-        let key = key.clone();
-        if h.command != COMMAND_SESSION_SETUP {
+        if h.command != COMMAND_SESSION_SETUP && !tentative {
             if let Some(pending) = self.defer_check(el, &key, alg) {
                 // Valid or invalid: signed either way, which is all that is read of it
                 // before the check is back.
                 let mut judged = Judged::new(Verdict::Valid, Some(algorithm_name(alg)));
+                judged.key = Some(used);
                 judged.pending = Some(pending);
                 return judged;
             }
@@ -537,13 +679,40 @@ impl Engine {
         };
         let mut judged = match outcome {
             Ok(true) => Judged::new(Verdict::Valid, Some(algorithm_name(alg))),
+            Ok(false) if tentative => {
+                return Judged::new(Verdict::Unverified(Unverified::NoKey), None);
+            }
             Ok(false) => Judged::new(Verdict::Invalid, Some(algorithm_name(alg))),
-            Err(_) => Judged::new(Verdict::Unverified(Unverified::Truncated), None),
+            Err(_) => return Judged::new(Verdict::Unverified(Unverified::Truncated), None),
         };
+        judged.key = Some(used);
         if judged.verdict == Verdict::Invalid {
             judged.diagnosis = self.diagnosis_in(pdu.conn, pdu, el, &key, alg);
         }
         judged
+    }
+
+    /// Remembers a signed request's signature until its final response, and tells whether
+    /// a signed response carries its request's signature unchanged: an echo, which no key
+    /// verifies (the server held no session to sign with).
+    fn echoes_request(&mut self, conn: super::ConnId, h: &smb2::Header) -> bool {
+        let pending = &mut self.conns[conn as usize].request_signatures;
+        if !h.is_response() {
+            // A CANCEL reuses the MessageId of the request it cancels (MS-SMB2 3.2.4.24).
+            if h.is_signed() && h.command != COMMAND_CANCEL && h.signature != [0; 16] {
+                if pending.len() >= MAX_PENDING_SIGNATURES {
+                    pending.pop_first();
+                }
+                pending.insert(h.message_id, h.signature);
+            }
+            return false;
+        }
+        let carried = if h.is_interim() {
+            pending.get(&h.message_id).copied()
+        } else {
+            pending.remove(&h.message_id)
+        };
+        h.is_signed() && carried == Some(h.signature)
     }
 }
 
@@ -552,7 +721,8 @@ impl Engine {
 enum KeyChoice {
     /// None could be derived.
     None,
-    /// The session's signing key (binding requests and interim binding responses).
+    /// The session's signing key under the session's algorithm (binding exchanges, and
+    /// logons the server refuses on a connection that is not one of the session's channels).
     Session,
     /// The connection's channel key, or the session's key on its first channel.
     Channel,

@@ -1,11 +1,11 @@
 //! What the engine remembers between messages: per connection, per session setup in
 //! progress, per session.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use super::auth::AuthMessages;
-use super::model::{Connection, KeySource, Protocol, Session, VerdictCounts};
+use super::model::{Connection, KeySource, KeyUsed, Protocol, Session, VerdictCounts};
 use crate::auth::credentials::{Key16, SecretBytes};
 use crate::capture::Timestamp;
 use crate::flow::{ConnId, Endpoints};
@@ -32,8 +32,18 @@ pub struct ConnState {
     /// MessageIds of SESSION_SETUP responses seen before their requests (data held back
     /// behind a hole), the latest few: an exchange they belong to cannot be replayed.
     pub early_setup_responses: VecDeque<u64>,
+    /// Signatures of signed requests awaiting their final response, by MessageId (the
+    /// oldest dropped past `MAX_PENDING_SIGNATURES`): a response that carries its request's
+    /// signature is an echo, not a signature.
+    pub request_signatures: BTreeMap<u64, [u8; 16]>,
+    /// The server this connection speaks to: its endpoint, or, once bound to a session on
+    /// another endpoint of the same server, that session's endpoint.
+    pub server_id: SocketAddr,
     pub smb1: Smb1Conn,
 }
+
+/// Bound on `ConnState::request_signatures`.
+pub const MAX_PENDING_SIGNATURES: usize = 4096;
 
 impl Default for ConnState {
     fn default() -> Self {
@@ -67,6 +77,8 @@ impl Default for ConnState {
             lost_bytes: false,
             setups: Vec::new(),
             early_setup_responses: VecDeque::new(),
+            request_signatures: BTreeMap::new(),
+            server_id: nowhere,
             smb1: Smb1Conn::default(),
         }
     }
@@ -81,6 +93,7 @@ impl ConnState {
         c.info.id = id;
         c.info.client = endpoints.client;
         c.info.server = endpoints.server;
+        c.server_id = endpoints.server;
         c.info.first_frame = frame;
         c.info.first_ts = ts;
         c
@@ -112,14 +125,43 @@ pub struct Setup {
 #[derive(Debug, Clone)]
 pub struct ChannelKey {
     pub key: Key16,
+    /// The frame of the binding's final response (the logon that gave the key).
+    pub logon_frame: u64,
+}
+
+/// Sessions are per server (MS-SMB2 3.3.1.8: the server's GlobalSessionTable): the same
+/// SessionId on two servers is two sessions. A server is its endpoint (address and port): a
+/// relay on one host answers on another port.
+pub type SessionRef = (SocketAddr, u64);
+
+/// A key, the algorithm it signs with, and what to call it in reports.
+#[derive(Debug, Clone)]
+pub struct SigningChoice {
+    pub key: Key16,
+    pub algorithm: SigningAlgorithm,
+    pub used: KeyUsed,
 }
 
 #[derive(Debug)]
 pub struct Smb2Session {
     pub info: Session,
     pub dialect: Option<Dialect>,
-    /// Keys of the session's first authentication (its first channel).
+    /// Keys of the session's first authentication (its first channel). A re-authentication
+    /// changes none of them (MS-SMB2 3.2.5.3.2, 3.3.5.5.2).
     pub keys: Option<SessionKeys>,
+    /// The signing algorithm of the connection the session was created on: the session's
+    /// signing key signs under it on every connection that is not (yet) a channel of its own,
+    /// binding exchanges included (MS-SMB2 3.3.5.5.3; Samba keeps the algorithm with the key).
+    pub algorithm: Option<SigningAlgorithm>,
+    /// A first authentication succeeded (or the session was seen in use): a later
+    /// SESSION_SETUP without the BINDING flag is a re-authentication.
+    pub established: bool,
+    /// The frame of the first logon's final response.
+    pub logon_frame: u64,
+    /// The frame of the LOGOFF response, once the session was logged off.
+    pub logged_off: Option<u64>,
+    /// A request signed after the LOGOFF was reported already.
+    pub signed_after_logoff: bool,
     /// Signing keys of bound channels, by connection (MS-SMB2 3.2.5.3.1 Channel.SigningKey).
     pub channel_keys: HashMap<ConnId, ChannelKey>,
     /// Channels bound without a key smbcheck could derive (binding not replayed): they
@@ -131,11 +173,16 @@ pub struct Smb2Session {
 }
 
 impl Smb2Session {
-    pub fn new(id: u64, first_frame: u64) -> Self {
+    pub fn new(id: u64, server: SocketAddr, first_frame: u64) -> Self {
         Smb2Session {
-            info: new_session(id, Protocol::Smb2, first_frame),
+            info: new_session(id, server, Protocol::Smb2, first_frame),
             dialect: None,
             keys: None,
+            algorithm: None,
+            established: false,
+            logon_frame: first_frame,
+            logged_off: None,
+            signed_after_logoff: false,
             channel_keys: HashMap::new(),
             unkeyed_channels: HashSet::new(),
             session_key: None,
@@ -143,25 +190,73 @@ impl Smb2Session {
         }
     }
 
-    /// The key that signs traffic on `conn`: the channel's own key once bound, the
-    /// session's signing key on its first channel. On a connection the capture did not
-    /// show becoming a channel (its binding lost or held back) the key is unknown.
-    pub fn signing_key(&self, conn: ConnId) -> Option<&Key16> {
-        match self.channel_keys.get(&conn) {
-            Some(c) => Some(&c.key),
-            None if self.unkeyed_channels.contains(&conn)
-                || !self.info.channels.contains(&conn) =>
-            {
-                None
-            }
-            None => self.keys.as_ref().map(|k| &k.signing),
+    /// The key that signs traffic of this session on `conn`, whose negotiated algorithm is
+    /// `conn_alg` (MS-SMB2 3.2.4.1.1, 3.3.4.1.1): the channel's own key once bound, the
+    /// session's signing key on its first channel. On a connection the capture did not show
+    /// becoming a channel (its binding lost or held back) the key is unknown.
+    pub fn channel_choice(
+        &self,
+        conn: ConnId,
+        conn_alg: Option<SigningAlgorithm>,
+    ) -> Option<SigningChoice> {
+        if let Some(c) = self.channel_keys.get(&conn) {
+            return Some(SigningChoice {
+                key: c.key.clone(),
+                algorithm: conn_alg?,
+                used: KeyUsed::Channel {
+                    conn,
+                    logon_frame: c.logon_frame,
+                },
+            });
         }
+        if self.unkeyed_channels.contains(&conn) || !self.info.channels.contains(&conn) {
+            return None;
+        }
+        self.session_choice(conn_alg.or(self.algorithm))
+    }
+
+    /// The session's signing key under `algorithm` (the session's own, unless given).
+    pub fn session_choice(&self, algorithm: Option<SigningAlgorithm>) -> Option<SigningChoice> {
+        Some(SigningChoice {
+            key: self.keys.as_ref()?.signing.clone(),
+            algorithm: algorithm.or(self.algorithm)?,
+            used: KeyUsed::Session {
+                logon_frame: self.logon_frame,
+            },
+        })
+    }
+
+    /// Forgets every key: the SessionId was logged off and names a new session now.
+    pub fn reset_keys(&mut self) {
+        self.keys = None;
+        self.session_key = None;
+        self.algorithm = None;
+        self.established = false;
+        self.channel_keys.clear();
+        self.unkeyed_channels.clear();
+        self.info.channels.clear();
+    }
+
+    /// Whether `conn` is one of the session's channels (its first, or bound).
+    pub fn is_channel(&self, conn: ConnId) -> bool {
+        self.info.channels.contains(&conn)
+            || self.channel_keys.contains_key(&conn)
+            || self.unkeyed_channels.contains(&conn)
+    }
+
+    /// Whether a message on `conn` can be checked with a key known here.
+    pub fn has_key_on(&self, conn: ConnId) -> bool {
+        self.channel_keys.contains_key(&conn)
+            || (self.keys.is_some()
+                && self.info.channels.contains(&conn)
+                && !self.unkeyed_channels.contains(&conn))
     }
 }
 
-pub fn new_session(id: u64, protocol: Protocol, first_frame: u64) -> Session {
+pub fn new_session(id: u64, server: SocketAddr, protocol: Protocol, first_frame: u64) -> Session {
     Session {
         id,
+        server,
         protocol,
         user: None,
         domain: None,
@@ -175,6 +270,8 @@ pub fn new_session(id: u64, protocol: Protocol, first_frame: u64) -> Session {
         first_frame,
         channels: Vec::new(),
         counts: VerdictCounts::default(),
+        reauthentications: 0,
+        logged_off: None,
     }
 }
 

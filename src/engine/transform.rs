@@ -44,7 +44,7 @@ impl Engine {
         };
         let msg = self.message(pdu, Protocol::Transform, 0, false, th.session_id, 0, 0);
         let negotiated = self.conns[pdu.conn as usize].cipher;
-        let sealing = self.sealing_key(&th, pdu.dir, negotiated);
+        let sealing = self.sealing_key(pdu.conn, &th, pdu.dir, negotiated);
         let unopened = if let Some(v) = damaged(pdu.damage) {
             Some(v)
         } else if sealing.is_none() {
@@ -53,7 +53,7 @@ impl Engine {
             None
         };
         if let Some(v) = unopened {
-            self.count_transform(th.session_id, false);
+            self.count_transform(pdu.conn, th.session_id, false);
             let judged = Judged::new(v, negotiated.map(cipher_name));
             return self.emit(msg, judged, &pdu.data, sink);
         }
@@ -70,7 +70,7 @@ impl Engine {
             );
             plain.ok().map(|p| (cipher, p))
         });
-        self.count_transform(th.session_id, opened.is_some());
+        self.count_transform(pdu.conn, th.session_id, opened.is_some());
         match opened {
             Some((cipher, plain)) => {
                 let sealed = Some((Verdict::Valid, cipher_name(cipher)));
@@ -113,14 +113,14 @@ impl Engine {
     /// cipher keys given with `--keys` (which also serve when the setup was not captured).
     fn sealing_key(
         &self,
+        conn: crate::flow::ConnId,
         th: &TransformHeader,
         dir: Direction,
         negotiated: Option<Cipher>,
     ) -> Option<SealingKey> {
         let to_server = dir == Direction::ToServer;
         let derived = self
-            .smb2_sessions
-            .get(&th.session_id)
+            .smb2_session(conn, th.session_id)
             .and_then(|s| s.keys.as_ref())
             .and_then(|k| {
                 if to_server {
@@ -150,9 +150,9 @@ impl Engine {
     }
 
     /// Counts a transform in the summary and its session's counts.
-    fn count_transform(&mut self, session_id: u64, decrypted: bool) {
+    fn count_transform(&mut self, conn: crate::flow::ConnId, session_id: u64, decrypted: bool) {
         self.analysis.summary.add_transform(decrypted);
-        if let Some(s) = self.smb2_sessions.get_mut(&session_id) {
+        if let Some(s) = self.smb2_session_mut(conn, session_id) {
             s.info.counts.add_transform(decrypted);
         }
     }

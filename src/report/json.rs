@@ -91,6 +91,7 @@ pub(crate) fn session(s: &Session) -> Value {
     });
     json!({
         "session_id": session_hex(s.id),
+        "server": s.server.to_string(),
         "protocol": s.protocol.name(),
         "user": user,
         "workstation": s.workstation,
@@ -103,6 +104,8 @@ pub(crate) fn session(s: &Session) -> Value {
         "first_frame": s.first_frame,
         "channels": s.channels.len(),
         "connections": s.channels,
+        "reauthentications": s.reauthentications,
+        "logged_off": s.logged_off,
         "verdicts": counts(&s.counts, None),
     })
 }
@@ -116,6 +119,7 @@ pub(crate) fn binding(b: &Binding) -> Value {
         "request_verdict": b.request_verdict.to_string(),
         "response_verdict": b.response_verdict.map(|v| v.to_string()),
         "valid": b.valid(),
+        "accepted": b.accepted(),
     })
 }
 
@@ -225,6 +229,7 @@ fn channels(analysis: &Analysis) -> Value {
                         "requests": c.and_then(|c| c.session_requests.get(&s.id)).copied().unwrap_or(0),
                         "bound_frame": binding.map(|b| b.frame),
                         "binding_valid": binding.and_then(|b| b.valid()),
+                        "binding_accepted": binding.and_then(|b| b.accepted()),
                         "interfaces": c.map(|c| c.interfaces.len()).unwrap_or(0),
                         "breaks_notified": analysis.breaks.iter().filter(|b| in_session(Some(b.conn), b)).count(),
                         "breaks_acknowledged": analysis.breaks.iter().filter(|b| in_session(b.ack.as_ref().map(|a| a.conn), b)).count(),

@@ -348,7 +348,13 @@ fn channels(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                         Some(false) => "INVALID".to_string(),
                         None => format!("request {}", b.request_verdict),
                     };
-                    line += &format!("  bound at frame {} ({valid})", b.frame);
+                    let refused = match (b.accepted(), b.status) {
+                        (Some(false), Some(status)) => {
+                            format!(", refused: {}", names::status_text(status))
+                        }
+                        _ => String::new(),
+                    };
+                    line += &format!("  bound at frame {} ({valid}{refused})", b.frame);
                 }
                 None => line += "  first channel",
             }
