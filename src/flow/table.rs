@@ -73,6 +73,9 @@ struct Connection {
     to_server: HalfStream,
     to_client: HalfStream,
     closed: bool,
+    /// The side that sent a RST: the other side's data already on its way is still
+    /// delivered after it (it was sent before the RST reached that side).
+    reset_by: Option<SocketAddr>,
     /// Bytes both directions held after the last segment (counted in the table's total).
     buffered: usize,
 }
@@ -198,7 +201,7 @@ impl FlowTable {
             .flows
             .values_mut()
             .filter_map(|flow| match flow {
-                Flow::Smb(conn) if !conn.closed => Some(conn.as_mut()),
+                Flow::Smb(conn) if !conn.closed || conn.reset_by.is_some() => Some(conn.as_mut()),
                 _ => None,
             })
             .collect();
@@ -271,6 +274,7 @@ fn promote(
             config.tail_min_len,
         ),
         closed: false,
+        reset_by: None,
         buffered: 0,
     };
     // Replay the handshake seen so far so both directions know where they start.
@@ -341,12 +345,17 @@ impl Connection {
 
     fn push(&mut self, frame: u64, ts: Timestamp, seg: &TcpSegment, out: &mut Vec<FlowEvent>) {
         if self.closed {
+            let in_flight = self.reset_by.is_some_and(|by| by != seg.src);
+            if in_flight && !seg.syn && !seg.rst && !seg.payload.is_empty() {
+                self.half(seg.src).push(seg, frame, ts, out);
+            }
             return;
         }
         if seg.syn && seg.ack.is_none() && seg.src == self.endpoints.client {
             self.client_isn.get_or_insert(seg.seq);
         }
         if seg.rst {
+            self.reset_by = Some(seg.src);
             self.end(frame, ts, out);
             return;
         }
