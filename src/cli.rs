@@ -86,6 +86,12 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 
+    /// Exit with status 1 when any signed message could not be verified (no key, bytes
+    /// lost, echoed signature, ...), not only when a check failed: for scripts that must
+    /// know that everything was checked.
+    #[arg(long)]
+    pub fail_unverified: bool,
+
     /// Browse the analysis in an interactive terminal timeline instead of printing a report
     /// (with -i it fills in while the capture runs; q ends both).
     #[arg(long, conflicts_with = "format")]

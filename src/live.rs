@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result};
 
 use crate::capture::live::{Drops, Live, LiveOptions, Received, interfaces};
-use crate::cli::{Args, EXIT_FAILED, EXIT_OK, EXIT_UNUSABLE, Format};
+use crate::cli::{Args, EXIT_OK, EXIT_UNUSABLE, Format};
 use crate::engine::model::{Message, Problem};
 use crate::engine::news::{News, Seen};
 use crate::pipeline::{Output, Pipeline};
@@ -215,12 +215,7 @@ impl Capture<'_> {
                 // The browser may be closed already; nothing is lost then.
                 let _ = updates.send(update);
             }
-            let status = if analysis.failed() {
-                EXIT_FAILED
-            } else {
-                EXIT_OK
-            };
-            return Ok((status, summary));
+            return Ok((output.exit_status(&analysis), summary));
         }
         if output.format() == Format::Text {
             output.line("");

@@ -147,6 +147,7 @@ impl Pipeline {
 pub struct Output<'o> {
     out: &'o mut dyn Write,
     format: Format,
+    fail_unverified: bool,
     timeline: Option<crate::tui_view::Collector>,
     write_error: Option<io::Error>,
 }
@@ -156,6 +157,7 @@ impl<'o> Output<'o> {
         Output {
             out,
             format: args.format,
+            fail_unverified: args.fail_unverified,
             timeline: args.tui.then(|| {
                 if args.is_live() {
                     crate::tui_view::Collector::live()
@@ -200,6 +202,16 @@ impl<'o> Output<'o> {
         Some(self.timeline.as_mut()?.update(analysis, title))
     }
 
+    /// 1 when a check failed (or, with --fail-unverified, a signed message was not
+    /// verified), else 0.
+    pub fn exit_status(&self, analysis: &Analysis) -> i32 {
+        if analysis.failed_with(self.fail_unverified) {
+            EXIT_FAILED
+        } else {
+            EXIT_OK
+        }
+    }
+
     /// Fails if writing a line failed.
     pub fn check(&mut self) -> Result<()> {
         match self.write_error.take() {
@@ -212,11 +224,7 @@ impl<'o> Output<'o> {
     /// was analysed.
     pub fn report(mut self, analysis: &Analysis, title: &[PathBuf]) -> Result<i32> {
         self.check()?;
-        let status = if analysis.failed() {
-            EXIT_FAILED
-        } else {
-            EXIT_OK
-        };
+        let status = self.exit_status(analysis);
         if let Some(timeline) = self.timeline {
             tui::run(timeline.finish(analysis, title)).context("the terminal")?;
             return Ok(status);

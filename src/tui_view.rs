@@ -271,6 +271,7 @@ impl Collector {
                 invalid: s.invalid,
                 unverified: s.unverified,
                 unsigned: s.unsigned,
+                not_verified: crate::report::not_verified_line(analysis),
             },
             decode: Some(header_fields),
         }

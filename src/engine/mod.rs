@@ -67,13 +67,18 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(config: EngineConfig) -> Self {
+        let analysis = Analysis {
+            secrets_given: !config.secrets.credentials.is_empty()
+                || !config.secrets.session_keys.is_empty(),
+            ..Analysis::default()
+        };
         Engine {
             secrets: config.secrets,
             conns: Vec::new(),
             smb2_sessions: BTreeMap::new(),
             session_aliases: HashMap::new(),
             smb1_sessions: BTreeMap::new(),
-            analysis: Analysis::default(),
+            analysis,
             tracker: breaks::Tracker::default(),
             keep_plaintext: config.keep_plaintext,
             plaintext: None,
@@ -314,6 +319,9 @@ impl Engine {
         m.algorithm = algorithm;
         m.key = key;
         self.analysis.summary.add(verdict);
+        if let Verdict::Unverified(why) = verdict {
+            *self.analysis.unverified_reasons.entry(why).or_default() += 1;
+        }
         if matches!(verdict, Verdict::Valid | Verdict::Invalid) {
             self.analysis.summary.verified_bytes += m.len as u64;
         }

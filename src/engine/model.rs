@@ -8,7 +8,7 @@ use crate::capture::Timestamp;
 use crate::flow::{ConnId, Direction};
 
 /// Why a signed message could not be checked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Unverified {
     /// No key: no credentials for the user, password mismatch, anonymous, exchange not captured.
     NoKey,
@@ -413,6 +413,10 @@ pub struct Analysis {
     pub bindings: Vec<Binding>,
     pub problems: Vec<Problem>,
     pub summary: VerdictCounts,
+    /// Signed messages not verified, by reason.
+    pub unverified_reasons: std::collections::BTreeMap<Unverified, u64>,
+    /// Credentials or session keys were given: without them nothing can be verified.
+    pub secrets_given: bool,
     /// Oplock and lease breaks in notification order (bounded; `break_counts` counts all).
     pub breaks: Vec<Break>,
     pub break_counts: BreakCounts,
@@ -422,6 +426,12 @@ impl Analysis {
     /// Exit status 1 when a check failed (DESIGN.md contract).
     pub fn failed(&self) -> bool {
         self.summary.invalid > 0 || self.problems.iter().any(|p| p.failure)
+    }
+
+    /// Exit status 1 when a check failed, or with `fail_unverified` when a signed message
+    /// was not verified (`--fail-unverified`).
+    pub fn failed_with(&self, fail_unverified: bool) -> bool {
+        self.failed() || (fail_unverified && self.summary.unverified > 0)
     }
 }
 

@@ -102,6 +102,8 @@ impl Engine {
             bindings: self.analysis.bindings.clone(),
             problems: self.analysis.problems.clone(),
             summary: self.analysis.summary.clone(),
+            unverified_reasons: self.analysis.unverified_reasons.clone(),
+            secrets_given: self.analysis.secrets_given,
             breaks: self.tracker.breaks.clone(),
             break_counts: self.tracker.counts.clone(),
         }

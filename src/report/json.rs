@@ -10,7 +10,7 @@ use crate::engine::model::{
 
 pub fn report(analysis: &Analysis) -> Value {
     json!({
-        "summary": counts(&analysis.summary, Some(analysis.frames)),
+        "summary": summary(analysis),
         "connections": analysis.connections.iter().map(connection).collect::<Vec<_>>(),
         "sessions": analysis.sessions.iter().map(session).collect::<Vec<_>>(),
         "bindings": analysis.bindings.iter().map(binding).collect::<Vec<_>>(),
@@ -19,6 +19,19 @@ pub fn report(analysis: &Analysis) -> Value {
         "channels": channels(analysis),
         "problems": analysis.problems.iter().map(problem).collect::<Vec<_>>(),
     })
+}
+
+/// The capture's counts, with why signed messages were not verified.
+pub fn summary(analysis: &Analysis) -> Value {
+    let mut v = counts(&analysis.summary, Some(analysis.frames));
+    let reasons: serde_json::Map<String, Value> = analysis
+        .unverified_reasons
+        .iter()
+        .map(|(why, n)| (why.name().to_string(), json!(n)))
+        .collect();
+    v["unverified_reasons"] = Value::Object(reasons);
+    v["not_verified"] = json!(super::not_verified_line(analysis));
+    v
 }
 
 pub fn counts(c: &VerdictCounts, frames: Option<u64>) -> Value {

@@ -37,5 +37,5 @@ pub fn message(m: &Message) -> Value {
 
 /// The closing line of a JSONL run: the same summary as `--format json`.
 pub fn summary(analysis: &Analysis) -> Value {
-    json!({ "summary": super::json::counts(&analysis.summary, Some(analysis.frames)) })
+    json!({ "summary": super::json::summary(analysis) })
 }

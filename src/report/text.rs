@@ -105,8 +105,11 @@ pub fn write(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 p.detail
             )?;
         }
-    } else {
-        writeln!(out, "\nNo problems found.")?;
+    }
+    match super::not_verified_line(analysis) {
+        Some(line) => writeln!(out, "\n{line}")?,
+        None if analysis.problems.is_empty() => writeln!(out, "\nNo problems found.")?,
+        None => {}
     }
     Ok(())
 }

@@ -37,6 +37,8 @@ pub struct Summary {
     pub invalid: u64,
     pub unverified: u64,
     pub unsigned: u64,
+    /// `71 of 71 signed messages not verified: no credentials given (...)`.
+    pub not_verified: Option<String>,
 }
 
 /// One TCP connection (a channel once it belongs to a session).

@@ -529,7 +529,7 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
                 app.filter().describe()
             )),
         ];
-        if let Some(n) = app.notice() {
+        if let Some(n) = app.notice().or(s.not_verified.as_deref()) {
             spans.push(Span::styled(format!(" │ {n}"), Color::Yellow));
         }
         spans
