@@ -23,10 +23,23 @@ const NT_HASH: &str = "f4f9334bfe7d53dc0275942d0ca7fa1b";
 /// sample, or a line of the paragraph (or list item) that names it, says "wrong password".
 /// Without the README, a name containing "wrong-password" is taken as that statement.
 fn made_with_wrong_password(sample: &Path) -> bool {
+    readme_says(sample, &["wrong password", "wrong-password"])
+        .unwrap_or_else(|| file_name(sample).contains("wrong-password"))
+}
+
+/// Whether samples/README.md says the server of `sample` did not sign though signing was
+/// required (MS-CIFS 3.3.5.3): its messages are `invalid`, exit status 1.
+fn server_did_not_sign(sample: &Path) -> bool {
+    readme_says(sample, &["server did not sign"]).unwrap_or(false)
+}
+
+/// Whether a block of samples/README.md that names `sample` contains one of `phrases`
+/// (lower case); None without the README.
+fn readme_says(sample: &Path, phrases: &[&str]) -> Option<bool> {
     let name = file_name(sample);
     let Ok(readme) = std::fs::read_to_string(cli::root().join("samples/README.md")) else {
         eprintln!("note: samples/README.md absent; judging {name} by its name");
-        return name.contains("wrong-password");
+        return None;
     };
     // Blocks: paragraphs or list items, split on blank lines and item starts.
     let mut blocks: Vec<String> = Vec::new();
@@ -40,10 +53,10 @@ fn made_with_wrong_password(sample: &Path) -> bool {
         last.push_str(line);
         last.push('\n');
     }
-    blocks.iter().any(|b| {
+    Some(blocks.iter().any(|b| {
         let lower = b.to_lowercase();
-        b.contains(&name) && (lower.contains("wrong password") || lower.contains("wrong-password"))
-    })
+        b.contains(&name) && phrases.iter().any(|p| lower.contains(p))
+    }))
 }
 
 fn jsonl_with(capture: &Path, secret: &[OsString], env: &[(&str, Option<&str>)]) -> Run {
@@ -96,10 +109,25 @@ fn every_sample_verifies_with_the_password() {
         let r = cli::run_with_password(sample, "json");
         let report = r.json();
         let s = &report["summary"];
-        check_summary(&r, s);
         let mismatch = problems(&report)
             .iter()
             .any(|(k, _)| k == "password-mismatch");
+        if server_did_not_sign(sample) {
+            // Every message from the logon's final response on carries the placeholder or
+            // zeros where signing was required: each is a failed check.
+            assert_eq!(r.code, 1, "{r}");
+            assert_eq!(u64_of(s, "invalid"), u64_of(s, "signed"), "{r}: {s}");
+            assert!(
+                problems(&report)
+                    .iter()
+                    .any(|(k, d)| k == "invalid-signature"
+                        && d.contains("placeholder: the server did not sign")),
+                "{r}: {:?}",
+                problems(&report)
+            );
+            continue;
+        }
+        check_summary(&r, s);
         if made_with_wrong_password(sample) {
             wrong += 1;
             assert_eq!(r.code, 1, "{r}: a wrong-password sample must exit 1");
@@ -315,7 +343,7 @@ fn text_report_on_every_sample() {
             PASSWORD.into(),
             sample.clone().into(),
         ]);
-        let expected = if made_with_wrong_password(&sample) {
+        let expected = if made_with_wrong_password(&sample) || server_did_not_sign(&sample) {
             1
         } else {
             0

@@ -108,7 +108,8 @@ impl Engine {
     ) -> Option<String> {
         if *signature == SMB1_PLACEHOLDER {
             return Some(
-                "the placeholder \"BSRSPYL \" where the MAC belongs: the sender never turned signing on"
+                "placeholder: the server did not sign (\"BSRSPYL \" where the MAC belongs, \
+                 though signing was required and the logon gave a key)"
                     .into(),
             );
         }

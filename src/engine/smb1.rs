@@ -16,7 +16,7 @@ use dissectors::smb1::{
 use dissectors::status::{STATUS_MORE_PROCESSING_REQUIRED, STATUS_SUCCESS};
 
 use super::auth::{self, AuthOutcome};
-use super::model::{KeySource, Protocol, Unverified, Verdict};
+use super::model::{KeySource, KeyUsed, Protocol, Unverified, Verdict};
 use super::state::{Smb1Session, new_session};
 use super::{Engine, Judged, Sink, damaged};
 use crate::flow::Pdu;
@@ -229,7 +229,11 @@ impl Engine {
         if !one_way {
             s.pending.insert((h.pid(), h.mid), seq);
         }
-        Judged::new(Verdict::Valid, Some(MD5))
+        let mut judged = Judged::new(Verdict::Valid, Some(MD5));
+        judged.key = Some(KeyUsed::Smb1Mac {
+            logon_frame: s.mac_logon_frame,
+        });
+        judged
     }
 
     /// The MD5 check of a message whose sequence number is known, with a diagnosis when
@@ -241,8 +245,11 @@ impl Engine {
         let mut judged = match sign::smb1_verify(key, msg.raw, seq) {
             Ok(true) => Judged::new(Verdict::Valid, Some(MD5)),
             Ok(false) => Judged::new(Verdict::Invalid, Some(MD5)),
-            Err(_) => Judged::new(Verdict::Unverified(Unverified::Truncated), Some(MD5)),
+            Err(_) => return Judged::new(Verdict::Unverified(Unverified::Truncated), Some(MD5)),
         };
+        judged.key = Some(KeyUsed::Smb1Mac {
+            logon_frame: self.conns[pdu.conn as usize].smb1.mac_logon_frame,
+        });
         if judged.verdict == Verdict::Invalid {
             judged.diagnosis = self.smb1_diagnosis(pdu, msg.raw, &msg.header.signature, key, seq);
         }
@@ -294,13 +301,20 @@ impl Engine {
         if !activating {
             return self.smb1_judge(pdu, msg);
         }
-        if is_placeholder(&h.signature) {
-            // The server did not turn signing on for this logon.
+        let mac_key = outcome.smb1_mac_key.or(outcome.session_key);
+        // The server did not turn signing on for this logon. Where signing was required
+        // (NEGOTIATE) for an authenticated logon, this response and every message after it
+        // must carry a MAC (MS-CIFS 3.2.5.4, 3.3.5.3; Samba's client refuses it): with the
+        // key the placeholder is a failed check, without it unverified. Otherwise signing
+        // is simply not in force.
+        let required = conn.smb1.signing_required && !anonymous;
+        if is_placeholder(&h.signature) && !(required && h.signature == SMB1_PLACEHOLDER) {
             return Judged::new(Verdict::Unsigned, None);
         }
         let s = &mut conn.smb1;
         s.signing_active = true;
-        s.mac_key = outcome.smb1_mac_key.or(outcome.session_key);
+        s.mac_key = mac_key;
+        s.mac_logon_frame = pdu.last_frame;
         s.next_seq = 2;
         s.pending.clear();
         if let Some(v) = damaged(pdu.damage) {

@@ -287,6 +287,8 @@ pub struct Smb1Conn {
     pub signing_active: bool,
     /// The MAC key, when the logon that started signing could be replayed.
     pub mac_key: Option<SecretBytes>,
+    /// The frame of the logon response that started signing.
+    pub mac_logon_frame: u64,
     /// Next sequence number a request takes.
     pub next_seq: u32,
     /// Bytes were lost (packet loss, capture drops): whole requests, or the logon response
