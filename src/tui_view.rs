@@ -2,7 +2,7 @@
 //! its first bytes while the engine runs, then converts the engine's model into the `tui`
 //! crate's plain view model. The `tui` crate knows nothing of smbcheck; this is the bridge.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -15,7 +15,7 @@ use tui::model::{
 };
 
 use crate::capture::Timestamp;
-use crate::engine::model::{self, Analysis, Message, Protocol, Unverified};
+use crate::engine::model::{self, Analysis, Message, Protocol};
 use crate::flow::{self, ConnId};
 use crate::report::{names, session_hex, status_hex};
 
@@ -102,9 +102,14 @@ impl Collector {
             },
             reason: m.verdict.reason().map(str::to_string),
             algorithm: m.algorithm.map(str::to_string),
-            key: match m.verdict {
-                model::Verdict::Unverified(Unverified::NoKey) => {
-                    Some("none: no key for this session".to_string())
+            key: match (m.key, m.verdict) {
+                (Some(k), _) => Some(format!(
+                    "{} of session {}",
+                    k.describe(),
+                    session_hex(m.session_id)
+                )),
+                (None, model::Verdict::Unverified(why)) => {
+                    Some(format!("none: {}", crate::report::unverified_why(why, true)))
                 }
                 _ => None,
             },
@@ -189,12 +194,8 @@ impl Collector {
                 .min();
         }
         let start = self.start.unwrap_or_default();
-        let keys = KeyNames::new(analysis);
         for (row, ts) in self.rows.iter_mut().zip(&self.times) {
             row.time = (ts.0 - start.0) as f64 / 1e9;
-            if row.key.is_none() {
-                row.key = keys.describe(row);
-            }
         }
         self.times.clear();
         let title = captures
@@ -300,73 +301,6 @@ fn break_info(b: &model::Break) -> BreakInfo {
         ack_channel: b.ack.as_ref().map(|a| a.conn),
         latency_ms: b.latency_ms,
         detail: detail.join(", "),
-    }
-}
-
-/// Names the key a checked signature was verified with, from what the analysis knows of
-/// sessions and bindings (the engine picks the key the same way: a bound channel signs with
-/// its own key once the binding completed, the binding exchange with the session's).
-struct KeyNames {
-    /// First channel of each SMB2 session.
-    first_channel: HashMap<u64, ConnId>,
-    /// (session, channel) of every binding.
-    bound: HashSet<(u64, ConnId)>,
-    /// SMB1 sessions: (connection, UID).
-    smb1: HashSet<(ConnId, u64)>,
-}
-
-impl KeyNames {
-    fn new(a: &Analysis) -> KeyNames {
-        let mut first_channel = HashMap::new();
-        let mut smb1 = HashSet::new();
-        for s in &a.sessions {
-            match (s.protocol, s.channels.first()) {
-                (Protocol::Smb1, Some(c)) => {
-                    smb1.insert((*c, s.id));
-                }
-                (_, Some(c)) => {
-                    first_channel.insert(s.id, *c);
-                }
-                _ => {}
-            }
-        }
-        KeyNames {
-            first_channel,
-            bound: a.bindings.iter().map(|b| (b.session_id, b.conn)).collect(),
-            smb1,
-        }
-    }
-
-    fn describe(&self, r: &Row) -> Option<String> {
-        if !matches!(r.verdict, Verdict::Valid | Verdict::Invalid) {
-            return None;
-        }
-        let session = session_hex(r.session_id);
-        let c = r.channel;
-        Some(match r.protocol.as_str() {
-            "SMB1" if self.smb1.contains(&(c, r.session_id)) || r.session_id == 0 => {
-                format!("MAC key of UID {session}, sequence numbers of connection #{c}")
-            }
-            "SMB1" => format!("MAC key of connection #{c}, sequence numbers of connection #{c}"),
-            "TRANSFORM" => format!("encryption key of session {session}"),
-            _ if self.bound.contains(&(r.session_id, c)) => {
-                let final_response = r.is_response && r.status == "STATUS_SUCCESS";
-                if r.command == "SESSION_SETUP" && !final_response {
-                    format!("signing key of session {session} (binding exchange on #{c})")
-                } else {
-                    format!("channel signing key of #{c} (bound to session {session})")
-                }
-            }
-            _ => match self.first_channel.get(&r.session_id) {
-                Some(first) if *first == c => {
-                    format!("signing key of session {session} (channel #{c})")
-                }
-                Some(first) => {
-                    format!("signing key of session {session} (first channel #{first})")
-                }
-                None => format!("signing key of session {session}"),
-            },
-        })
     }
 }
 

@@ -6,17 +6,17 @@ use dissectors::compression::{self, CompressionError, Decompressed};
 use dissectors::transform;
 
 use super::model::{Compression, Protocol, Unverified, Verdict};
-use super::{Engine, Judged, Sink, damaged};
+use super::{Engine, Judged, Sealed, Sink, damaged};
 use crate::flow::Pdu;
 
 impl Engine {
     /// A compression transform in `data` (the PDU, or the plaintext of a transform it was
-    /// sealed in: `decrypted` is then that transform's verdict and cipher).
+    /// sealed in: `decrypted` is then how that transform was sealed).
     pub(super) fn compressed(
         &mut self,
         pdu: &Pdu,
         data: &[u8],
-        decrypted: Option<(Verdict, &'static str)>,
+        decrypted: Option<Sealed>,
         sink: &mut Sink,
     ) {
         let rebuilt = transform::parse_compression(data)

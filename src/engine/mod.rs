@@ -419,6 +419,14 @@ impl Engine {
     }
 }
 
+/// How the messages in a decrypted transform were protected: the cipher and the key whose
+/// AEAD tag verified.
+#[derive(Clone, Copy, Debug)]
+struct Sealed {
+    cipher: &'static str,
+    key: Option<model::KeyUsed>,
+}
+
 /// A message's verdict, the algorithm it was checked with, and for an invalid signature
 /// which likely mistake reproduces it.
 #[derive(Debug)]

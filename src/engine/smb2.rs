@@ -9,7 +9,7 @@ use dissectors::status::{STATUS_MORE_PROCESSING_REQUIRED, STATUS_SUCCESS};
 
 use super::model::{Binding, Protocol, Unverified, Verdict};
 use super::state::{ChannelKey, MAX_PENDING_SIGNATURES, Setup, SigningChoice, Smb2Session};
-use super::{Engine, Judged, Sink, auth, damaged};
+use super::{Engine, Judged, Sealed, Sink, auth, damaged};
 use crate::flow::Pdu;
 use crate::keys::{self, Cipher, Dialect, PreauthHash};
 use crate::report::session_hex;
@@ -19,14 +19,13 @@ use crate::sign::{self, SMB2_HEADER_LEN, SigningAlgorithm};
 const MAX_EARLY_RESPONSES: usize = 16;
 
 impl Engine {
-    /// An SMB2 PDU (a single message or a compound chain). `decrypted` is the verdict and
-    /// cipher of the
-    /// transform it came out of, if any.
+    /// An SMB2 PDU (a single message or a compound chain). `decrypted` says how the
+    /// transform it came out of, if any, was sealed.
     pub(super) fn smb2_pdu(
         &mut self,
         pdu: &Pdu,
         data: &[u8],
-        decrypted: Option<(Verdict, &'static str)>,
+        decrypted: Option<Sealed>,
         sink: &mut Sink,
     ) {
         let mut previous_session = 0;
@@ -74,7 +73,7 @@ impl Engine {
         &mut self,
         pdu: &Pdu,
         el: &Element,
-        decrypted: Option<(Verdict, &'static str)>,
+        decrypted: Option<Sealed>,
         sink: &mut Sink,
     ) {
         let h = &el.header;
@@ -107,9 +106,11 @@ impl Engine {
             }
             _ => {}
         }
-        let judged = if let Some((v, cipher)) = decrypted {
+        let judged = if let Some(sealed) = decrypted {
             msg.encrypted = true;
-            Judged::new(v, Some(cipher))
+            let mut judged = Judged::new(Verdict::Valid, Some(sealed.cipher));
+            judged.key = sealed.key;
+            judged
         } else if h.command == COMMAND_SESSION_SETUP && h.is_response() {
             let blob = match &body {
                 Some(Body::SessionSetupResponse(r)) => Some((r.security_buffer, r.session_flags)),

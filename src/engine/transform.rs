@@ -3,9 +3,9 @@
 
 use dissectors::transform::{self, TransformHeader};
 
-use super::model::{Protocol, Unverified, Verdict};
+use super::model::{KeyUsed, Protocol, Unverified, Verdict};
 use super::smb2::cipher_name;
-use super::{Engine, Judged, Sink, damaged};
+use super::{Engine, Judged, Sealed, Sink, damaged};
 use crate::auth::SecretBytes;
 use crate::crypt;
 use crate::flow::{Direction, Pdu};
@@ -15,6 +15,8 @@ use crate::keys::Cipher;
 struct SealingKey {
     key: SecretBytes,
     cipher: Option<Cipher>,
+    /// The session's key from its logon; None for cipher keys given with `--keys`.
+    used: Option<KeyUsed>,
 }
 
 impl SealingKey {
@@ -73,7 +75,10 @@ impl Engine {
         self.count_transform(pdu.conn, th.session_id, opened.is_some());
         match opened {
             Some((cipher, plain)) => {
-                let sealed = Some((Verdict::Valid, cipher_name(cipher)));
+                let sealed = Some(Sealed {
+                    cipher: cipher_name(cipher),
+                    key: sealing.used,
+                });
                 if plain.starts_with(b"\xfcSMB") {
                     // Compressed before it was encrypted (MS-SMB2 3.1.4.4).
                     self.compressed(pdu, &plain, sealed, sink);
@@ -95,6 +100,7 @@ impl Engine {
             None => {
                 let names: Vec<&str> = candidates.iter().map(|&c| cipher_name(c)).collect();
                 let mut judged = Judged::new(Verdict::Invalid, Some(names[0]));
+                judged.key = sealing.used;
                 judged.diagnosis = Some(if sealing.cipher.is_some() {
                     "the AEAD tag does not verify: the message was changed or sealed with another key".into()
                 } else {
@@ -119,16 +125,17 @@ impl Engine {
         negotiated: Option<Cipher>,
     ) -> Option<SealingKey> {
         let to_server = dir == Direction::ToServer;
-        let derived = self
-            .smb2_session(conn, th.session_id)
-            .and_then(|s| s.keys.as_ref())
-            .and_then(|k| {
-                if to_server {
-                    k.encryption_c2s.clone()
-                } else {
-                    k.decryption_s2c.clone()
-                }
-            });
+        let session = self.smb2_session(conn, th.session_id);
+        let derived = session.and_then(|s| s.keys.as_ref()).and_then(|k| {
+            if to_server {
+                k.encryption_c2s.clone()
+            } else {
+                k.decryption_s2c.clone()
+            }
+        });
+        let used = session.map(|s| KeyUsed::Cipher {
+            logon_frame: s.logon_frame,
+        });
         let given = || {
             self.secrets
                 .session_keys
@@ -141,10 +148,12 @@ impl Engine {
             Some(key) => negotiated.map(|cipher| SealingKey {
                 key,
                 cipher: Some(cipher),
+                used,
             }),
             None => given().map(|key| SealingKey {
                 key,
                 cipher: negotiated,
+                used: None,
             }),
         }
     }
