@@ -5,23 +5,16 @@
 //! PDUs) -> `dissectors` crate (typed SMB records) -> `engine` (connections, sessions,
 //! `auth` replay, `keys`, `sign` verdicts) -> `report` (text, JSON, JSONL).
 
+pub mod app;
 pub mod auth;
 pub mod capture;
-pub mod cli;
 pub mod crypt;
 pub mod engine;
 pub mod flow;
 pub mod keys;
 pub mod limits;
-#[cfg(feature = "live")]
-pub mod live;
 pub mod mac;
-pub mod memory;
-pub mod pipeline;
-pub mod progress;
+pub mod model;
 pub mod report;
-pub mod run;
-pub mod secret_arg;
 pub mod sign;
 pub mod slices;
-pub mod tui_view;

@@ -1,3 +1,3 @@
 fn main() {
-    std::process::exit(smbcheck::cli::main());
+    std::process::exit(smbcheck::app::cli::main());
 }

@@ -8,9 +8,9 @@
 mod support;
 
 use clap::Parser;
-use smbcheck::cli::Args;
-use smbcheck::engine::model::{Analysis, Message};
-use smbcheck::pipeline::Pipeline;
+use smbcheck::app::cli::Args;
+use smbcheck::app::pipeline::Pipeline;
+use smbcheck::model::{Analysis, Message};
 use support::{Record, read_records};
 
 /// SMB1 (NTLMv2, NTLMv1 without extended security, oplocks), every SMB2/3 signing algorithm, a bound

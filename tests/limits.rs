@@ -8,12 +8,12 @@ mod support;
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use smbcheck::auth::Secrets;
 use smbcheck::auth::credentials::{Credential, Credentials};
-use smbcheck::cli::Secrets;
-use smbcheck::engine::model::{Analysis, Verdict};
 use smbcheck::engine::{Engine, EngineConfig};
 use smbcheck::flow::{FlowConfig, FlowTable};
 use smbcheck::limits::Limits;
+use smbcheck::model::{Analysis, Verdict};
 use support::{Segment, data, segments};
 
 const PASSWORD: &str = "Secr3t!pass";
@@ -46,7 +46,7 @@ fn analyse_segments(
         ..Default::default()
     });
     let mut verdicts: BTreeMap<u32, Vec<Verdict>> = BTreeMap::new();
-    let mut sink = |m: &smbcheck::engine::model::Message, _: &[u8]| {
+    let mut sink = |m: &smbcheck::model::Message, _: &[u8]| {
         verdicts.entry(m.conn).or_default().push(m.verdict)
     };
     let mut events = Vec::new();
@@ -75,7 +75,7 @@ fn limit_problems(a: &Analysis) -> Vec<String> {
 fn is_lost(v: &Verdict) -> bool {
     matches!(
         v,
-        Verdict::Unverified(smbcheck::engine::model::Unverified::LostBytes)
+        Verdict::Unverified(smbcheck::model::Unverified::LostBytes)
     )
 }
 

@@ -1,4 +1,4 @@
-//! man/smbcheck.1 is generated from the clap definition (`smbcheck::cli::Args`) with
+//! man/smbcheck.1 is generated from the clap definition (`smbcheck::app::cli::Args`) with
 //! clap_mangen; this test fails when the committed page is out of date, and rewrites it when
 //! run as `UPDATE_MAN=1 cargo test --test man`.
 
@@ -8,7 +8,7 @@ use clap::CommandFactory;
 
 fn render() -> String {
     let mut page = Vec::new();
-    clap_mangen::Man::new(smbcheck::cli::Args::command())
+    clap_mangen::Man::new(smbcheck::app::cli::Args::command())
         .render(&mut page)
         .expect("render the man page");
     String::from_utf8(page).expect("the man page is UTF-8")

@@ -8,10 +8,10 @@ mod support;
 use std::collections::BTreeSet;
 
 use clap::Parser;
-use smbcheck::cli::Args;
-use smbcheck::engine::model::Message;
+use smbcheck::app::cli::Args;
+use smbcheck::app::pipeline::Pipeline;
 use smbcheck::engine::news::{News, Seen};
-use smbcheck::pipeline::Pipeline;
+use smbcheck::model::Message;
 use smbcheck::report;
 
 #[derive(Debug, Default)]

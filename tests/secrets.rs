@@ -132,7 +132,7 @@ fn no_secret_in_errors_about_bad_secret_files() {
 #[test]
 fn debug_of_the_parsed_command_line_hides_secrets() {
     let nt = hex(nt_hash(cli::PASSWORD).as_bytes());
-    let args = smbcheck::cli::Args::try_parse_from([
+    let args = smbcheck::app::cli::Args::try_parse_from([
         "smbcheck",
         "--password",
         cli::PASSWORD,
@@ -145,7 +145,7 @@ fn debug_of_the_parsed_command_line_hides_secrets() {
     assert!(shown.contains("x.pcap"), "{shown}");
     assert!(!shown.contains(cli::PASSWORD), "{shown}");
     assert!(!shown.contains(&nt), "{shown}");
-    let secrets = smbcheck::cli::load_secrets(&args).unwrap();
+    let secrets = smbcheck::app::cli::load_secrets(&args).unwrap();
     let shown = format!("{secrets:?}");
     assert!(
         !shown.contains(cli::PASSWORD) && !shown.contains(&nt),

@@ -8,12 +8,12 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
+use smbcheck::app::tui_view::Collector;
+use smbcheck::auth::Secrets;
 use smbcheck::auth::credentials::{Credential, Credentials};
 use smbcheck::capture::{CaptureSet, Decoded, decode_tcp};
-use smbcheck::cli::Secrets;
 use smbcheck::engine::{Engine, EngineConfig};
 use smbcheck::flow::{FlowConfig, FlowTable};
-use smbcheck::tui_view::Collector;
 use tui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use tui::model::Verdict;
 use tui::ratatui::Terminal;
@@ -47,7 +47,7 @@ fn timeline(path: &Path) -> Timeline {
     let mut captures = CaptureSet::open(&paths).expect("open capture");
     let mut flows = FlowTable::new(FlowConfig::default());
     let mut collector = Collector::new();
-    let mut sink = |m: &smbcheck::engine::model::Message, bytes: &[u8]| collector.push(m, bytes);
+    let mut sink = |m: &smbcheck::model::Message, bytes: &[u8]| collector.push(m, bytes);
     let mut events = Vec::new();
     while let Some(frame) = captures.next_frame().expect("read frame") {
         if let Decoded::Tcp(seg) = decode_tcp(frame.linktype, frame.data) {

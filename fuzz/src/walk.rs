@@ -329,7 +329,7 @@ fn read_capture(path: &std::path::Path) -> Result<(Vec<ReadFrame>, Vec<String>),
 /// replay, key derivation, signature checks and decryption run, on the verify pool: the exit
 /// status and the report, or the one-line error of an unusable input.
 pub fn pipeline(data: &[u8], format: &str) -> Result<(i32, Vec<u8>), String> {
-    use smbcheck::cli::Args;
+    use smbcheck::app::cli::Args;
     let file = TempCapture::new(data);
     let args = <Args as clap::Parser>::try_parse_from([
         "smbcheck".as_ref(),
@@ -347,7 +347,7 @@ pub fn pipeline(data: &[u8], format: &str) -> Result<(i32, Vec<u8>), String> {
     ])
     .expect("fixed arguments parse");
     let mut out = Vec::new();
-    match smbcheck::run::run(&args, &mut out) {
+    match smbcheck::app::run::run(&args, &mut out) {
         Ok(status) => Ok((status, out)),
         Err(e) => Err(format!("{e:#}")),
     }

@@ -11,3 +11,10 @@ pub use credentials::{
 };
 pub use key_list::{CipherKeys, KnownSessionKey, parse_keys_file};
 pub use ntlm::{AuthExchange, AuthKind, ReplayError, Replayed, replay};
+
+/// What the user knows: passwords or NT hashes, and session keys.
+#[derive(Debug, Default)]
+pub struct Secrets {
+    pub credentials: Credentials,
+    pub session_keys: Vec<KnownSessionKey>,
+}

@@ -24,7 +24,7 @@ use pcap_parser::{
 };
 
 use super::CaptureError;
-use super::open::{BUFFER_LEN, PCAP_MAGICS, PCAPNG_MAGIC, describe_header_error};
+use super::format::{BUFFER_LEN, PCAP_MAGICS, PCAPNG_MAGIC, describe_header_error};
 
 /// Bytes read between two releases of the pages behind.
 const RELEASE_STEP: usize = 4 << 20;

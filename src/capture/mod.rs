@@ -3,6 +3,7 @@
 
 mod error;
 mod file;
+mod format;
 pub mod link;
 #[cfg(feature = "live")]
 pub mod live;

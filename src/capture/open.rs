@@ -11,20 +11,11 @@ use flate2::read::MultiGzDecoder;
 use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{LegacyPcapReader, PcapError, PcapNGReader};
 
+use super::CaptureError;
+use super::format::{BUFFER_LEN, PCAP_MAGICS, PCAPNG_MAGIC, describe_header_error};
 use super::mapped::{MappedBlocks, Mapping};
-use super::{CaptureError, MAX_RECORD_LEN};
-
-/// The circular buffer holds the longest accepted record plus room for block headers.
-pub(super) const BUFFER_LEN: usize = MAX_RECORD_LEN + 64 * 1024;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
-pub(super) const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
-pub(super) const PCAP_MAGICS: [[u8; 4]; 4] = [
-    [0xd4, 0xc3, 0xb2, 0xa1], // microseconds, little-endian
-    [0xa1, 0xb2, 0xc3, 0xd4], // microseconds, big-endian
-    [0x4d, 0x3c, 0xb2, 0xa1], // nanoseconds, little-endian
-    [0xa1, 0xb2, 0x3c, 0x4d], // nanoseconds, big-endian
-];
 
 pub(crate) type BlockReader = Box<dyn PcapReaderIterator + Send>;
 
@@ -76,16 +67,6 @@ pub(crate) fn open_blocks(
         Err(CaptureError::NotACapture {
             file: path.to_owned(),
         })
-    }
-}
-
-pub(super) fn describe_header_error(e: &PcapError<&[u8]>) -> String {
-    match e {
-        PcapError::Incomplete(_) | PcapError::UnexpectedEof | PcapError::Eof => {
-            "file ends inside the file header".to_owned()
-        }
-        PcapError::ReadError => "read error".to_owned(),
-        other => format!("{other:?}"),
     }
 }
 

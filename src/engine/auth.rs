@@ -4,10 +4,10 @@
 use dissectors::ntlmssp::{self, Authenticate};
 use dissectors::spnego::{self, Mech};
 
-use super::model::KeySource;
+use crate::auth::Secrets;
 use crate::auth::credentials::{CredentialSource, SecretBytes};
 use crate::auth::ntlm::{self, AuthExchange, ReplayError};
-use crate::cli::Secrets;
+use crate::model::KeySource;
 
 /// The NTLMSSP messages of one exchange (copied: they come from different PDUs).
 #[derive(Debug, Default, Clone)]

@@ -17,9 +17,9 @@ use dissectors::smb2::{
 };
 use dissectors::status::{STATUS_PENDING, STATUS_SUCCESS};
 
-use super::model::{Break, BreakAck, BreakCause, BreakCounts, BreakKind, Protocol};
 use crate::capture::Timestamp;
 use crate::flow::{ConnId, Direction};
+use crate::model::{Break, BreakAck, BreakCause, BreakCounts, BreakKind, Protocol};
 
 /// Opens remembered (SMB2 and SMB1 together), oldest evicted first.
 pub const MAX_OPENS: usize = 65536;

@@ -5,9 +5,9 @@
 use dissectors::compression::{self, CompressionError, Decompressed};
 use dissectors::transform;
 
-use super::model::{Compression, Protocol, Unverified, Verdict};
 use super::{Engine, Judged, Sealed, Sink, damaged};
 use crate::flow::Pdu;
+use crate::model::{Compression, Protocol, Unverified, Verdict};
 
 impl Engine {
     /// A compression transform in `data` (the PDU, or the plaintext of a transform it was

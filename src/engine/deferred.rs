@@ -18,11 +18,11 @@ use dissectors::smb2::{
 };
 use dissectors::status::STATUS_SUCCESS;
 
-use super::model::{Message, Problem, Unverified, Verdict};
 use super::verify_pool::{self, Taken, Ticket, VerifyPool};
 use super::{Engine, Judged, Sink};
 use crate::auth::credentials::Key16;
 use crate::flow::Pdu;
+use crate::model::{Message, Problem, Unverified, Verdict};
 use crate::sign::SigningAlgorithm;
 use crate::slices::range_in;
 

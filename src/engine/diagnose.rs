@@ -7,7 +7,7 @@ use dissectors::smb2::Element;
 use super::Engine;
 use crate::auth::credentials::{Key16, SecretBytes};
 use crate::flow::{ConnId, Pdu};
-use crate::report::session_hex;
+use crate::model::names::session_hex;
 use crate::sign::{self, SMB1_PLACEHOLDER, SigningAlgorithm};
 
 /// How many other sessions' keys are tried (a bound on the work one bad message costs).

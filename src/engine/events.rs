@@ -9,8 +9,8 @@ use dissectors::status::STATUS_SUCCESS;
 
 use super::Engine;
 use super::breaks::Ctx;
-use super::model::{Interface, MAX_SESSIONS_PER_CONNECTION};
 use crate::flow::{ConnId, Direction, Pdu};
+use crate::model::{Interface, MAX_SESSIONS_PER_CONNECTION};
 
 /// Interfaces kept per FSCTL_QUERY_NETWORK_INTERFACE_INFO answer.
 const MAX_INTERFACES: usize = 256;
@@ -107,7 +107,7 @@ impl Engine {
                         format!(
                             "{what} ({levels}): acknowledgment at frame {} rejected: {}",
                             ack.frame,
-                            crate::report::names::status_text(ack.status.unwrap_or(0))
+                            crate::model::names::status_text(ack.status.unwrap_or(0))
                         ),
                         false,
                     )

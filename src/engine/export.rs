@@ -5,10 +5,10 @@
 use std::net::SocketAddr;
 
 use super::Engine;
-use super::model::{KeySource, Session};
 use crate::auth::credentials::{Key16, SecretBytes};
 use crate::flow::ConnId;
 use crate::keys::Cipher;
+use crate::model::{KeySource, Session};
 
 /// Every key the engine derived, in session order.
 #[derive(Debug, Default)]

@@ -7,9 +7,9 @@ use dissectors::smb2::{COMMAND_CANCEL, COMMAND_NEGOTIATE, COMMAND_SESSION_SETUP,
 use dissectors::status::STATUS_SUCCESS;
 
 use super::Engine;
-use super::model::{Protocol, Verdict};
 use crate::flow::Pdu;
-use crate::report::{names, session_hex};
+use crate::model::names::{self, session_hex};
+use crate::model::{Protocol, Verdict};
 
 /// The first message of a kind of finding, and how many there were.
 #[derive(Debug, Clone)]

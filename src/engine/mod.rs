@@ -11,7 +11,7 @@ mod events;
 pub mod export;
 mod findings;
 mod limits;
-pub mod model;
+
 pub mod news;
 mod smb1;
 mod smb2;
@@ -22,13 +22,13 @@ mod verify_pool;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use model::{Analysis, Connection, Message, Problem, Protocol, Session, Verdict};
+use crate::model::{self, Analysis, Connection, Message, Problem, Protocol, Session, Verdict};
 use state::{ConnState, SessionRef, Smb1Session, Smb2Session};
 
+use crate::auth::Secrets;
 use crate::capture::Timestamp;
-use crate::cli::Secrets;
 use crate::flow::{ConnId, Damage, FlowEvent, Pdu};
-use crate::report::session_hex;
+use crate::model::names::session_hex;
 use dissectors::transform::{COMPRESSION_HEADER_LEN, TRANSFORM_HEADER_LEN};
 
 pub struct EngineConfig {
@@ -347,7 +347,7 @@ impl Engine {
         }
         if verdict == Verdict::Invalid {
             let conn = self.conns.get(m.conn as usize);
-            let name = crate::report::names::command(m.protocol, m.command);
+            let name = crate::model::names::command(m.protocol, m.command);
             let kind = if m.is_response { "response" } else { "request" };
             let via = conn
                 .map(|c| format!(" on {}", c.channel_name()))

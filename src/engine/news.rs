@@ -5,8 +5,8 @@
 use std::collections::HashSet;
 
 use super::Engine;
-use super::model::{Analysis, Binding, Break, Problem, Session};
 use crate::flow::ConnId;
+use crate::model::{Analysis, Binding, Break, Problem, Session};
 
 /// One thing that happened, borrowed from the engine's records as they are now.
 pub enum News<'a> {

@@ -16,11 +16,11 @@ use dissectors::smb1::{
 use dissectors::status::{STATUS_MORE_PROCESSING_REQUIRED, STATUS_SUCCESS};
 
 use super::auth::{self, AuthOutcome};
-use super::model::{KeySource, KeyUsed, Protocol, Unverified, Verdict};
 use super::state::{Smb1Session, new_session};
 use super::{Engine, Judged, Sink, damaged};
 use crate::flow::Pdu;
-use crate::report::session_hex;
+use crate::model::names::session_hex;
+use crate::model::{KeySource, KeyUsed, Protocol, Unverified, Verdict};
 use crate::sign::{self, SMB1_PLACEHOLDER};
 
 const MD5: &str = "MD5";
@@ -128,7 +128,7 @@ impl Engine {
         self.emit(record, judged, msg.raw, sink);
     }
 
-    fn smb1_record(&self, pdu: &Pdu, h: &smb1::Header) -> super::model::Message {
+    fn smb1_record(&self, pdu: &Pdu, h: &smb1::Header) -> crate::model::Message {
         self.message(
             pdu,
             Protocol::Smb1,
@@ -381,7 +381,7 @@ impl Engine {
         if h.status != STATUS_SUCCESS {
             let detail = format!(
                 "server rejected the logon of {account}: {}",
-                crate::report::names::status_text(h.status)
+                crate::model::names::status_text(h.status)
             );
             self.problem(
                 pdu.last_frame,

@@ -7,12 +7,12 @@ use dissectors::smb2::{
 };
 use dissectors::status::{STATUS_MORE_PROCESSING_REQUIRED, STATUS_SUCCESS};
 
-use super::model::{Binding, Protocol, Unverified, Verdict};
 use super::state::{ChannelKey, MAX_PENDING_SIGNATURES, Setup, SigningChoice, Smb2Session};
 use super::{Engine, Judged, Sealed, Sink, auth, damaged};
 use crate::flow::Pdu;
 use crate::keys::{self, Cipher, Dialect, PreauthHash};
-use crate::report::session_hex;
+use crate::model::names::session_hex;
+use crate::model::{Binding, Protocol, Unverified, Verdict};
 use crate::sign::{self, SMB2_HEADER_LEN, SigningAlgorithm};
 
 /// SESSION_SETUP responses remembered per connection as seen before their requests.
@@ -507,7 +507,7 @@ impl Engine {
             self.problem(frame, pdu.ts, Some(conn), "not-replayed", detail, false);
         }
         if status != STATUS_SUCCESS {
-            let status = crate::report::names::status_text(status);
+            let status = crate::model::names::status_text(status);
             let sess = session_hex(session_id);
             let (kind, detail) = if setup.binding {
                 let d = format!(

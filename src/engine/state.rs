@@ -5,11 +5,11 @@ use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 use super::auth::AuthMessages;
-use super::model::{Connection, KeySource, KeyUsed, Protocol, Session, VerdictCounts};
 use crate::auth::credentials::{Key16, SecretBytes};
 use crate::capture::Timestamp;
 use crate::flow::{ConnId, Endpoints};
 use crate::keys::{Cipher, Dialect, PreauthHash, SessionKeys};
+use crate::model::{Connection, KeySource, KeyUsed, Protocol, Session, VerdictCounts};
 use crate::sign::SigningAlgorithm;
 
 #[derive(Debug)]
@@ -115,7 +115,7 @@ pub struct Setup {
     pub binding: bool,
     pub first_frame: u64,
     /// Verdict of the latest request (for a binding: checked with the session's key).
-    pub request_verdict: Option<super::model::Verdict>,
+    pub request_verdict: Option<crate::model::Verdict>,
     /// 3.1.1: the connection's hash, then every request and non-final response.
     pub preauth: PreauthHash,
     pub auth: AuthMessages,

@@ -3,13 +3,13 @@
 
 use dissectors::transform::{self, TransformHeader};
 
-use super::model::{KeyUsed, Protocol, Unverified, Verdict};
 use super::smb2::cipher_name;
 use super::{Engine, Judged, Sealed, Sink, damaged};
 use crate::auth::SecretBytes;
 use crate::crypt;
 use crate::flow::{Direction, Pdu};
 use crate::keys::Cipher;
+use crate::model::{KeyUsed, Protocol, Unverified, Verdict};
 
 /// The key that seals one direction of a session, and the cipher if the NEGOTIATE told it.
 struct SealingKey {

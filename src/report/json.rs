@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::{epoch_seconds, names, session_hex};
-use crate::engine::model::{
+use crate::model::{
     Analysis, Binding, Break, BreakCounts, BreakKind, Connection, Problem, Session, VerdictCounts,
 };
 

@@ -3,8 +3,8 @@
 use serde_json::{Value, json};
 
 use super::{epoch_seconds, names, session_hex};
-use crate::engine::model::{Analysis, Message};
 use crate::flow::Direction;
+use crate::model::{Analysis, Message};
 
 pub fn message(m: &Message) -> Value {
     json!({

@@ -69,8 +69,8 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 use crate::engine::export::{ExportedKeys, Smb2SessionExport};
-use crate::engine::model::KeySource;
-use crate::report::session_hex;
+use crate::model::KeySource;
+use crate::model::names::session_hex;
 
 pub const WIRESHARK_BEGIN: &str = "# BEGIN wireshark smb2_seskey_list";
 pub const WIRESHARK_END: &str = "# END wireshark smb2_seskey_list";

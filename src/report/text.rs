@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::{names, session_hex};
 use crate::capture::Timestamp;
-use crate::engine::model::{Analysis, Break, Connection, Session};
+use crate::model::{Analysis, Break, Connection, Session};
 
 pub fn write(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     let s = &analysis.summary;

@@ -12,11 +12,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 
+use crate::app::cli::{Args, EXIT_OK, EXIT_UNUSABLE, Format};
+use crate::app::pipeline::{Output, Pipeline};
 use crate::capture::live::{Drops, Live, LiveOptions, Received, interfaces};
-use crate::cli::{Args, EXIT_OK, EXIT_UNUSABLE, Format};
-use crate::engine::model::{Message, Problem};
 use crate::engine::news::{News, Seen};
-use crate::pipeline::{Output, Pipeline};
+use crate::model::{Message, Problem};
 use crate::report;
 
 /// How long the analysis waits for a packet before it looks at the clock and the signals.

@@ -5,10 +5,10 @@ use std::io::Write;
 
 use anyhow::{Result, bail};
 
+use crate::app::cli::Args;
+use crate::app::pipeline::{Output, Pipeline};
 use crate::capture::Frames;
-use crate::cli::Args;
-use crate::engine::model::Problem;
-use crate::pipeline::{Output, Pipeline};
+use crate::model::Problem;
 
 /// Analyses the captures named in `args` and writes the report to `out`. Returns the exit
 /// status; an `Err` means the input or the command line could not be used (exit status 2).
@@ -19,17 +19,20 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         }
         return live(args, out);
     }
-    crate::memory::tune_allocator();
+    crate::app::memory::tune_allocator();
     let mut pipeline = Pipeline::new(args)?;
     let mut captures = Frames::open(&args.captures)?;
     let mut output = Output::new(args, out);
-    let mut sink = |m: &crate::engine::model::Message, bytes: &[u8]| output.message(m, bytes);
+    let mut sink = |m: &crate::model::Message, bytes: &[u8]| output.message(m, bytes);
 
     // Frames that could be used at all: a capture whose every frame has an unknown link
     // type, or is damaged beyond reading, is unusable (exit status 2).
     let mut usable = 0u64;
-    let mut progress =
-        crate::progress::Progress::new(!args.tui, captures.total_bytes(), captures.bytes_read());
+    let mut progress = crate::app::progress::Progress::new(
+        !args.tui,
+        captures.total_bytes(),
+        captures.bytes_read(),
+    );
     while let Some(frame) = captures.next_frame()? {
         usable += 1;
         progress.frame();
@@ -64,7 +67,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
 
 #[cfg(feature = "live")]
 fn live(args: &Args, out: &mut dyn Write) -> Result<i32> {
-    crate::live::run(args, out)
+    crate::app::live::run(args, out)
 }
 
 #[cfg(not(feature = "live"))]

@@ -2,7 +2,7 @@
 
 use dissectors::{smb1, smb2, status};
 
-use crate::engine::model::Protocol;
+use super::Protocol;
 
 /// The command's name, or its code in hex when it has none.
 pub fn command(protocol: Protocol, code: u16) -> String {
@@ -22,6 +22,16 @@ pub fn command(protocol: Protocol, code: u16) -> String {
 pub fn status_text(code: u32) -> String {
     match status::name(code) {
         Some(name) => name.to_string(),
-        None => super::status_hex(code),
+        None => status_hex(code),
     }
+}
+
+/// `0x` and 16 hex digits, the way Wireshark shows an SMB2 SessionId.
+pub fn session_hex(id: u64) -> String {
+    format!("0x{id:016x}")
+}
+
+/// An NT status as `0x` and 8 hex digits.
+pub fn status_hex(status: u32) -> String {
+    format!("0x{status:08x}")
 }

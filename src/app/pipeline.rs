@@ -7,11 +7,11 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
+use crate::app::cli::{Args, EXIT_FAILED, EXIT_OK, Format};
 use crate::capture::{Backing, Decoded, Timestamp, decode_tcp};
-use crate::cli::{Args, EXIT_FAILED, EXIT_OK, Format};
-use crate::engine::model::{Analysis, Message, Problem};
 use crate::engine::{Engine, EngineConfig, Sink};
 use crate::flow::{FlowConfig, FlowEvent, FlowTable};
+use crate::model::{Analysis, Message, Problem};
 use crate::report;
 use crate::report::decrypted_pcap::DecryptedPcap;
 use tui::Timeline;
@@ -31,7 +31,7 @@ impl Pipeline {
     /// Loads the secrets the command line names.
     pub fn new(args: &Args) -> Result<Pipeline> {
         let config = EngineConfig {
-            secrets: crate::cli::load_secrets(args)?,
+            secrets: crate::app::cli::load_secrets(args)?,
             keep_plaintext: args.decrypted_out.is_some(),
             limits: Default::default(),
         };
@@ -148,7 +148,7 @@ pub struct Output<'o> {
     out: &'o mut dyn Write,
     format: Format,
     fail_unverified: bool,
-    timeline: Option<crate::tui_view::Collector>,
+    timeline: Option<crate::app::tui_view::Collector>,
     write_error: Option<io::Error>,
 }
 
@@ -160,9 +160,9 @@ impl<'o> Output<'o> {
             fail_unverified: args.fail_unverified,
             timeline: args.tui.then(|| {
                 if args.is_live() {
-                    crate::tui_view::Collector::live()
+                    crate::app::tui_view::Collector::live()
                 } else {
-                    crate::tui_view::Collector::new()
+                    crate::app::tui_view::Collector::new()
                 }
             }),
             write_error: None,

@@ -1,6 +1,8 @@
 //! What the analysis produces: one record per SMB message, per connection and per session,
 //! plus the problems found. Reports and the TUI read only this.
 
+pub mod names;
+
 use std::fmt;
 use std::net::SocketAddr;
 

@@ -8,7 +8,7 @@ use clap::{Parser, ValueEnum};
 use zeroize::Zeroizing;
 
 use crate::auth::credentials::{Credential, Credentials, parse_nt_hash};
-use crate::auth::key_list::{KnownSessionKey, parse_keys_file};
+use crate::auth::key_list::parse_keys_file;
 
 /// Exit status: nothing wrong found.
 pub const EXIT_OK: i32 = 0;
@@ -52,16 +52,16 @@ pub struct Args {
 
     /// The password. It shows in the process list: prefer --password-file or the environment
     /// variable SMBCHECK_PASSWORD.
-    #[arg(long, value_name = "PASSWORD", value_parser = crate::secret_arg::parse)]
-    pub password: Option<crate::secret_arg::SecretArg>,
+    #[arg(long, value_name = "PASSWORD", value_parser = crate::app::secret_arg::parse)]
+    pub password: Option<crate::app::secret_arg::SecretArg>,
 
     /// Ask for the password on the terminal (typed without echo).
     #[arg(long, conflicts_with_all = ["password", "password_file"])]
     pub password_prompt: bool,
 
     /// The user's NT hash (MD4 of the UTF-16LE password), 32 hex digits.
-    #[arg(long, value_name = "HEX", value_parser = crate::secret_arg::parse)]
-    pub nt_hash: Option<crate::secret_arg::SecretArg>,
+    #[arg(long, value_name = "HEX", value_parser = crate::app::secret_arg::parse)]
+    pub nt_hash: Option<crate::app::secret_arg::SecretArg>,
 
     /// Several users, one per line: `[DOMAIN\]user:password` or `[DOMAIN\]user::NTHASH`.
     #[arg(long, value_name = "FILE")]
@@ -181,7 +181,7 @@ pub fn main() -> i32 {
             "smbcheck: note: --password shows in the process list; prefer --password-file or SMBCHECK_PASSWORD"
         );
     }
-    match crate::run::run(&args, &mut io::stdout().lock()) {
+    match crate::app::run::run(&args, &mut io::stdout().lock()) {
         Ok(status) => status,
         Err(e) => {
             let _ = io::stdout().flush();
@@ -191,23 +191,16 @@ pub fn main() -> i32 {
     }
 }
 
-/// What the user knows: passwords or NT hashes, and session keys.
-#[derive(Debug, Default)]
-pub struct Secrets {
-    pub credentials: Credentials,
-    pub session_keys: Vec<KnownSessionKey>,
-}
-
 /// Gathers every secret the command line and the environment give. The errors name the
 /// file and line, never the secret.
-pub fn load_secrets(args: &Args) -> anyhow::Result<Secrets> {
+pub fn load_secrets(args: &Args) -> anyhow::Result<crate::auth::Secrets> {
     let mut credentials = match &args.credentials {
         Some(file) => Credentials::parse(&read_secret_file(file)?)
             .with_context(|| format!("{}", file.display()))?,
         None => Credentials::new(),
     };
     let password = match (&args.password_file, &args.password) {
-        _ if args.password_prompt => Some(crate::secret_arg::prompt_password()?),
+        _ if args.password_prompt => Some(crate::app::secret_arg::prompt_password()?),
         (Some(file), _) => Some(Zeroizing::new(first_line(file)?)),
         (None, Some(pw)) => Some(Zeroizing::new(pw.expose().to_owned())),
         (None, None) => std::env::var("SMBCHECK_PASSWORD").ok().map(Zeroizing::new),
@@ -227,7 +220,7 @@ pub fn load_secrets(args: &Args) -> anyhow::Result<Secrets> {
             .with_context(|| format!("{}", file.display()))?,
         None => Vec::new(),
     };
-    Ok(Secrets {
+    Ok(crate::auth::Secrets {
         credentials,
         session_keys,
     })

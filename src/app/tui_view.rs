@@ -15,8 +15,8 @@ use tui::model::{
 };
 
 use crate::capture::Timestamp;
-use crate::engine::model::{self, Analysis, Message, Protocol};
 use crate::flow::{self, ConnId};
+use crate::model::{self, Analysis, Message, Protocol};
 use crate::report::{names, session_hex, status_hex};
 
 // What the timeline shows of a message is always among the bytes the sink is given.
@@ -108,9 +108,10 @@ impl Collector {
                     k.describe(),
                     session_hex(m.session_id)
                 )),
-                (None, model::Verdict::Unverified(why)) => {
-                    Some(format!("none: {}", crate::report::unverified_why(why, true)))
-                }
+                (None, model::Verdict::Unverified(why)) => Some(format!(
+                    "none: {}",
+                    crate::report::unverified_why(why, true)
+                )),
                 _ => None,
             },
             file,
