@@ -4,7 +4,8 @@ use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
 
-use crate::app::{Action, App};
+use crate::action::Action;
+use crate::app::App;
 
 /// Every key, as the help overlay and tui/README.md list them.
 pub const KEYS: &[(&str, &str)] = &[

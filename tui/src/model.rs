@@ -1,5 +1,5 @@
 //! The view model: plain data the browser shows. The smbcheck binary converts its analysis
-//! into this (`smbcheck::tui_view`); this crate knows nothing else of smbcheck.
+//! into this (`smbcheck::app::tui_view`); this crate knows nothing else of smbcheck.
 
 use std::ops::Range;
 

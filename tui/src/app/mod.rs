@@ -1,0 +1,216 @@
+//! Browser state: the timeline, the filtered view of its rows, the selection, the focused
+//! pane, the search, and what every action does to them. No drawing and no terminal here.
+//!
+//! The state lives in [`App`]; what the actions do is split by concern: `filter` (which
+//! rows the view shows), `marks` (problems, breaks and bindings placed on rows, and the
+//! links between messages), `tree` (the connection/session tree), `navigation` (moving
+//! the selection, panes, links, next problem, the mouse) and `search`.
+
+mod filter;
+mod marks;
+mod navigation;
+mod search;
+mod tree;
+
+use std::collections::HashMap;
+
+use ratatui::layout::Rect;
+
+use crate::action::Action;
+use crate::model::{Row, Timeline};
+
+pub use filter::Filter;
+pub use marks::Marks;
+pub use tree::TreeItem;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pane {
+    Tree,
+    Timeline,
+    Detail,
+}
+
+/// Screen areas of the last drawing, for the mouse.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Areas {
+    pub tree: Rect,
+    pub timeline: Rect,
+    /// The timeline's first message line.
+    pub timeline_rows: Rect,
+    pub detail: Rect,
+}
+
+pub struct App {
+    timeline: Timeline,
+    /// Rows shown, as indices into `timeline.messages`.
+    view: Vec<usize>,
+    /// Position in `view`.
+    selected: usize,
+    /// First visible position in `view`; kept by the drawing.
+    pub(crate) offset: usize,
+    /// Visible timeline rows at the last drawing.
+    pub(crate) page: usize,
+    focus: Pane,
+    filter: Filter,
+    tree: Vec<TreeItem>,
+    tree_selected: usize,
+    pub(crate) detail_scroll: u16,
+    search: Option<String>,
+    last_search: Option<String>,
+    help: bool,
+    notice: Option<String>,
+    quit: bool,
+    marks: HashMap<usize, Marks>,
+    /// Rows with a problem, ascending.
+    problem_rows: Vec<usize>,
+    pub(crate) areas: Areas,
+}
+
+impl App {
+    pub fn new(timeline: Timeline) -> App {
+        let marks = marks::place_events(&timeline);
+        let problem_rows = marks::problem_rows(&timeline, &marks);
+        let tree = tree::tree_items(&timeline);
+        let tree_selected = tree::first_selectable(&tree);
+        let mut app = App {
+            view: Vec::new(),
+            selected: 0,
+            offset: 0,
+            page: 20,
+            focus: Pane::Timeline,
+            filter: Filter::default(),
+            tree,
+            tree_selected,
+            detail_scroll: 0,
+            search: None,
+            last_search: None,
+            help: false,
+            notice: None,
+            quit: false,
+            marks,
+            problem_rows,
+            areas: Areas::default(),
+            timeline,
+        };
+        app.rebuild_view();
+        app
+    }
+
+    pub fn timeline(&self) -> &Timeline {
+        &self.timeline
+    }
+
+    /// A live capture went on: `update` holds the messages judged since the last update
+    /// and everything else as it stands now. The selection and the filters stay.
+    pub fn extend(&mut self, update: Timeline) {
+        let Timeline {
+            title,
+            connections,
+            sessions,
+            messages,
+            problems,
+            breaks,
+            bindings,
+            summary,
+            decode,
+        } = update;
+        let t = &mut self.timeline;
+        t.title = title;
+        t.connections = connections;
+        t.sessions = sessions;
+        t.messages.extend(messages);
+        t.problems = problems;
+        t.breaks = breaks;
+        t.bindings = bindings;
+        t.summary = summary;
+        t.decode = decode.or(t.decode);
+        self.marks = marks::place_events(&self.timeline);
+        self.problem_rows = marks::problem_rows(&self.timeline, &self.marks);
+        self.tree = tree::tree_items(&self.timeline);
+        if self.tree_selected >= self.tree.len() {
+            self.tree_selected = tree::first_selectable(&self.tree);
+        }
+        self.rebuild_view();
+    }
+    pub fn view(&self) -> &[usize] {
+        &self.view
+    }
+    /// Position of the selection in the view.
+    pub fn selected(&self) -> usize {
+        self.selected
+    }
+    /// Index into `Timeline::messages` of the selected row.
+    pub fn selected_index(&self) -> Option<usize> {
+        self.view.get(self.selected).copied()
+    }
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.selected_index()
+            .and_then(|i| self.timeline.messages.get(i))
+    }
+    pub fn focus(&self) -> Pane {
+        self.focus
+    }
+    pub fn filter(&self) -> &Filter {
+        &self.filter
+    }
+    pub fn tree(&self) -> &[TreeItem] {
+        &self.tree
+    }
+    pub fn tree_selected(&self) -> usize {
+        self.tree_selected
+    }
+    /// The search being typed, if any.
+    pub fn search(&self) -> Option<&str> {
+        self.search.as_deref()
+    }
+    pub fn help_shown(&self) -> bool {
+        self.help
+    }
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
+    }
+    pub fn should_quit(&self) -> bool {
+        self.quit
+    }
+    pub fn marks(&self, row: usize) -> Option<&Marks> {
+        self.marks.get(&row)
+    }
+    pub fn problem_rows(&self) -> &[usize] {
+        &self.problem_rows
+    }
+
+    pub fn handle(&mut self, action: Action) {
+        self.notice = None;
+        match action {
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-(self.page.max(1) as isize)),
+            Action::PageDown => self.move_by(self.page.max(1) as isize),
+            Action::Top => self.move_by(isize::MIN),
+            Action::Bottom => self.move_by(isize::MAX),
+            Action::Enter => self.enter(),
+            Action::NextPane => self.cycle_pane(true),
+            Action::PrevPane => self.cycle_pane(false),
+            Action::SearchStart => self.search = Some(String::new()),
+            Action::SearchInput(c) => self.edit_search(|s| s.push(c)),
+            Action::SearchBackspace => self.edit_search(|s| {
+                s.pop();
+            }),
+            Action::SearchSubmit => self.search_submit(),
+            Action::SearchCancel => self.search = None,
+            Action::FindNext => self.find(true),
+            Action::FindPrev => self.find(false),
+            Action::NextProblem => self.next_problem(true),
+            Action::PrevProblem => self.next_problem(false),
+            Action::ToggleProblems => self.toggle_problems(),
+            Action::ToggleBreaks => self.toggle_breaks(),
+            Action::ToggleSession => self.toggle_session(),
+            Action::ToggleChannel => self.toggle_channel(),
+            Action::ClearFilters => self.clear_filters(),
+            Action::Help => self.help = !self.help,
+            Action::Quit => self.quit = true,
+            Action::Scroll { column, row, down } => self.scroll(column, row, down),
+            Action::Click { column, row } => self.click(column, row),
+        }
+    }
+}

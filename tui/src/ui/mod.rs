@@ -1,0 +1,80 @@
+//! Drawing: the tree, the timeline (only its visible rows), the detail pane, the status bar
+//! and the help overlay, one module each. Reads the app; writes back only the scroll offset
+//! and the areas the mouse needs.
+
+mod detail;
+mod help;
+mod hex;
+mod status;
+mod timeline;
+mod tree;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders};
+
+use crate::app::App;
+use crate::model::{Row, Verdict};
+
+pub fn draw(frame: &mut Frame, app: &mut App) {
+    let [main, status] =
+        Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(frame.area());
+    let tree_width = (main.width / 5).clamp(16, 30);
+    let [tree, right] =
+        Layout::horizontal([Constraint::Length(tree_width), Constraint::Min(10)]).areas(main);
+    let [timeline, detail] =
+        Layout::vertical([Constraint::Percentage(55), Constraint::Min(3)]).areas(right);
+    app.areas.tree = tree;
+    app.areas.timeline = timeline;
+    app.areas.detail = detail;
+
+    tree::draw(frame, app, tree);
+    timeline::draw(frame, app, timeline);
+    detail::draw(frame, app, detail);
+    status::draw(frame, app, status);
+    if app.help_shown() {
+        help::draw(frame, frame.area());
+    }
+}
+
+/// A pane's border and title, highlighted when it has the focus.
+fn pane_block(title: String, focused: bool) -> Block<'static> {
+    let style = if focused {
+        Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD)
+    } else {
+        Style::new().fg(Color::DarkGray)
+    };
+    Block::new()
+        .borders(Borders::ALL)
+        .border_style(style)
+        .title(Span::styled(title, style))
+}
+
+/// A session id as the tree and the timeline show it: 8 hex digits when it fits.
+fn short_session(id: u64) -> String {
+    if id >> 32 == 0 {
+        format!("{id:08x}")
+    } else {
+        format!("{id:016x}")
+    }
+}
+
+/// The colour of a verdict, in the timeline, the detail pane and the hex dump.
+fn verdict_style(v: Verdict) -> Style {
+    match v {
+        Verdict::Valid => Style::new().fg(Color::Green),
+        Verdict::Invalid => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
+        Verdict::Unverified => Style::new().fg(Color::Yellow),
+        Verdict::Unsigned => Style::new().add_modifier(Modifier::DIM),
+    }
+}
+
+/// The verdict and, for an unverified message, why.
+fn verdict_text(r: &Row) -> String {
+    match &r.reason {
+        Some(reason) => format!("{} {reason}", r.verdict.name()),
+        None => r.verdict.name().to_string(),
+    }
+}
