@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use smbcheck::auth::credentials::Key16;
-use smbcheck::sign::{SMB2_HEADER_LEN, SigningAlgorithm, smb2_signature};
+use smbcheck::crypto::sign::{SMB2_HEADER_LEN, SigningAlgorithm, smb2_signature};
 
 fn main() {
     let args: Vec<String> = std::env::args()
@@ -23,10 +23,17 @@ fn main() {
         // Plain `cargo bench`: every algorithm over 200 MB in 4 MiB messages.
         [] => {
             let (bytes, messages) = (200_000_000, 48);
-            for alg in ALGORITHMS.map(|(name, _)| name) {
-                let secs = best_time(algorithm(alg), bytes, messages);
+            let ours = ALGORITHMS.map(|(name, alg)| (name, Impl::Smbcheck(alg)));
+            // The RustCrypto crates src/mac/ replaces for speed (tests/mac_crates.rs checks
+            // that both give the same MACs).
+            let crates = [
+                ("AES-CMAC (cmac crate)", Impl::CmacCrate),
+                ("AES-GMAC (aes-gcm crate)", Impl::AesGcmCrate),
+            ];
+            for (name, imp) in ours.into_iter().chain(crates) {
+                let secs = best_time(imp, bytes, messages);
                 println!(
-                    "{alg:<12} {secs:.4} s  {:.0} MB/s",
+                    "{name:<26} {secs:.4} s  {:.0} MB/s",
                     bytes as f64 / secs / 1e6
                 );
             }
@@ -38,7 +45,10 @@ fn main() {
             if messages == 0 {
                 usage("MESSAGES is a positive integer");
             }
-            println!("{:.4}", best_time(algorithm(alg), bytes, messages));
+            println!(
+                "{:.4}",
+                best_time(Impl::Smbcheck(algorithm(alg)), bytes, messages)
+            );
         }
         _ => usage("ALGORITHM BYTES MESSAGES, or nothing"),
     }
@@ -62,8 +72,41 @@ fn usage(why: &str) -> ! {
     std::process::exit(2);
 }
 
+/// Who computes the MAC: smbcheck's signing code, or a reference crate.
+#[derive(Clone, Copy)]
+enum Impl {
+    Smbcheck(SigningAlgorithm),
+    CmacCrate,
+    AesGcmCrate,
+}
+
+impl Impl {
+    fn mac(self, key: &Key16, message: &[u8]) -> [u8; 16] {
+        use aes_gcm::aead::{AeadInOut, KeyInit};
+        use cmac::Mac;
+        match self {
+            Impl::Smbcheck(alg) => smb2_signature(alg, key, message).expect("long enough"),
+            Impl::CmacCrate => {
+                let mut mac = <cmac::Cmac<aes::Aes128> as KeyInit>::new_from_slice(key.as_bytes())
+                    .expect("16-byte key");
+                mac.update(message);
+                mac.finalize().into_bytes().into()
+            }
+            Impl::AesGcmCrate => {
+                let cipher = <aes_gcm::Aes128Gcm as KeyInit>::new_from_slice(key.as_bytes())
+                    .expect("16-byte key");
+                let nonce = aes_gcm::Nonce::from([0u8; 12]);
+                cipher
+                    .encrypt_inout_detached(&nonce, message, (&mut [][..]).into())
+                    .expect("AAD within limits")
+                    .into()
+            }
+        }
+    }
+}
+
 /// The best wall time of three rounds of `messages` MACs over `bytes` in all, on all cores.
-fn best_time(alg: SigningAlgorithm, bytes: u64, messages: u64) -> f64 {
+fn best_time(alg: Impl, bytes: u64, messages: u64) -> f64 {
     let size = usize::try_from(bytes / messages)
         .unwrap_or(usize::MAX)
         .max(SMB2_HEADER_LEN);
@@ -76,7 +119,7 @@ fn best_time(alg: SigningAlgorithm, bytes: u64, messages: u64) -> f64 {
 /// One round: `messages` MACs over `size` bytes each, shared among `threads` threads. Each
 /// thread MACs its own buffer (no sharing of cache lines), filled with something other than
 /// zeros before the clock starts.
-fn round(alg: SigningAlgorithm, size: usize, messages: u64, threads: usize) -> f64 {
+fn round(alg: Impl, size: usize, messages: u64, threads: usize) -> f64 {
     let buffers: Vec<Vec<u8>> = (0..threads)
         .map(|t| (0..size).map(|i| (i * 31 + t) as u8).collect())
         .collect();
@@ -89,7 +132,7 @@ fn round(alg: SigningAlgorithm, size: usize, messages: u64, threads: usize) -> f
                 let key = Key16::new([t as u8; 16]);
                 let mut sink = 0u8;
                 while next.fetch_add(1, Ordering::Relaxed) < messages {
-                    let sig = smb2_signature(alg, &key, message).expect("long enough");
+                    let sig = alg.mac(&key, message);
                     sink ^= sig[0];
                 }
                 std::hint::black_box(sink);

@@ -663,6 +663,7 @@ fn zeek_hostile_captures() {
 /// one error line and exit 2, not a crash. smbcheck is held mid-file by a full one-page
 /// stdout pipe, the file is cut to a third, then the pipe is drained.
 #[test]
+#[allow(unsafe_code)]
 fn capture_cut_short_while_read_exits_2() {
     use std::io::Read;
     use std::os::fd::AsRawFd;

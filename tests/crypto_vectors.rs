@@ -7,9 +7,9 @@ use smbcheck::auth::credentials::{Credential, Credentials, Key16, SecretBytes};
 use smbcheck::auth::key_list::KnownSessionKey;
 use smbcheck::auth::ntlm::{self, AuthExchange, AuthKind, ReplayError, flags};
 use smbcheck::auth::{lm_hash, nt_hash, parse_keys_file, replay};
-use smbcheck::crypt;
-use smbcheck::keys::{self, Cipher, Dialect, PreauthHash};
-use smbcheck::sign::{self, SigningAlgorithm};
+use smbcheck::crypto::keys::{self, Cipher, Dialect, PreauthHash};
+use smbcheck::crypto::seal;
+use smbcheck::crypto::sign::{self, SigningAlgorithm};
 
 struct Group {
     inputs: Value,
@@ -411,7 +411,7 @@ fn blog_2012_smb300_kdf_and_ccm() {
     let plaintext = g.input("write_request_plaintext");
     let nonce: [u8; 16] = arr(&aad[..16]);
     let (ct, tag) =
-        crypt::encrypt(Cipher::Aes128Ccm, enc.as_bytes(), &aad, &nonce, &plaintext).unwrap();
+        seal::encrypt(Cipher::Aes128Ccm, enc.as_bytes(), &aad, &nonce, &plaintext).unwrap();
     assert_eq!(ct, g.output("write_request_ciphertext"));
     assert_eq!(tag[..], g.output("write_request_signature"));
     let mut transformed = b"\xfdSMB".to_vec();
@@ -420,7 +420,7 @@ fn blog_2012_smb300_kdf_and_ccm() {
     transformed.extend(&ct);
     assert_eq!(transformed, g.output("write_request_transformed"));
     assert_eq!(
-        crypt::decrypt(Cipher::Aes128Ccm, enc.as_bytes(), &aad, &nonce, &ct, &tag).unwrap(),
+        seal::decrypt(Cipher::Aes128Ccm, enc.as_bytes(), &aad, &nonce, &ct, &tag).unwrap(),
         plaintext
     );
 
@@ -429,7 +429,7 @@ fn blog_2012_smb300_kdf_and_ccm() {
     let (tag, aad, ct) = (&t[4..20], &t[20..52], &t[52..]);
     assert_eq!(aad, &g.output("write_response_aad")[..]);
     assert_eq!(aad[..11], g.output("write_response_ccm_nonce"));
-    let plain = crypt::decrypt(
+    let plain = seal::decrypt(
         Cipher::Aes128Ccm,
         dec.as_bytes(),
         aad,
@@ -441,7 +441,7 @@ fn blog_2012_smb300_kdf_and_ccm() {
     assert_eq!(plain, g.output("write_response_decrypted"));
     // The wrong direction's key fails the tag.
     assert_eq!(
-        crypt::decrypt(
+        seal::decrypt(
             Cipher::Aes128Ccm,
             enc.as_bytes(),
             aad,
@@ -449,7 +449,7 @@ fn blog_2012_smb300_kdf_and_ccm() {
             ct,
             &arr(tag)
         ),
-        Err(crypt::CryptError::TagMismatch)
+        Err(seal::CryptError::TagMismatch)
     );
 }
 
@@ -549,7 +549,7 @@ fn blog_2015_smb311_kdf_and_gcm() {
     aad.extend(0u16.to_le_bytes());
     aad.extend(1u16.to_le_bytes());
     aad.extend(g.int("session_id").to_le_bytes());
-    let (ct, tag) = crypt::encrypt(cipher, enc.as_bytes(), &aad, &nonce, &plaintext).unwrap();
+    let (ct, tag) = seal::encrypt(cipher, enc.as_bytes(), &aad, &nonce, &plaintext).unwrap();
     assert_eq!(ct, g.output("write_request_ciphertext"));
     assert_eq!(tag[..], g.output("write_request_signature"));
     let mut transformed = b"\xfdSMB".to_vec();
@@ -558,14 +558,14 @@ fn blog_2015_smb311_kdf_and_gcm() {
     transformed.extend(&ct);
     assert_eq!(transformed, g.output("write_request_transformed"));
     assert_eq!(
-        crypt::decrypt(cipher, enc.as_bytes(), &aad, &nonce, &ct, &tag).unwrap(),
+        seal::decrypt(cipher, enc.as_bytes(), &aad, &nonce, &ct, &tag).unwrap(),
         plaintext
     );
     let mut bad = ct.clone();
     bad[0] ^= 1;
     assert_eq!(
-        crypt::decrypt(cipher, enc.as_bytes(), &aad, &nonce, &bad, &tag),
-        Err(crypt::CryptError::TagMismatch)
+        seal::decrypt(cipher, enc.as_bytes(), &aad, &nonce, &bad, &tag),
+        Err(seal::CryptError::TagMismatch)
     );
 }
 

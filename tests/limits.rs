@@ -36,7 +36,7 @@ fn analyse_segments(
     let mut engine = Engine::new(EngineConfig {
         secrets: Secrets {
             credentials,
-            session_keys: Vec::new(),
+            ..Secrets::default()
         },
         keep_plaintext: false,
         limits,

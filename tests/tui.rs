@@ -14,8 +14,8 @@ use smbcheck::auth::credentials::{Credential, Credentials};
 use smbcheck::capture::{CaptureSet, Decoded, decode_tcp};
 use smbcheck::engine::{Engine, EngineConfig};
 use smbcheck::flow::{FlowConfig, FlowTable};
+use smbcheck::model::Verdict;
 use tui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
-use tui::model::Verdict;
 use tui::ratatui::Terminal;
 use tui::ratatui::backend::TestBackend;
 use tui::ratatui::style::{Color, Modifier};
@@ -38,7 +38,7 @@ fn timeline(path: &Path) -> Timeline {
     let mut engine = Engine::new(EngineConfig {
         secrets: Secrets {
             credentials,
-            session_keys: Vec::new(),
+            ..Secrets::default()
         },
         keep_plaintext: false,
         limits: Default::default(),
@@ -166,11 +166,17 @@ fn main_screen() {
 #[test]
 fn invalid_message_detail() {
     let (timeline, frame) = tampered("tui-detail");
-    assert_eq!(timeline.summary.invalid, 1, "one flipped signature byte");
+    assert_eq!(
+        timeline.analysis.summary.invalid, 1,
+        "one flipped signature byte"
+    );
     let mut app = App::new(timeline);
     app.handle(Action::NextProblem);
     let row = app.selected_row().expect("a selected row");
-    assert_eq!((row.frame, row.verdict), (frame, Verdict::Invalid));
+    assert_eq!(
+        (row.message.frame, row.message.verdict),
+        (frame, Verdict::Invalid)
+    );
     let terminal = render(&mut app);
     let text = screen_text(&terminal);
     assert_snapshot("detail_invalid", &text);
@@ -219,7 +225,7 @@ fn problems_only_view() {
     let frames: Vec<u64> = app
         .view()
         .iter()
-        .map(|&i| app.timeline().messages[i].frame)
+        .map(|&i| app.timeline().messages[i].message.frame)
         .collect();
     assert_eq!(frames, [frame]);
     app.handle(Action::ToggleProblems);
@@ -229,7 +235,7 @@ fn problems_only_view() {
 #[test]
 fn break_and_acknowledgment() {
     let t = timeline(&sample("smb2-lease-break.pcap"));
-    let Some(first) = t.breaks.first().cloned() else {
+    let Some(first) = t.analysis.breaks.first().cloned() else {
         eprintln!("skipped: the analysis reports no breaks yet in smb2-lease-break.pcap");
         return;
     };
@@ -240,14 +246,23 @@ fn break_and_acknowledgment() {
         let m = app.marks(i).expect("marked");
         assert!(m.break_of.is_some() || m.ack_of.is_some());
     }
-    assert_eq!(app.selected_row().map(|r| r.frame), Some(first.frame));
+    assert_eq!(
+        app.selected_row().map(|r| r.message.frame),
+        Some(first.frame)
+    );
     // Enter follows the break to its acknowledgment, and back.
     app.handle(Action::Enter);
-    assert_eq!(app.selected_row().map(|r| r.frame), first.ack_frame);
+    assert_eq!(
+        app.selected_row().map(|r| r.message.frame),
+        first.ack.as_ref().map(|a| a.frame)
+    );
     let text = snapshot("breaks", &mut app);
     assert!(text.contains("filter: breaks"), "{text}");
     app.handle(Action::Enter);
-    assert_eq!(app.selected_row().map(|r| r.frame), Some(first.frame));
+    assert_eq!(
+        app.selected_row().map(|r| r.message.frame),
+        Some(first.frame)
+    );
 }
 
 #[test]
@@ -281,12 +296,11 @@ fn navigation_keys() {
     // Enter goes from a request to its response and back.
     let request = app.selected_index().expect("row");
     app.handle(Action::Enter);
-    let response = app.selected_row().expect("response");
+    let response = &app.selected_row().expect("response").message;
+    let asked = &app.timeline().messages[request].message;
     assert!(response.is_response);
-    assert_eq!(
-        response.message_id,
-        app.timeline().messages[request].message_id
-    );
+    assert_eq!(response.message_id, asked.message_id);
+    assert_eq!(response.request_frame, Some(asked.frame));
     app.handle(Action::Enter);
     assert_eq!(app.selected_index(), Some(request));
 
@@ -314,12 +328,12 @@ fn navigation_keys() {
     assert_eq!(app.tree_selected(), session);
     app.handle(Action::Enter);
     assert_eq!(app.focus(), Pane::Timeline);
-    let id = app.timeline().sessions[0].id;
+    let id = app.timeline().analysis.sessions[0].id;
     assert_eq!(app.filter().session, Some(id));
     assert!(
         app.view()
             .iter()
-            .all(|&i| app.timeline().messages[i].session_id == id)
+            .all(|&i| app.timeline().messages[i].message.session_id == id)
     );
 
     app.handle(Action::Quit);
@@ -330,14 +344,20 @@ fn navigation_keys() {
 fn session_and_channel_filters() {
     let mut app = App::new(timeline(&sample("smb2-mc-leases-test1.pcap")));
     let all = app.view().len();
-    let bound = app.timeline().bindings.first().cloned().expect("a binding");
+    let bound = app
+        .timeline()
+        .analysis
+        .bindings
+        .first()
+        .cloned()
+        .expect("a binding");
     // Select a message of the bound session on the bound channel.
     let pos = app
         .view()
         .iter()
         .position(|&i| {
-            let r = &app.timeline().messages[i];
-            r.session_id == bound.session_id && r.channel == bound.channel
+            let r = &app.timeline().messages[i].message;
+            r.session_id == bound.session_id && r.conn == bound.conn
         })
         .expect("a message on the bound channel");
     for _ in 0..pos {
@@ -349,14 +369,14 @@ fn session_and_channel_filters() {
     assert!(
         app.view()
             .iter()
-            .all(|&i| app.timeline().messages[i].session_id == bound.session_id)
+            .all(|&i| app.timeline().messages[i].message.session_id == bound.session_id)
     );
     app.handle(Action::ToggleChannel);
-    assert_eq!(app.filter().channel, Some(bound.channel));
+    assert_eq!(app.filter().channel, Some(bound.conn));
     assert!(
         app.view()
             .iter()
-            .all(|&i| app.timeline().messages[i].channel == bound.channel
+            .all(|&i| app.timeline().messages[i].message.conn == bound.conn
                 || app.marks(i).is_some_and(|m| m.binding.is_some()))
     );
     app.handle(Action::ToggleSession);
@@ -377,8 +397,9 @@ fn search() {
     };
     type_search(&mut app, "tree_connect");
     assert_eq!(
-        app.selected_row().map(|r| r.command.as_str()),
-        Some("TREE_CONNECT")
+        app.selected_row()
+            .map(|r| smbcheck::model::names::command(r.message.protocol, r.message.command)),
+        Some("TREE_CONNECT".to_string())
     );
     let first = app.selected();
     app.handle(Action::FindNext);
@@ -386,24 +407,30 @@ fn search() {
     app.handle(Action::FindPrev);
     assert_eq!(app.selected(), first);
 
-    let frame = app.timeline().messages[10].frame;
+    let frame = app.timeline().messages[10].message.frame;
     type_search(&mut app, &frame.to_string());
-    assert_eq!(app.selected_row().map(|r| r.frame), Some(frame));
+    assert_eq!(app.selected_row().map(|r| r.message.frame), Some(frame));
 
     let file = app
         .timeline()
         .messages
         .iter()
-        .find_map(|r| r.file.clone().filter(|f| !f.is_empty()))
+        .find_map(|r| r.message.file.clone().filter(|f| !f.is_empty()))
         .expect("a CREATE with a file name");
     app.handle(Action::Top);
     type_search(&mut app, &file.to_uppercase());
-    assert_eq!(app.selected_row().and_then(|r| r.file.clone()), Some(file));
+    assert_eq!(
+        app.selected_row().and_then(|r| r.message.file.clone()),
+        Some(file)
+    );
 
-    let session = app.timeline().sessions[0].id;
+    let session = app.timeline().analysis.sessions[0].id;
     app.handle(Action::Top);
     type_search(&mut app, &format!("0x{session:x}"));
-    assert_eq!(app.selected_row().map(|r| r.session_id), Some(session));
+    assert_eq!(
+        app.selected_row().map(|r| r.message.session_id),
+        Some(session)
+    );
 
     type_search(&mut app, "no-such-thing");
     assert_eq!(app.notice(), Some("not found: no-such-thing"));
@@ -477,5 +504,45 @@ fn renders_at_any_size() {
             .draw(|frame| tui::draw(frame, &mut app))
             .expect("draw");
         app.handle(Action::Down);
+    }
+}
+
+/// The engine pairs each response with its request and names the file of a CREATE (SMB1:
+/// NT_CREATE_ANDX) on the request and on its response: the TUI reads both from the model.
+#[test]
+fn engine_pairs_requests_and_names_files() {
+    for name in ["smb311.pcap", "smb1-ntlmv2.pcap", "smb2-lease-break.pcap"] {
+        let t = timeline(&sample(name));
+        let msgs: Vec<&smbcheck::model::Message> = t.messages.iter().map(|r| &r.message).collect();
+        let mut paired = 0;
+        for (i, m) in msgs.iter().enumerate() {
+            if !m.is_response {
+                continue;
+            }
+            let Some(frame) = m.request_frame else {
+                continue;
+            };
+            let request = msgs[..i]
+                .iter()
+                .rev()
+                .find(|r| m.answers(r))
+                .unwrap_or_else(|| {
+                    panic!("{name}: frame {}: no request in frame {frame}", m.frame)
+                });
+            assert_eq!((request.command, request.protocol), (m.command, m.protocol));
+            assert_eq!(request.file, m.file, "{name}: frame {}", m.frame);
+            paired += 1;
+        }
+        let responses = msgs
+            .iter()
+            .filter(|m| m.is_response && m.message_id != u64::MAX)
+            .count();
+        assert_eq!(paired, responses, "{name}: every response has its request");
+        assert!(
+            msgs.iter()
+                .any(|m| m.is_response && m.file.as_deref().is_some_and(|f| !f.is_empty())),
+            "{name}: a CREATE response names its file"
+        );
+        assert!(msgs.iter().all(|m| m.header.is_some()), "{name}: headers");
     }
 }

@@ -51,7 +51,7 @@ fn without_credentials_the_last_line_says_nothing_was_verified() {
         last,
         format!(
             "{signed} of {signed} signed messages not verified: no credentials given \
-             (--password-file, --credentials, --nt-hash, --keys)"
+             (--password-file, --credentials, --nt-hash, --keytab, --keys)"
         )
     );
     let failing = cli::run(&[OsStr::new("--fail-unverified"), capture.as_os_str()]);

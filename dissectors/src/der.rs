@@ -1,6 +1,7 @@
 //! A small bounded DER/BER reader (X.690 8.1): single-byte tags, definite lengths in
 //! short form or long form with up to 4 length bytes, always bounded by the input.
-//! Enough for SPNEGO (RFC 4178) and the GSS-API framing (RFC 2743 3.1).
+//! Enough for SPNEGO (RFC 4178), the GSS-API framing (RFC 2743 3.1) and the Kerberos
+//! messages (RFC 4120 5, whose tags all fit in one octet).
 
 use nom::IResult;
 use nom::Parser;
@@ -10,6 +11,8 @@ use nom::number::complete::u8 as nom_u8;
 
 /// Universal SEQUENCE (constructed).
 pub const TAG_SEQUENCE: u8 = 0x30;
+/// Universal INTEGER.
+pub const TAG_INTEGER: u8 = 0x02;
 /// Universal OBJECT IDENTIFIER.
 pub const TAG_OID: u8 = 0x06;
 /// Universal OCTET STRING.
@@ -26,6 +29,36 @@ pub const TAG_GSS_APPLICATION: u8 = 0x60;
 /// Context-specific constructed tag `[n]` (n < 31).
 pub const fn context(n: u8) -> u8 {
     0xa0 | (n & 0x1f)
+}
+
+/// Application constructed tag `[APPLICATION n]` (n < 31).
+pub const fn application(n: u8) -> u8 {
+    0x60 | (n & 0x1f)
+}
+
+/// The value of INTEGER contents octets (two's complement, big-endian), if it fits in
+/// an `i64`: `None` for empty contents or more than 8 octets (9 when the first is a
+/// zero sign octet).
+pub fn integer(contents: &[u8]) -> Option<i64> {
+    let digits = match contents {
+        [] => return None,
+        [0, rest @ ..] if rest.len() == 8 => {
+            return u64_be(rest).and_then(|v| i64::try_from(v).ok());
+        }
+        c if c.len() > 8 => return None,
+        c => c,
+    };
+    let negative = digits.first().is_some_and(|&b| b & 0x80 != 0);
+    let init = if negative { -1i64 } else { 0 };
+    Some(
+        digits
+            .iter()
+            .fold(init, |acc, &b| (acc << 8) | i64::from(b)),
+    )
+}
+
+fn u64_be(b: &[u8]) -> Option<u64> {
+    Some(u64::from_be_bytes(b.try_into().ok()?))
 }
 
 /// One TLV.
@@ -118,42 +151,6 @@ impl<'a> Iterator for TlvIter<'a> {
     }
 }
 
-/// Format OID contents octets in dotted form (bounded: at most 32 arcs).
-pub fn oid_to_string(oid: &[u8]) -> String {
-    let mut out = String::new();
-    let mut arc: u64 = 0;
-    let mut first = true;
-    let mut arcs = 0;
-    for &b in oid {
-        arc = (arc << 7) | u64::from(b & 0x7f);
-        if arc > u64::MAX >> 8 {
-            out.push_str("...");
-            return out;
-        }
-        if b & 0x80 == 0 {
-            if first {
-                let (a, b2) = if arc < 40 {
-                    (0, arc)
-                } else if arc < 80 {
-                    (1, arc - 40)
-                } else {
-                    (2, arc - 80)
-                };
-                out.push_str(&format!("{a}.{b2}"));
-                first = false;
-            } else {
-                out.push_str(&format!(".{arc}"));
-            }
-            arc = 0;
-            arcs += 1;
-            if arcs >= 32 {
-                break;
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,14 +171,19 @@ mod tests {
     }
 
     #[test]
-    fn oid_text() {
+    fn integers() {
+        assert_eq!(integer(&[0x05]), Some(5));
+        assert_eq!(integer(&[0x00, 0x80]), Some(128));
+        assert_eq!(integer(&[0xff, 0x76]), Some(-138));
+        assert_eq!(integer(&[0x80]), Some(-128));
+        assert_eq!(integer(&[0x22, 0xdc, 0x78, 0xf0]), Some(584_874_224));
+        assert_eq!(integer(&[0x00, 0xff, 0xff, 0xff, 0xff]), Some(0xffff_ffff));
         assert_eq!(
-            oid_to_string(&[0x2b, 0x06, 0x01, 0x05, 0x05, 0x02]),
-            "1.3.6.1.5.5.2"
+            integer(&[0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]),
+            Some(i64::MAX)
         );
-        assert_eq!(
-            oid_to_string(&[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x12, 0x01, 0x02, 0x02]),
-            "1.2.840.113554.1.2.2"
-        );
+        assert_eq!(integer(&[0, 0x80, 0, 0, 0, 0, 0, 0, 0]), None);
+        assert_eq!(integer(&[1; 9]), None);
+        assert_eq!(integer(&[]), None);
     }
 }

@@ -31,9 +31,25 @@
 //! `Result<_, `[`Error`]`>` (SMB2 body parsers take the element starting at its
 //! header, because buffer offsets count from the header).
 
+#![forbid(unsafe_code)]
+// No parser panics on any input (see above): no indexing or slicing that can go out of
+// bounds, no unwrap/expect/panic outside the tests. A read that is provably in bounds
+// is allowed where it is, saying why.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::panic,
+        clippy::unwrap_used,
+        clippy::expect_used
+    )
+)]
+
 pub mod compression;
 pub mod der;
 mod error;
+pub mod kerberos;
+pub mod keytab;
 pub mod nbss;
 pub mod ntlmssp;
 pub mod smb1;

@@ -12,16 +12,6 @@ use nom::number::streaming::{be_u16, be_u32, u8 as nom_u8};
 
 /// Session message (carries an SMB PDU).
 pub const SESSION_MESSAGE: u8 = 0x00;
-/// Session request (port 139: called and calling NetBIOS names).
-pub const SESSION_REQUEST: u8 = 0x81;
-/// Positive session response.
-pub const POSITIVE_RESPONSE: u8 = 0x82;
-/// Negative session response (one error byte).
-pub const NEGATIVE_RESPONSE: u8 = 0x83;
-/// Retarget session response (IP address and port).
-pub const RETARGET_RESPONSE: u8 = 0x84;
-/// Session keep-alive.
-pub const KEEPALIVE: u8 = 0x85;
 
 /// Size of the NBSS header.
 pub const HEADER_LEN: usize = 4;
@@ -29,7 +19,7 @@ pub const HEADER_LEN: usize = 4;
 /// The 4-byte NBSS header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
-    /// Message type (`SESSION_MESSAGE`, `SESSION_REQUEST`, ...).
+    /// Message type (`SESSION_MESSAGE`; RFC 1002 4.3.1 for the others).
     pub msg_type: u8,
     /// Flags byte (bit 0: length extension on port 139; high byte of the length on 445).
     pub flags: u8,
@@ -45,18 +35,6 @@ impl Header {
     /// Direct-TCP (445) length: 24 bits, `flags` is the high byte.
     pub fn length_direct_tcp(&self) -> u32 {
         (u32::from(self.flags) << 16) | u32::from(self.length16)
-    }
-    /// True for a type this module knows.
-    pub fn is_known_type(&self) -> bool {
-        matches!(
-            self.msg_type,
-            SESSION_MESSAGE
-                | SESSION_REQUEST
-                | POSITIVE_RESPONSE
-                | NEGATIVE_RESPONSE
-                | RETARGET_RESPONSE
-                | KEEPALIVE
-        )
     }
 }
 
@@ -151,8 +129,9 @@ pub fn decode_netbios_name(enc: &[u8]) -> Option<(String, u8)> {
     }
     let mut out = [0u8; 16];
     for (o, pair) in out.iter_mut().zip(enc.chunks_exact(2)) {
-        let hi = pair[0].checked_sub(b'A').filter(|v| *v < 16)?;
-        let lo = pair[1].checked_sub(b'A').filter(|v| *v < 16)?;
+        let &[hi, lo] = pair else { return None };
+        let hi = hi.checked_sub(b'A').filter(|v| *v < 16)?;
+        let lo = lo.checked_sub(b'A').filter(|v| *v < 16)?;
         *o = (hi << 4) | lo;
     }
     let name: String = out[..15].iter().map(|&c| char::from(c)).collect();
@@ -182,6 +161,7 @@ mod tests {
         let (rest, f) = parse_frame(&data).unwrap();
         assert_eq!(f.payload, &[1, 2]);
         assert_eq!(rest, &[9]);
+        const KEEPALIVE: u8 = 0x85; // SESSION KEEP ALIVE (RFC 1002 4.3.1)
         let ka = [KEEPALIVE, 0, 0, 0];
         let (_, f) = parse_frame(&ka).unwrap();
         assert_eq!(f.header.msg_type, KEEPALIVE);

@@ -28,10 +28,6 @@ pub const OID_NEGOEX: &[u8] = &[0x2b, 0x06, 0x01, 0x04, 0x01, 0x82, 0x37, 0x02, 
 pub const NEG_STATE_ACCEPT_COMPLETED: u8 = 0;
 /// negState accept-incomplete.
 pub const NEG_STATE_ACCEPT_INCOMPLETE: u8 = 1;
-/// negState reject.
-pub const NEG_STATE_REJECT: u8 = 2;
-/// negState request-mic.
-pub const NEG_STATE_REQUEST_MIC: u8 = 3;
 
 /// A security mechanism, from its OID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

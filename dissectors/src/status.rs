@@ -137,8 +137,3 @@ pub fn name(status: u32) -> Option<&'static str> {
         _ => return None,
     })
 }
-
-/// Severity "error" (top two bits 11).
-pub fn is_error(status: u32) -> bool {
-    status >> 30 == 3
-}

@@ -71,8 +71,6 @@ pub fn parse_transform(pdu: &[u8]) -> IResult<&[u8], TransformHeader<'_>> {
     ))
 }
 
-/// SMB2_COMPRESSION_FLAG_NONE.
-pub const COMPRESSION_FLAG_NONE: u16 = 0x0000;
 /// SMB2_COMPRESSION_FLAG_CHAINED.
 pub const COMPRESSION_FLAG_CHAINED: u16 = 0x0001;
 
@@ -83,9 +81,9 @@ pub enum CompressionHeader<'a> {
     Unchained {
         /// OriginalCompressedSegmentSize.
         original_size: u32,
-        /// CompressionAlgorithm (`smb2::COMPRESSION_*`).
+        /// CompressionAlgorithm (wire value of [`crate::compression::Algorithm`]).
         algorithm: u16,
-        /// Flags (`COMPRESSION_FLAG_NONE`).
+        /// Flags (SMB2_COMPRESSION_FLAG_NONE).
         flags: u16,
         /// Offset: uncompressed bytes at the start of the data.
         offset: u32,

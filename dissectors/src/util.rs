@@ -70,7 +70,7 @@ pub(crate) fn align8(n: usize) -> usize {
 pub fn utf16le_lossy(b: &[u8]) -> String {
     let units = b
         .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .filter_map(|c| c.first_chunk().map(|b| u16::from_le_bytes(*b)))
         .take_while(|&u| u != 0);
     char::decode_utf16(units)
         .map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER))
@@ -172,7 +172,8 @@ pub struct U16Iter<'a> {
 impl Iterator for U16Iter<'_> {
     type Item = u16;
     fn next(&mut self) -> Option<u16> {
-        self.chunks.next().map(|c| u16::from_le_bytes([c[0], c[1]]))
+        let c = self.chunks.next()?;
+        c.first_chunk().map(|b| u16::from_le_bytes(*b))
     }
     fn size_hint(&self) -> (usize, Option<usize>) {
         self.chunks.size_hint()

@@ -1,4 +1,4 @@
-//! Command line: options (DESIGN.md contract), credential loading, and the run itself.
+//! Command line: options (the contract README.md documents), credential loading, and the run itself.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -72,6 +72,12 @@ pub struct Args {
     /// (an --export-keys file can be given back as it is).
     #[arg(long, value_name = "FILE")]
     pub keys: Option<PathBuf>,
+
+    /// A Kerberos keytab (MIT format, as ktutil or `samba-tool domain exportkeytab` write
+    /// it) with the service's keys: they decrypt the tickets of Kerberos logons, whose
+    /// session keys then verify the signatures. May be given several times.
+    #[arg(long, value_name = "FILE")]
+    pub keytab: Vec<PathBuf>,
 
     /// Write the derived keys of every session and channel to FILE (contains secrets).
     #[arg(long, value_name = "FILE")]
@@ -220,9 +226,19 @@ pub fn load_secrets(args: &Args) -> anyhow::Result<crate::auth::Secrets> {
             .with_context(|| format!("{}", file.display()))?,
         None => Vec::new(),
     };
+    let keytabs = args
+        .keytab
+        .iter()
+        .map(|file| {
+            let bytes =
+                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+            crate::auth::Keytab::new(bytes).with_context(|| format!("{}", file.display()))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(crate::auth::Secrets {
         credentials,
         session_keys,
+        keytabs,
     })
 }
 

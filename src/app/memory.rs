@@ -15,6 +15,7 @@ const MMAP_THRESHOLD: libc::c_int = 32 << 20;
 const TRIM_THRESHOLD: libc::c_int = 64 << 20;
 
 /// Applies the settings above where the allocator is glibc's; elsewhere does nothing.
+#[allow(unsafe_code)]
 pub fn tune_allocator() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: mallopt only changes allocator parameters; it is called before any thread

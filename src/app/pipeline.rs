@@ -16,9 +16,19 @@ use crate::report;
 use crate::report::decrypted_pcap::DecryptedPcap;
 use tui::Timeline;
 
+/// The Kerberos KDC's port (RFC 4120 7.2).
+const KERBEROS_PORT: u16 = 88;
+
+fn is_kdc(src_port: u16, dst_port: u16) -> bool {
+    src_port == KERBEROS_PORT || dst_port == KERBEROS_PORT
+}
+
 /// Flows and engine: frames in, judged messages out to a sink.
 pub struct Pipeline {
     flows: FlowTable,
+    /// TCP to and from the Kerberos port, framed like NBSS (a 4-byte length, RFC 4120
+    /// 7.2.2): its records go to the engine as KDC messages.
+    kdc_flows: FlowTable,
     engine: Engine,
     events: Vec<FlowEvent>,
     undecodable: Undecodable,
@@ -61,6 +71,10 @@ impl Pipeline {
                 tail_min_len: (threads > 0).then_some(args.verify_min_len),
                 ..Default::default()
             }),
+            kdc_flows: FlowTable::new(FlowConfig {
+                extra_ports: vec![KERBEROS_PORT],
+                ..Default::default()
+            }),
             engine,
             events: Vec::new(),
             undecodable: Undecodable::default(),
@@ -97,12 +111,26 @@ impl Pipeline {
         sink: &mut Sink,
     ) {
         match decode_tcp(linktype, data) {
+            Decoded::Tcp(seg) if is_kdc(seg.src.port(), seg.dst.port()) => {
+                let mut records = Vec::new();
+                self.kdc_flows.push(number, ts, &seg, &mut records);
+                for record in records {
+                    if let FlowEvent::Pdu(pdu) = record
+                        && pdu.damage.is_none()
+                    {
+                        self.engine.kdc_message(pdu.last_frame, pdu.ts, &pdu.data);
+                    }
+                }
+            }
             Decoded::Tcp(mut seg) => {
                 seg.backing = backing;
                 self.flows.push(number, ts, &seg, &mut self.events)
             }
+            Decoded::Udp(d) if is_kdc(d.src.port(), d.dst.port()) => {
+                self.engine.kdc_message(number, ts, d.payload)
+            }
             Decoded::Malformed(why) => self.undecodable.note(number, ts, why),
-            Decoded::NotTcp | Decoded::IpFragment => {}
+            Decoded::Udp(_) | Decoded::NotTcp | Decoded::IpFragment => {}
         }
         self.drain_events(sink);
     }

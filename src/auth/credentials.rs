@@ -3,7 +3,8 @@
 //!
 //! # `--credentials FILE`
 //!
-//! One entry per line, `[DOMAIN\]user:password` or `[DOMAIN\]user::NTHASH` (32 hex digits).
+//! One entry per line, `[DOMAIN\]user:password`, `user@REALM:password` (a Kerberos principal)
+//! or `[DOMAIN\]user::NTHASH` (32 hex digits).
 //! Everything after the first `:` is the password, spaces included; a password that begins
 //! with `:` cannot be written here (use `--password-file`). Blank lines and lines whose first
 //! non-blank character is `#` are ignored. The user matches case-insensitively; an entry
@@ -211,6 +212,22 @@ pub enum CredentialSource {
     NtHash,
 }
 
+/// A password, wiped when dropped and never shown by `Debug`.
+#[derive(Clone)]
+pub struct Password(zeroize::Zeroizing<String>);
+
+impl Password {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Password {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Password(redacted)")
+    }
+}
+
 /// One user's secret, or a secret for every user (`user == None`).
 #[derive(Debug, Clone)]
 pub struct Credential {
@@ -218,6 +235,9 @@ pub struct Credential {
     pub domain: Option<String>,
     pub nt_hash: NtHash,
     pub lm_hash: Option<LmHash>,
+    /// The password itself, when given: Kerberos AES keys are derived from it with the
+    /// principal's salt (RFC 3962 4), which the NT hash cannot give.
+    pub password: Option<Password>,
     pub source: CredentialSource,
 }
 
@@ -228,6 +248,7 @@ impl Credential {
             domain,
             nt_hash: nt_hash(password),
             lm_hash: lm_hash(password),
+            password: Some(Password(zeroize::Zeroizing::new(password.to_string()))),
             source: CredentialSource::Password,
         }
     }
@@ -238,6 +259,7 @@ impl Credential {
             domain,
             nt_hash: hash,
             lm_hash: None,
+            password: None,
             source: CredentialSource::NtHash,
         }
     }
@@ -288,12 +310,14 @@ impl Credentials {
         for (line, content) in meaningful_lines(text) {
             let err = |reason| CredentialError::Line { line, reason };
             let (who, secret) = content.split_once(':').ok_or(err(
-                "expected [DOMAIN\\]user:password or [DOMAIN\\]user::NTHASH",
+                "expected [DOMAIN\\]user:password, user@REALM:password or [DOMAIN\\]user::NTHASH",
             ))?;
             let who = who.trim();
-            let (domain, user) = match who.split_once('\\') {
-                Some((d, u)) => (Some(d.to_string()), u),
-                None => (None, who),
+            // DOMAIN\user, or a Kerberos principal user@REALM.
+            let (domain, user) = match (who.split_once('\\'), who.rsplit_once('@')) {
+                (Some((d, u)), _) => (Some(d.to_string()), u),
+                (None, Some((u, realm))) => (Some(realm.to_string()), u),
+                (None, None) => (None, who),
             };
             if user.is_empty() || domain.as_deref() == Some("") {
                 return Err(err("empty user or domain name"));

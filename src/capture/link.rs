@@ -57,11 +57,21 @@ pub struct TcpSegment<'a> {
     pub backing: Option<Backing<'a>>,
 }
 
-/// What a frame holds, as far as TCP is concerned.
+/// One whole UDP datagram of a frame (Kerberos to and from port 88 is read from these).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UdpDatagram<'a> {
+    pub src: SocketAddr,
+    pub dst: SocketAddr,
+    pub payload: &'a [u8],
+}
+
+/// What a frame holds, as far as TCP (and UDP) is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decoded<'a> {
     Tcp(TcpSegment<'a>),
-    /// Not an IP/TCP packet (ARP, UDP, ICMP, ...).
+    /// A whole UDP datagram (one cut by the snap length is `NotTcp`).
+    Udp(UdpDatagram<'a>),
+    /// Not an IP/TCP packet (ARP, ICMP, ...), or a UDP datagram not all captured.
     NotTcp,
     /// An IP fragment: reassembly of IP fragments is not supported.
     IpFragment,
@@ -183,6 +193,9 @@ fn segment<'a>(ip: &LaxIpSlice<'a>, tcp: Option<&TcpSlice<'a>>) -> Decoded<'a> {
             Decoded::NotTcp
         };
     }
+    if payload.ip_number == IpNumber::UDP && !payload.incomplete {
+        return udp(src_ip, dst_ip, payload.payload);
+    }
     if payload.ip_number != IpNumber::TCP {
         return Decoded::NotTcp;
     }
@@ -213,6 +226,22 @@ fn segment<'a>(ip: &LaxIpSlice<'a>, tcp: Option<&TcpSlice<'a>>) -> Decoded<'a> {
         payload: tcp.data,
         cut: u32::try_from(cut).unwrap_or(u32::MAX),
         backing: None,
+    })
+}
+
+/// The datagram in a UDP header and its data (RFC 768): the length field bounds the data.
+fn udp<'a>(src_ip: IpAddr, dst_ip: IpAddr, bytes: &'a [u8]) -> Decoded<'a> {
+    let Some(header) = bytes.get(..8) else {
+        return Decoded::NotTcp;
+    };
+    let len = usize::from(be16(header, 4));
+    let Some(payload) = bytes.get(8..len.max(8)) else {
+        return Decoded::NotTcp;
+    };
+    Decoded::Udp(UdpDatagram {
+        src: SocketAddr::new(src_ip, be16(header, 0)),
+        dst: SocketAddr::new(dst_ip, be16(header, 2)),
+        payload,
     })
 }
 

@@ -103,6 +103,7 @@ impl MappedBlocks {
     /// Maps `file` if it is a regular, uncompressed pcap or pcapng file. None means "read
     /// it as a stream instead" (not a regular file, cannot be mapped, gzip, or not a capture:
     /// the streaming reader reports that).
+    #[allow(unsafe_code)]
     pub(crate) fn map(
         file: &File,
         path: &Path,
@@ -159,6 +160,7 @@ impl MappedBlocks {
     /// Drops the pages well behind the reading position from the mapping (the page cache
     /// keeps them); a record is never longer than a buffer, so what is still in use stays,
     /// as do the pages of the messages held.
+    #[allow(unsafe_code)]
     fn release_behind(&mut self) {
         let behind = self.consumed.saturating_sub(BUFFER_LEN);
         // Runs for every record: the holds' lock only once a step's worth lies behind.
@@ -275,6 +277,7 @@ impl PcapReaderIterator for MappedBlocks {
 /// hardware prefetcher does not see these loads coming: only the headers of each frame are
 /// read here (payload goes to the workers), so at 1514-byte frames each header was a miss to
 /// memory, a fifth of the reading thread's time.
+#[allow(unsafe_code)]
 fn prefetch_start(bytes: &[u8]) {
     #[cfg(target_arch = "x86_64")]
     for line in bytes.chunks(64).take(2) {
@@ -286,6 +289,7 @@ fn prefetch_start(bytes: &[u8]) {
     let _ = bytes;
 }
 
+#[allow(unsafe_code)]
 fn page_size() -> usize {
     // SAFETY: sysconf has no preconditions.
     let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
@@ -294,10 +298,13 @@ fn page_size() -> usize {
 
 /// Installs (once) the SIGBUS handler that ends the process with a one-line error when a
 /// mapped capture file was cut short under it.
+#[allow(unsafe_code)]
 fn catch_sigbus() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
-        // SAFETY: the handler only calls async-signal-safe functions (write, _exit).
+        // SAFETY: an all-zero sigaction is a valid value of that plain C struct (no flags,
+        // empty mask until sigemptyset); the handler only calls async-signal-safe
+        // functions (write, _exit).
         unsafe {
             let mut action: libc::sigaction = std::mem::zeroed();
             action.sa_sigaction = on_sigbus as *const () as usize;
@@ -307,6 +314,7 @@ fn catch_sigbus() {
     });
 }
 
+#[allow(unsafe_code)]
 extern "C" fn on_sigbus(_: libc::c_int) {
     const MESSAGE: &[u8] =
         b"smbcheck: a capture file was cut short by another program while it was being read\n";

@@ -16,14 +16,13 @@ mod timestamp;
 
 pub use error::{CaptureError, CaptureIssue};
 pub use file::FrameRef;
-pub use link::{Backing, Decoded, TcpSegment, decode_tcp};
+pub use link::{Backing, Decoded, TcpSegment, UdpDatagram, decode_tcp};
 pub use mapped::Mapping;
 pub use merge::{BytesRead, CaptureSet};
 pub use source::Frames;
 
-/// Capture time in nanoseconds since the Unix epoch.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Timestamp(pub i64);
+/// Capture time in nanoseconds since the Unix epoch (a type of the analysis model).
+pub use smbcheck_model::Timestamp;
 
 /// Longest packet record accepted (tshark's limit too); longer lengths are damage.
 pub const MAX_RECORD_LEN: usize = 256 * 1024;

@@ -1,12 +1,15 @@
 //! One authentication exchange: the security blobs of a session setup, collected as they pass,
 //! then replayed with what the user knows to recover the session key.
 
+use dissectors::kerberos::{self, Krb5Token};
 use dissectors::ntlmssp::{self, Authenticate};
 use dissectors::spnego::{self, Mech};
 
+use super::kdc::Kdc;
 use crate::auth::Secrets;
 use crate::auth::credentials::{CredentialSource, SecretBytes};
 use crate::auth::ntlm::{self, AuthExchange, ReplayError};
+use crate::crypto::kerberos as krb;
 use crate::model::KeySource;
 
 /// The NTLMSSP messages of one exchange (copied: they come from different PDUs).
@@ -17,6 +20,10 @@ pub struct AuthMessages {
     pub authenticate: Option<Vec<u8>>,
     /// A Kerberos token was seen instead of NTLMSSP.
     pub kerberos: bool,
+    /// The security buffer that carried the Kerberos AP-REQ, and the one that carried the
+    /// AP-REP (MS-KILE 3.2.5.3, 3.4.5.3).
+    pub ap_req: Option<Vec<u8>>,
+    pub ap_rep: Option<Vec<u8>>,
     /// Some bytes of the exchange were lost or cut: it cannot be replayed with confidence.
     pub damaged: bool,
     /// The frame that carried the AUTHENTICATE message.
@@ -38,8 +45,17 @@ impl AuthMessages {
                 _ => return,
             };
             *slot = Some(msg.to_vec());
-        } else if spnego::blob_mech(blob) == Some(Mech::Kerberos) {
-            self.kerberos = true;
+        } else {
+            match kerberos::find_token(blob) {
+                Ok(Some(Krb5Token::ApReq(_))) => {
+                    self.authenticate_frame = Some(frame);
+                    self.ap_req = Some(blob.to_vec());
+                }
+                Ok(Some(Krb5Token::ApRep(_))) => self.ap_rep = Some(blob.to_vec()),
+                _ => {}
+            }
+            self.kerberos |=
+                self.ap_req.is_some() || spnego::blob_mech(blob) == Some(Mech::Kerberos);
         }
     }
 }
@@ -68,6 +84,8 @@ pub struct AuthOutcome {
     pub password_check: Option<String>,
     /// The session key (ExportedSessionKey for NTLM).
     pub session_key: Option<SecretBytes>,
+    /// Where the key came from, for people (a keytab entry, the KDC exchange).
+    pub key_detail: Option<String>,
     /// The SMB1 raw-NTLM MAC key (session key followed by the NT response).
     pub smb1_mac_key: Option<SecretBytes>,
     /// The password did not match: a failed check.
@@ -91,10 +109,12 @@ impl AuthOutcome {
     }
 }
 
-/// Replays an NTLMSSP exchange. `known_key` is a session key from `--keys`, used when given.
-pub fn replay_ntlmssp(
+/// Replays an NTLMSSP or Kerberos exchange. `known_key` is a session key from `--keys`,
+/// used when given.
+pub fn replay_exchange(
     msgs: &AuthMessages,
     secrets: &Secrets,
+    kdc: &Kdc,
     known_key: Option<&SecretBytes>,
 ) -> AuthOutcome {
     let mut out = AuthOutcome {
@@ -124,10 +144,7 @@ pub fn replay_ntlmssp(
     let auth = match parsed {
         Some(Ok(a)) => a,
         Some(Err(e)) => return out.not_checked(format!("malformed AUTHENTICATE: {e}")),
-        None if msgs.kerberos => {
-            out.auth = Some("Kerberos".into());
-            return out.not_checked("Kerberos: give the session key with --keys".into());
-        }
+        None if msgs.kerberos => return replay_kerberos(out, msgs, secrets, kdc),
         None => return out.not_checked("no AUTHENTICATE in capture".into()),
     };
     let Some(challenge) = msgs.challenge.as_deref() else {
@@ -251,4 +268,74 @@ impl AuthOutcome {
         self.password_check = Some(format!("not-checked: {why}"));
         self
     }
+}
+
+/// Recovers the session key of a Kerberos logon (MS-KILE 3.1.1.2): a keytab key decrypts
+/// the ticket in the AP-REQ (key usage 2), its session key the authenticator (11) and the
+/// AP-REP (12); the GSS session key is the AP-REP subkey, else the authenticator's, else the
+/// ticket's, and SMB takes its first 16 bytes (MS-SMB2 3.2.5.3.1; the whole key for the
+/// 256-bit ciphers of 3.1.1).
+fn replay_kerberos(
+    mut out: AuthOutcome,
+    msgs: &AuthMessages,
+    secrets: &Secrets,
+    kdc: &Kdc,
+) -> AuthOutcome {
+    out.auth = Some("Kerberos".into());
+    let Some(ap_req) = msgs.ap_req.as_deref() else {
+        return out.not_checked("Kerberos: no AP-REQ in the capture".into());
+    };
+    // The ticket's session key: from the TGS-REP the password opened, else from the keytab.
+    let issued = kdc.ticket_for(ap_req);
+    let req = match issued {
+        Some(t) => krb::ap_req_keys_with_session_key(&t.session_key, ap_req),
+        None if secrets.keytabs.is_empty() => {
+            return out.not_checked(
+                "Kerberos: give the service's keytab with --keytab (the ticket was not issued \
+                 in the capture, or no password opened the exchange that issued it)"
+                    .into(),
+            );
+        }
+        None => krb::ap_req_keys(secrets.keytabs.iter().flat_map(|k| k.entries()), ap_req),
+    };
+    let req = match req {
+        Ok(req) => req,
+        Err(e) => return out.not_checked(format!("Kerberos: the ticket does not open: {e}")),
+    };
+    out.user = Some(format!("{}@{}", req.client_name, req.client_realm));
+    out.domain = None;
+    if let Some(t) = issued {
+        out.key_source = Some(KeySource::KdcExchange);
+        out.key_detail = Some(format!(
+            "password via AS/TGS (frames {}, {})",
+            t.frames.0, t.frames.1
+        ));
+        out.password_check = Some("match".into());
+    } else {
+        let entry = req.keytab_entry.and_then(|index| {
+            secrets
+                .keytabs
+                .iter()
+                .flat_map(|k| k.entries())
+                .find(|e| e.index == index)
+        });
+        if let Some(e) = entry {
+            let etype = krb::Enctype::from_wire(e.enctype)
+                .map(|t| t.to_string())
+                .unwrap_or_else(|_| e.enctype.to_string());
+            out.key_detail = Some(format!("keytab: {} kvno {} {etype}", e.principal, e.kvno));
+        }
+        out.key_source = Some(KeySource::Keytab);
+        out.password_check = Some("not-checked: keytab".into());
+    }
+    let rep = match msgs.ap_rep.as_deref() {
+        Some(token) => match krb::ap_rep_keys(&req.ticket_session_key, token) {
+            Ok(rep) => Some(rep),
+            Err(e) => return out.not_checked(format!("Kerberos: the AP-REP does not open: {e}")),
+        },
+        None => None,
+    };
+    let key = krb::session_key(&req, rep.as_ref());
+    out.session_key = Some(SecretBytes::new(key.as_bytes().to_vec()));
+    out
 }

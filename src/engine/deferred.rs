@@ -21,9 +21,9 @@ use dissectors::status::STATUS_SUCCESS;
 use super::verify_pool::{self, Taken, Ticket, VerifyPool};
 use super::{Engine, Judged, Sink};
 use crate::auth::credentials::Key16;
+use crate::crypto::sign::SigningAlgorithm;
 use crate::flow::Pdu;
 use crate::model::{Message, Problem, Unverified, Verdict};
-use crate::sign::SigningAlgorithm;
 use crate::slices::range_in;
 
 /// Queued bytes above which the engine waits for the oldest check: room for a few 8 MiB
@@ -43,7 +43,8 @@ pub(super) struct Deferral {
 
 enum Effect {
     Emit {
-        message: Message,
+        /// Boxed: a message with its header is several times the size of a problem.
+        message: Box<Message>,
         judged: Judged,
         bytes: Held,
     },
@@ -160,7 +161,7 @@ impl Engine {
         // A message's whole length: a tail's bytes are held too, as mapped pages.
         d.queued_bytes += m.len;
         d.queue.push_back(Effect::Emit {
-            message: m,
+            message: Box::new(m),
             judged,
             bytes: held,
         });
@@ -247,7 +248,7 @@ impl Engine {
                             judged.diagnosis = self.deferred_diagnosis(&message, &p);
                         }
                     }
-                    self.record(message, judged, bytes, sink);
+                    self.record(*message, judged, bytes, sink);
                 }
             }
         }

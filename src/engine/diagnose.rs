@@ -6,9 +6,9 @@ use dissectors::smb2::Element;
 
 use super::Engine;
 use crate::auth::credentials::{Key16, SecretBytes};
+use crate::crypto::sign::{self, SMB1_PLACEHOLDER, SigningAlgorithm};
 use crate::flow::{ConnId, Pdu};
 use crate::model::names::session_hex;
-use crate::sign::{self, SMB1_PLACEHOLDER, SigningAlgorithm};
 
 /// How many other sessions' keys are tried (a bound on the work one bad message costs).
 const MAX_OTHER_SESSIONS: usize = 256;

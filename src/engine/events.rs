@@ -1,5 +1,5 @@
 //! Oplock breaks, lease breaks and multichannel facts, observed on every message after it
-//! is dissected (issue 5). Break bookkeeping lives in `breaks.rs`; what belongs to a
+//! is dissected (issue 5). Break bookkeeping lives in `breaks/`; what belongs to a
 //! channel (requests per session, the server's network interfaces) is kept on the
 //! connection's record here.
 

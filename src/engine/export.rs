@@ -6,8 +6,8 @@ use std::net::SocketAddr;
 
 use super::Engine;
 use crate::auth::credentials::{Key16, SecretBytes};
+use crate::crypto::keys::Cipher;
 use crate::flow::ConnId;
-use crate::keys::Cipher;
 use crate::model::{KeySource, Session};
 
 /// Every key the engine derived, in session order.

@@ -10,9 +10,11 @@ mod diagnose;
 mod events;
 pub mod export;
 mod findings;
+mod kdc;
 mod limits;
 
 pub mod news;
+mod requests;
 mod smb1;
 mod smb2;
 mod state;
@@ -50,8 +52,10 @@ pub struct Engine {
     /// over several interfaces): its own (server, SessionId) names that session.
     session_aliases: HashMap<SessionRef, SessionRef>,
     smb1_sessions: BTreeMap<(ConnId, u16), Smb1Session>,
+    /// Kerberos exchanges with the KDC seen so far (kdc.rs).
+    kdc: kdc::Kdc,
     analysis: Analysis,
-    /// Oplock and lease breaks (events.rs, breaks.rs).
+    /// Oplock and lease breaks (events.rs, breaks/).
     tracker: breaks::Tracker,
     keep_plaintext: bool,
     /// The plaintext of the transform just handled (transform.rs).
@@ -68,8 +72,7 @@ pub struct Engine {
 impl Engine {
     pub fn new(config: EngineConfig) -> Self {
         let analysis = Analysis {
-            secrets_given: !config.secrets.credentials.is_empty()
-                || !config.secrets.session_keys.is_empty(),
+            secrets_given: !config.secrets.is_empty(),
             ..Analysis::default()
         };
         Engine {
@@ -78,6 +81,7 @@ impl Engine {
             smb2_sessions: BTreeMap::new(),
             session_aliases: HashMap::new(),
             smb1_sessions: BTreeMap::new(),
+            kdc: kdc::Kdc::default(),
             analysis,
             tracker: breaks::Tracker::default(),
             keep_plaintext: config.keep_plaintext,
@@ -302,6 +306,9 @@ impl Engine {
             encrypted: protocol == Protocol::Transform,
             compression: self.compression,
             len: 0,
+            file: None,
+            request_frame: None,
+            header: None,
         }
     }
 

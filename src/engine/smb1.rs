@@ -18,10 +18,10 @@ use dissectors::status::{STATUS_MORE_PROCESSING_REQUIRED, STATUS_SUCCESS};
 use super::auth::{self, AuthOutcome};
 use super::state::{Smb1Session, new_session};
 use super::{Engine, Judged, Sink, damaged};
+use crate::crypto::sign::{self, SMB1_PLACEHOLDER};
 use crate::flow::Pdu;
 use crate::model::names::session_hex;
-use crate::model::{KeySource, KeyUsed, Protocol, Unverified, Verdict};
-use crate::sign::{self, SMB1_PLACEHOLDER};
+use crate::model::{Header, KeySource, KeyUsed, Protocol, Unverified, Verdict};
 
 const MD5: &str = "MD5";
 /// Sequence numbers searched past the expected one after lost client bytes (two per lost
@@ -29,7 +29,7 @@ const MD5: &str = "MD5";
 const SEQ_LOOKAHEAD: u32 = 64;
 
 /// A request that gets no response takes one sequence number, not two.
-fn one_way(command: u8) -> bool {
+pub(super) fn one_way(command: u8) -> bool {
     matches!(
         command,
         COM_NT_CANCEL
@@ -67,7 +67,8 @@ impl Engine {
             }
         };
         let h = msg.header;
-        let record = self.smb1_record(pdu, &h);
+        let mut record = self.smb1_record(pdu, &h);
+        self.pair_smb1(&mut record, &msg);
         let conn = &mut self.conns[pdu.conn as usize];
         match (h.command, h.is_response()) {
             (COM_NEGOTIATE, false) => {
@@ -129,7 +130,7 @@ impl Engine {
     }
 
     fn smb1_record(&self, pdu: &Pdu, h: &smb1::Header) -> crate::model::Message {
-        self.message(
+        let mut m = self.message(
             pdu,
             Protocol::Smb1,
             u16::from(h.command),
@@ -137,7 +138,9 @@ impl Engine {
             u64::from(h.uid),
             u64::from(h.mid),
             h.status,
-        )
+        );
+        m.header = Some(Header::Smb1(h.into()));
+        m
     }
 
     /// Sequence number of a message: requests take the next one, responses their
@@ -283,7 +286,7 @@ impl Engine {
                 if let Some(r) = &resp {
                     msgs.feed(r.security_blob, pdu.last_frame);
                 }
-                auth::replay_ntlmssp(&msgs, &self.secrets, None)
+                auth::replay_exchange(&msgs, &self.secrets, &self.kdc, None)
             }
             (None, Some(mut raw)) => {
                 raw.damaged |= pdu.damage.is_some();

@@ -9,11 +9,11 @@ use dissectors::status::{STATUS_MORE_PROCESSING_REQUIRED, STATUS_SUCCESS};
 
 use super::state::{ChannelKey, MAX_PENDING_SIGNATURES, Setup, SigningChoice, Smb2Session};
 use super::{Engine, Judged, Sealed, Sink, auth, damaged};
+use crate::crypto::keys::{self, Cipher, Dialect, PreauthHash};
+use crate::crypto::sign::{self, SMB2_HEADER_LEN, SigningAlgorithm};
 use crate::flow::Pdu;
-use crate::keys::{self, Cipher, Dialect, PreauthHash};
 use crate::model::names::session_hex;
-use crate::model::{Binding, Protocol, Unverified, Verdict};
-use crate::sign::{self, SMB2_HEADER_LEN, SigningAlgorithm};
+use crate::model::{Binding, Header, Protocol, Unverified, Verdict};
 
 /// SESSION_SETUP responses remembered per connection as seen before their requests.
 const MAX_EARLY_RESPONSES: usize = 16;
@@ -88,6 +88,8 @@ impl Engine {
         );
         self.settle_before(pdu.conn, Some(el), sink);
         let body = smb2::parse_body(h, el.bytes).ok();
+        msg.header = Some(Header::Smb2(h.into()));
+        self.pair_smb2(&mut msg, h, body.as_ref());
         // State changes that the signature check depends on come first: the final
         // SESSION_SETUP response is signed with the key it establishes.
         match (h.command, &body) {
@@ -176,7 +178,11 @@ impl Engine {
         // Not all captured: zeros went into the 3.1.1 preauth hash, so no key may come of it.
         c.preauth_started &= pdu.damage.is_none();
         c.dialect = Dialect::from_wire(resp.dialect_revision);
-        c.info.dialect = Some(smb2::dialect_name(resp.dialect_revision).to_string());
+        c.info.dialect = Some(match c.dialect {
+            Some(d) => d.name().to_string(),
+            // An unknown dialect shows its value.
+            None => format!("0x{:04x}", resp.dialect_revision),
+        });
         c.info.server_guid = Some(dissectors::guid_string(&resp.server_guid));
         c.info.signing_required = resp.security_mode & smb2::NEGOTIATE_SIGNING_REQUIRED != 0;
         c.signing = c.dialect.map(SigningAlgorithm::for_dialect);
@@ -208,8 +214,8 @@ impl Engine {
             c.signing = None;
             c.cipher = None;
         }
-        c.info.signing_algorithm = c.signing.map(algorithm_name);
-        c.info.cipher = c.cipher.map(cipher_name);
+        c.info.signing_algorithm = c.signing.map(SigningAlgorithm::name);
+        c.info.cipher = c.cipher.map(Cipher::name);
     }
 
     fn setup_request(&mut self, pdu: &Pdu, el: &Element, binding: bool, blob: &[u8]) {
@@ -420,7 +426,7 @@ impl Engine {
             .iter()
             .find(|k| k.session_id == session_id)
             .and_then(|k| k.session_key.clone());
-        let outcome = auth::replay_ntlmssp(&setup.auth, &self.secrets, known.as_ref());
+        let outcome = auth::replay_exchange(&setup.auth, &self.secrets, &self.kdc, known.as_ref());
         let session = self
             .smb2_sessions
             .entry(sref)
@@ -442,11 +448,12 @@ impl Engine {
             if let Some(src) = outcome.key_source {
                 session.info.key_source = src;
             }
+            session.info.key_detail = outcome.key_detail.clone();
             session.info.password_check = outcome.password_check.clone();
             session.info.logon_status = Some(status);
             session.dialect = dialect;
             session.info.dialect = dialect.map(|d| d.to_string());
-            session.info.signing = conn_alg.map(algorithm_name);
+            session.info.signing = conn_alg.map(SigningAlgorithm::name);
             if flags & smb2::SESSION_FLAG_IS_GUEST != 0 {
                 session.info.auth = Some("guest".into());
             } else if flags & smb2::SESSION_FLAG_IS_NULL != 0 {
@@ -607,7 +614,7 @@ impl Engine {
                 .map(SigningAlgorithm::for_dialect)
         });
         if let Some(v) = damaged(pdu.damage) {
-            return Judged::new(v, conn_alg.map(algorithm_name));
+            return Judged::new(v, conn_alg.map(SigningAlgorithm::name));
         }
         if echo {
             return Judged::new(Verdict::Unverified(Unverified::Echo), None);
@@ -660,14 +667,14 @@ impl Engine {
                 } else {
                     Unverified::Unsupported
                 }),
-                conn_alg.map(algorithm_name),
+                conn_alg.map(SigningAlgorithm::name),
             );
         };
         if h.command != COMMAND_SESSION_SETUP && !tentative {
             if let Some(pending) = self.defer_check(el, &key, alg) {
                 // Valid or invalid: signed either way, which is all that is read of it
                 // before the check is back.
-                let mut judged = Judged::new(Verdict::Valid, Some(algorithm_name(alg)));
+                let mut judged = Judged::new(Verdict::Valid, Some(SigningAlgorithm::name(alg)));
                 judged.key = Some(used);
                 judged.pending = Some(pending);
                 return judged;
@@ -679,11 +686,11 @@ impl Engine {
             None => sign::smb2_verify(alg, &key, el.bytes),
         };
         let mut judged = match outcome {
-            Ok(true) => Judged::new(Verdict::Valid, Some(algorithm_name(alg))),
+            Ok(true) => Judged::new(Verdict::Valid, Some(SigningAlgorithm::name(alg))),
             Ok(false) if tentative => {
                 return Judged::new(Verdict::Unverified(Unverified::NoKey), None);
             }
-            Ok(false) => Judged::new(Verdict::Invalid, Some(algorithm_name(alg))),
+            Ok(false) => Judged::new(Verdict::Invalid, Some(SigningAlgorithm::name(alg))),
             Err(_) => return Judged::new(Verdict::Unverified(Unverified::Truncated), None),
         };
         judged.key = Some(used);
@@ -727,22 +734,4 @@ enum KeyChoice {
     Session,
     /// The connection's channel key, or the session's key on its first channel.
     Channel,
-}
-
-pub fn algorithm_name(a: SigningAlgorithm) -> &'static str {
-    match a {
-        SigningAlgorithm::Smb1Md5 => "MD5",
-        SigningAlgorithm::HmacSha256 => "HMAC-SHA256",
-        SigningAlgorithm::AesCmac => "AES-CMAC",
-        SigningAlgorithm::AesGmac => "AES-GMAC",
-    }
-}
-
-pub fn cipher_name(c: Cipher) -> &'static str {
-    match c {
-        Cipher::Aes128Ccm => "AES-128-CCM",
-        Cipher::Aes128Gcm => "AES-128-GCM",
-        Cipher::Aes256Ccm => "AES-256-CCM",
-        Cipher::Aes256Gcm => "AES-256-GCM",
-    }
 }

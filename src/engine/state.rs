@@ -7,10 +7,10 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use super::auth::AuthMessages;
 use crate::auth::credentials::{Key16, SecretBytes};
 use crate::capture::Timestamp;
+use crate::crypto::keys::{Cipher, Dialect, PreauthHash, SessionKeys};
+use crate::crypto::sign::SigningAlgorithm;
 use crate::flow::{ConnId, Endpoints};
-use crate::keys::{Cipher, Dialect, PreauthHash, SessionKeys};
 use crate::model::{Connection, KeySource, KeyUsed, Protocol, Session, VerdictCounts};
-use crate::sign::SigningAlgorithm;
 
 #[derive(Debug)]
 pub struct ConnState {
@@ -36,6 +36,8 @@ pub struct ConnState {
     /// oldest dropped past `MAX_PENDING_SIGNATURES`): a response that carries its request's
     /// signature is an echo, not a signature.
     pub request_signatures: BTreeMap<u64, [u8; 16]>,
+    /// Requests awaiting their responses (requests.rs).
+    pub requests: super::requests::Requests,
     /// The server this connection speaks to: its endpoint, or, once bound to a session on
     /// another endpoint of the same server, that session's endpoint.
     pub server_id: SocketAddr,
@@ -78,6 +80,7 @@ impl Default for ConnState {
             setups: Vec::new(),
             early_setup_responses: VecDeque::new(),
             request_signatures: BTreeMap::new(),
+            requests: Default::default(),
             server_id: nowhere,
             smb1: Smb1Conn::default(),
         }
@@ -265,6 +268,7 @@ pub fn new_session(id: u64, server: SocketAddr, protocol: Protocol, first_frame:
         dialect: None,
         signing: None,
         key_source: KeySource::None,
+        key_detail: None,
         password_check: None,
         logon_status: None,
         first_frame,

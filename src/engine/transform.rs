@@ -3,13 +3,12 @@
 
 use dissectors::transform::{self, TransformHeader};
 
-use super::smb2::cipher_name;
 use super::{Engine, Judged, Sealed, Sink, damaged};
 use crate::auth::SecretBytes;
-use crate::crypt;
+use crate::crypto::keys::Cipher;
+use crate::crypto::seal;
 use crate::flow::{Direction, Pdu};
-use crate::keys::Cipher;
-use crate::model::{KeyUsed, Protocol, Unverified, Verdict};
+use crate::model::{Header, KeyUsed, Protocol, Unverified, Verdict};
 
 /// The key that seals one direction of a session, and the cipher if the NEGOTIATE told it.
 struct SealingKey {
@@ -44,7 +43,8 @@ impl Engine {
             );
             return;
         };
-        let msg = self.message(pdu, Protocol::Transform, 0, false, th.session_id, 0, 0);
+        let mut msg = self.message(pdu, Protocol::Transform, 0, false, th.session_id, 0, 0);
+        msg.header = Some(Header::Transform((&th).into()));
         let negotiated = self.conns[pdu.conn as usize].cipher;
         let sealing = self.sealing_key(pdu.conn, &th, pdu.dir, negotiated);
         let unopened = if let Some(v) = damaged(pdu.damage) {
@@ -56,13 +56,13 @@ impl Engine {
         };
         if let Some(v) = unopened {
             self.count_transform(pdu.conn, th.session_id, false);
-            let judged = Judged::new(v, negotiated.map(cipher_name));
+            let judged = Judged::new(v, negotiated.map(Cipher::name));
             return self.emit(msg, judged, &pdu.data, sink);
         }
         let sealing = sealing.expect("checked above");
         let candidates = sealing.candidates();
         let opened = candidates.iter().find_map(|&cipher| {
-            let plain = crypt::decrypt(
+            let plain = seal::decrypt(
                 cipher,
                 sealing.key.as_bytes(),
                 th.aad,
@@ -76,7 +76,7 @@ impl Engine {
         match opened {
             Some((cipher, plain)) => {
                 let sealed = Some(Sealed {
-                    cipher: cipher_name(cipher),
+                    cipher: Cipher::name(cipher),
                     key: sealing.used,
                 });
                 if plain.starts_with(b"\xfcSMB") {
@@ -85,7 +85,7 @@ impl Engine {
                 } else if plain.starts_with(b"\xfeSMB") {
                     self.smb2_pdu(pdu, &plain, sealed, sink);
                 } else {
-                    let name = cipher_name(cipher);
+                    let name = Cipher::name(cipher);
                     self.emit(
                         msg,
                         Judged::new(Verdict::Valid, Some(name)),
@@ -98,7 +98,7 @@ impl Engine {
                 }
             }
             None => {
-                let names: Vec<&str> = candidates.iter().map(|&c| cipher_name(c)).collect();
+                let names: Vec<&str> = candidates.iter().map(|&c| Cipher::name(c)).collect();
                 let mut judged = Judged::new(Verdict::Invalid, Some(names[0]));
                 judged.key = sealing.used;
                 judged.diagnosis = Some(if sealing.cipher.is_some() {

@@ -11,8 +11,8 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crate::auth::credentials::Key16;
+use crate::crypto::sign::{self, SignError, SigningAlgorithm};
 use crate::flow::Pdu;
-use crate::sign::{self, SignError, SigningAlgorithm};
 
 /// Identifies a submitted job; tickets grow by one per job.
 pub(super) type Ticket = u64;

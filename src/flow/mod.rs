@@ -18,14 +18,8 @@ use std::sync::Arc;
 
 use crate::capture::{Mapping, Timestamp};
 
-/// Index of a TCP connection in capture order (0, 1, 2, ...).
-pub type ConnId = u32;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Direction {
-    ToServer,
-    ToClient,
-}
+/// The connection index and the direction of a message are types of the analysis model.
+pub use smbcheck_model::{ConnId, Direction};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Endpoints {

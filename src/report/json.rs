@@ -1,4 +1,4 @@
-//! `--format json`: one object (DESIGN.md contract: summary, sessions, bindings, breaks,
+//! `--format json`: one object (the contract README.md documents: summary, sessions, bindings, breaks,
 //! problems; plus connections).
 
 use serde_json::{Value, json};
@@ -112,6 +112,7 @@ pub(crate) fn session(s: &Session) -> Value {
         "dialect": s.dialect,
         "signing": s.signing,
         "key_source": s.key_source.name(),
+        "key_detail": s.key_detail,
         "password_check": s.password_check,
         "logon_status": s.logon_status.map(names::status_text),
         "first_frame": s.first_frame,
@@ -146,7 +147,7 @@ pub(crate) fn problem(p: &Problem) -> Value {
     })
 }
 
-/// One break (DESIGN.md contract: kind, frame, acknowledged, ack_frame, latency_ms; and the
+/// One break (the contract: kind, frame, acknowledged, ack_frame, latency_ms; and the
 /// rest of what is known).
 pub(crate) fn brk(b: &Break) -> Value {
     let ack = b.ack.as_ref();

@@ -202,7 +202,11 @@ pub fn wireshark_lines(keys: &ExportedKeys) -> Vec<Zeroizing<String>> {
             let mut line = Zeroizing::new(String::new());
             push_hex(&mut line, &s.session_id.to_le_bytes());
             line.push(',');
-            push_hex(&mut line, session_key.as_bytes());
+            // Session.SessionKey is 16 bytes (MS-SMB2 3.2.5.3.1): a Kerberos AES-256 key is
+            // longer, and Wireshark takes no key of another length; the 256-bit cipher keys
+            // that need the whole key follow as S2C and C2S.
+            let bytes = session_key.as_bytes();
+            push_hex(&mut line, bytes.get(..16).unwrap_or(bytes));
             for key in [s2c, c2s] {
                 line.push(',');
                 match key {

@@ -163,8 +163,11 @@ fn session(s: &Session, out: &mut dyn Write) -> io::Result<()> {
         c.unverified,
         c.unsigned
     )?;
-    let mut notes = vec![format!("keys: {}", s.key_source.name())];
-    if let Some(check) = &s.password_check {
+    let mut notes = vec![match &s.key_detail {
+        Some(detail) => format!("keys: {detail}"),
+        None => format!("keys: {}", s.key_source.name()),
+    }];
+    if let Some(check) = s.password_check.as_ref().filter(|_| s.key_detail.is_none()) {
         notes.push(format!("password {check}"));
     }
     if let Some(status) = s.logon_status.filter(|st| *st != 0) {

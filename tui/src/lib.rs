@@ -1,10 +1,14 @@
 //! The interactive timeline browser of smbcheck (`smbcheck --tui CAPTURE`).
 //!
-//! `model` is the plain view model the smbcheck binary fills in; `app` holds the browser
-//! state and what each action does (filters, marks, tree, navigation, search); `action`
-//! is what the user can ask for; `input` maps keys and the mouse to actions; `ui` draws,
-//! one module a pane; `terminal` sets the terminal up. [`run`] owns the terminal and
-//! always gives it back: on return, on error and on panic.
+//! It reads the analysis model of `smbcheck-model`, as the engine made it: `model` adds
+//! only what the view needs (each message's first bytes, the start time, a title); `app`
+//! holds the browser state and what each action does (filters, marks, tree, navigation,
+//! search); `action` is what the user can ask for; `input` maps keys and the mouse to
+//! actions; `ui` draws, one module a pane, and makes every display string from the model
+//! (its `names`); `terminal` sets the terminal up. Nothing here parses a packet. [`run`]
+//! owns the terminal and always gives it back: on return, on error and on panic.
+
+#![forbid(unsafe_code)]
 
 mod action;
 mod app;
@@ -28,7 +32,7 @@ pub use ratatui;
 pub use action::Action;
 pub use app::{App, Filter, Marks, Pane, TreeItem};
 pub use input::{KEYS, action};
-pub use model::Timeline;
+pub use model::{Row, Timeline};
 pub use ui::draw;
 
 /// Shows the timeline until the user quits. The terminal is restored before this returns,

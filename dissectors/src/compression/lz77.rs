@@ -33,7 +33,8 @@ pub(crate) fn decompress(input: &[u8], mut out: Output) -> Result<(), Decompress
                     half_byte = Some(reader.pos);
                     usize::from(reader.u8().ok_or_else(|| out.truncated())? % 16)
                 }
-                Some(at) => usize::from(input[at] / 16),
+                // `at` is where the half-byte pair was read: always Some
+                Some(at) => usize::from(input.get(at).ok_or_else(|| out.truncated())? / 16),
             };
             if length == 15 {
                 length = usize::from(reader.u8().ok_or_else(|| out.truncated())?);

@@ -29,7 +29,11 @@ pub(crate) fn decompress(input: &[u8], mut out: Output) -> Result<(), Decompress
         let mut bits = Bits::new(input, pos + TABLE_BYTES);
         let block_end = out.produced() + BLOCK_SIZE;
         while out.produced() < block_end && !out.is_full() {
-            let entry = table[bits.peek15() as usize];
+            // 15 bits index the 2^15 entries: never out of range
+            let entry = table
+                .get(bits.peek15() as usize)
+                .copied()
+                .unwrap_or(NO_SYMBOL);
             if entry == NO_SYMBOL {
                 return Err(DecompressError::Invalid(
                     "LZ77+Huffman bit stream uses a code the table does not have",
@@ -75,7 +79,12 @@ pub(crate) fn decompress(input: &[u8], mut out: Output) -> Result<(), Decompress
 /// in 15 bits, or none at all, is no prefix code.
 fn build_table(lengths: &[u8], table: &mut [u16]) -> Result<(), DecompressError> {
     table.fill(NO_SYMBOL);
-    let length_of = |symbol: usize| u32::from(lengths[symbol / 2] >> (4 * (symbol % 2)) & 0xF);
+    // `lengths` holds the 512 4-bit lengths (the caller takes TABLE_BYTES)
+    let length_of = |symbol: usize| {
+        lengths
+            .get(symbol / 2)
+            .map_or(0, |&b| u32::from(b >> (4 * (symbol % 2)) & 0xF))
+    };
     let mut next = 0usize;
     let mut used = false;
     for bit_length in 1..=MAX_CODE_BITS {
@@ -85,12 +94,12 @@ fn build_table(lengths: &[u8], table: &mut [u16]) -> Result<(), DecompressError>
             }
             let span = 1usize << (MAX_CODE_BITS - bit_length);
             let end = next + span;
-            if end > table.len() {
+            let Some(slots) = table.get_mut(next..end) else {
                 return Err(DecompressError::Invalid(
                     "LZ77+Huffman code lengths over-subscribe the code space",
                 ));
-            }
-            table[next..end].fill((symbol as u16) << 4 | bit_length as u16);
+            };
+            slots.fill((symbol as u16) << 4 | bit_length as u16);
             next = end;
             used = true;
         }

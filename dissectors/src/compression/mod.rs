@@ -178,8 +178,14 @@ impl<'a> Output<'a> {
             return Err(self.overrun());
         }
         let from = self.buf.len() - distance;
-        for i in 0..length {
-            let b = self.buf[from + i];
+        for i in from..from + length {
+            // distance <= available <= len, and each byte pushed extends the source
+            let Some(&b) = self.buf.get(i) else {
+                return Err(DecompressError::BadDistance {
+                    distance,
+                    available,
+                });
+            };
             self.buf.push(b);
         }
         Ok(())
@@ -235,7 +241,9 @@ fn lz4(input: &[u8], expected: usize, out: &mut Vec<u8>) -> Result<(), Decompres
     }
     let start = out.len();
     out.resize(start + expected, 0);
-    let result = lz4_flex::block::decompress_into(input, &mut out[start..]);
+    // `start` is the length before the resize: the `expected` new bytes
+    let dest = out.get_mut(start..).unwrap_or_default();
+    let result = lz4_flex::block::decompress_into(input, dest);
     match result {
         Ok(n) if n == expected => Ok(()),
         Ok(n) => {
@@ -375,7 +383,7 @@ pub fn decompress_message(header: &CompressionHeader) -> Result<Decompressed, Co
             if matches!(alg, Algorithm::None | Algorithm::PatternV1) {
                 return Err(CompressionError::NotAllowed(alg));
             }
-            let Some(prefix) = data.get(..offset as usize) else {
+            let Some((prefix, compressed)) = data.split_at_checked(offset as usize) else {
                 return Err(CompressionError::OffsetBeyondData {
                     offset,
                     available: data.len(),
@@ -383,15 +391,11 @@ pub fn decompress_message(header: &CompressionHeader) -> Result<Decompressed, Co
             };
             let mut message = Vec::with_capacity(size as usize);
             message.extend_from_slice(prefix);
-            decompress(
-                alg,
-                &data[prefix.len()..],
-                original_size as usize,
-                &mut message,
-            )
-            .map_err(|error| CompressionError::Decompress {
-                algorithm: alg,
-                error,
+            decompress(alg, compressed, original_size as usize, &mut message).map_err(|error| {
+                CompressionError::Decompress {
+                    algorithm: alg,
+                    error,
+                }
             })?;
             Ok(Decompressed {
                 message,

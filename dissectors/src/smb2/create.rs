@@ -18,38 +18,20 @@ pub const OPLOCK_LEVEL_BATCH: u8 = 0x09;
 pub const OPLOCK_LEVEL_LEASE: u8 = 0xff;
 
 // Lease states (2.2.13.2.8)
-/// SMB2_LEASE_NONE.
-pub const LEASE_NONE: u32 = 0x00;
 /// SMB2_LEASE_READ_CACHING.
 pub const LEASE_READ_CACHING: u32 = 0x01;
 /// SMB2_LEASE_HANDLE_CACHING.
 pub const LEASE_HANDLE_CACHING: u32 = 0x02;
 /// SMB2_LEASE_WRITE_CACHING.
 pub const LEASE_WRITE_CACHING: u32 = 0x04;
-/// SMB2_LEASE_FLAG_BREAK_IN_PROGRESS (lease response flags).
-pub const LEASE_FLAG_BREAK_IN_PROGRESS: u32 = 0x02;
-/// SMB2_LEASE_FLAG_PARENT_LEASE_KEY_SET (lease v2 flags).
-pub const LEASE_FLAG_PARENT_LEASE_KEY_SET: u32 = 0x04;
 
 // Create dispositions (2.2.13)
-/// FILE_SUPERSEDE.
-pub const FILE_SUPERSEDE: u32 = 0;
-/// FILE_OPEN.
-pub const FILE_OPEN: u32 = 1;
-/// FILE_CREATE.
-pub const FILE_CREATE: u32 = 2;
 /// FILE_OPEN_IF.
 pub const FILE_OPEN_IF: u32 = 3;
-/// FILE_OVERWRITE.
-pub const FILE_OVERWRITE: u32 = 4;
 /// FILE_OVERWRITE_IF.
 pub const FILE_OVERWRITE_IF: u32 = 5;
 
 // Create context names (2.2.13.2)
-/// SMB2_CREATE_EA_BUFFER.
-pub const CREATE_EA_BUFFER: &[u8] = b"ExtA";
-/// SMB2_CREATE_SD_BUFFER.
-pub const CREATE_SD_BUFFER: &[u8] = b"SecD";
 /// SMB2_CREATE_DURABLE_HANDLE_REQUEST.
 pub const CREATE_DURABLE_HANDLE_REQUEST: &[u8] = b"DHnQ";
 /// SMB2_CREATE_DURABLE_HANDLE_RECONNECT.
@@ -68,20 +50,6 @@ pub const CREATE_REQUEST_LEASE: &[u8] = b"RqLs";
 pub const CREATE_DURABLE_HANDLE_REQUEST_V2: &[u8] = b"DH2Q";
 /// SMB2_CREATE_DURABLE_HANDLE_RECONNECT_V2.
 pub const CREATE_DURABLE_HANDLE_RECONNECT_V2: &[u8] = b"DH2C";
-/// SMB2_CREATE_APP_INSTANCE_ID.
-pub const CREATE_APP_INSTANCE_ID: &[u8] = &[
-    0x45, 0xBC, 0xA6, 0x6A, 0xEF, 0xA7, 0xF7, 0x4A, 0x90, 0x08, 0xFA, 0x46, 0x2E, 0x14, 0x4D, 0x74,
-];
-/// SVHDX_OPEN_DEVICE_CONTEXT.
-pub const SVHDX_OPEN_DEVICE_CONTEXT: &[u8] = &[
-    0x9C, 0xCB, 0xCF, 0x9E, 0x04, 0xC1, 0xE6, 0x43, 0x98, 0x0E, 0x15, 0x8D, 0xA1, 0xF6, 0xEC, 0x83,
-];
-/// SMB2_CREATE_APP_INSTANCE_VERSION.
-pub const CREATE_APP_INSTANCE_VERSION: &[u8] = &[
-    0xB9, 0x82, 0xD0, 0xB7, 0x3B, 0x56, 0x07, 0x4F, 0xA0, 0x7B, 0x52, 0x4A, 0x81, 0x16, 0xA0, 0x10,
-];
-/// SMB2_CREATE_DURABLE_HANDLE_REQUEST_V2 flag: persistent handle.
-pub const DHANDLE_FLAG_PERSISTENT: u32 = 0x0000_0002;
 
 /// CREATE request (2.2.13).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -319,7 +287,7 @@ impl Lease {
 pub struct DurableHandleRequestV2 {
     /// Timeout (ms).
     pub timeout: u32,
-    /// Flags (`DHANDLE_FLAG_PERSISTENT`).
+    /// Flags (SMB2_DHANDLE_FLAG_PERSISTENT).
     pub flags: u32,
     /// CreateGuid.
     pub create_guid: [u8; 16],
@@ -465,9 +433,6 @@ impl<'a> CreateContext<'a> {
         })
     }
 }
-
-/// SMB2_CLOSE_FLAG_POSTQUERY_ATTRIB (2.2.15).
-pub const CLOSE_FLAG_POSTQUERY_ATTRIB: u16 = 0x0001;
 
 /// CLOSE request (2.2.15).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -100,10 +100,6 @@ impl Header<'_> {
             HeaderIds::Sync { .. } => None,
         }
     }
-    /// ChannelSequence (low 16 bits of the Status field of a 3.x request).
-    pub fn channel_sequence(&self) -> u16 {
-        (self.status & 0xffff) as u16
-    }
     /// A response carrying STATUS_PENDING with the ASYNC flag: an interim response
     /// (MS-SMB2 3.3.4.4), never signed.
     pub fn is_interim(&self) -> bool {

@@ -8,79 +8,13 @@ use crate::error::{Error, Result};
 use crate::util::{self, U16List, array, bytes, u16_, u32_, u64_};
 
 // FSCTL / IOCTL codes (2.2.31)
-/// FSCTL_DFS_GET_REFERRALS.
-pub const FSCTL_DFS_GET_REFERRALS: u32 = 0x0006_0194;
-/// FSCTL_DFS_GET_REFERRALS_EX.
-pub const FSCTL_DFS_GET_REFERRALS_EX: u32 = 0x0006_01B0;
-/// FSCTL_PIPE_PEEK.
-pub const FSCTL_PIPE_PEEK: u32 = 0x0011_400C;
-/// FSCTL_PIPE_WAIT.
-pub const FSCTL_PIPE_WAIT: u32 = 0x0011_0018;
-/// FSCTL_PIPE_TRANSCEIVE.
-pub const FSCTL_PIPE_TRANSCEIVE: u32 = 0x0011_C017;
-/// FSCTL_SRV_COPYCHUNK.
-pub const FSCTL_SRV_COPYCHUNK: u32 = 0x0014_40F2;
-/// FSCTL_SRV_ENUMERATE_SNAPSHOTS.
-pub const FSCTL_SRV_ENUMERATE_SNAPSHOTS: u32 = 0x0014_4064;
-/// FSCTL_SRV_REQUEST_RESUME_KEY.
-pub const FSCTL_SRV_REQUEST_RESUME_KEY: u32 = 0x0014_0078;
-/// FSCTL_SRV_READ_HASH.
-pub const FSCTL_SRV_READ_HASH: u32 = 0x0014_41BB;
-/// FSCTL_SRV_COPYCHUNK_WRITE.
-pub const FSCTL_SRV_COPYCHUNK_WRITE: u32 = 0x0014_80F2;
-/// FSCTL_LMR_REQUEST_RESILIENCY.
-pub const FSCTL_LMR_REQUEST_RESILIENCY: u32 = 0x0014_01D4;
 /// FSCTL_QUERY_NETWORK_INTERFACE_INFO.
 pub const FSCTL_QUERY_NETWORK_INTERFACE_INFO: u32 = 0x0014_01FC;
-/// FSCTL_SET_REPARSE_POINT.
-pub const FSCTL_SET_REPARSE_POINT: u32 = 0x0009_00A4;
-/// FSCTL_GET_REPARSE_POINT.
-pub const FSCTL_GET_REPARSE_POINT: u32 = 0x0009_00A8;
-/// FSCTL_FILE_LEVEL_TRIM.
-pub const FSCTL_FILE_LEVEL_TRIM: u32 = 0x0009_8208;
 /// FSCTL_VALIDATE_NEGOTIATE_INFO.
 pub const FSCTL_VALIDATE_NEGOTIATE_INFO: u32 = 0x0014_0204;
-/// FSCTL_QUERY_ALLOCATED_RANGES.
-pub const FSCTL_QUERY_ALLOCATED_RANGES: u32 = 0x0009_40CF;
-/// FSCTL_SET_SPARSE.
-pub const FSCTL_SET_SPARSE: u32 = 0x0009_00C4;
-/// FSCTL_SET_ZERO_DATA.
-pub const FSCTL_SET_ZERO_DATA: u32 = 0x0009_80C8;
-/// FSCTL_DUPLICATE_EXTENTS_TO_FILE.
-pub const FSCTL_DUPLICATE_EXTENTS_TO_FILE: u32 = 0x0009_8344;
-/// FSCTL_CREATE_OR_GET_OBJECT_ID.
-pub const FSCTL_CREATE_OR_GET_OBJECT_ID: u32 = 0x0009_00C0;
 
 /// SMB2_0_IOCTL_IS_FSCTL (2.2.31).
 pub const IOCTL_IS_FSCTL: u32 = 0x0000_0001;
-
-/// Name of an FSCTL code this module knows.
-pub fn fsctl_name(code: u32) -> Option<&'static str> {
-    Some(match code {
-        FSCTL_DFS_GET_REFERRALS => "FSCTL_DFS_GET_REFERRALS",
-        FSCTL_DFS_GET_REFERRALS_EX => "FSCTL_DFS_GET_REFERRALS_EX",
-        FSCTL_PIPE_PEEK => "FSCTL_PIPE_PEEK",
-        FSCTL_PIPE_WAIT => "FSCTL_PIPE_WAIT",
-        FSCTL_PIPE_TRANSCEIVE => "FSCTL_PIPE_TRANSCEIVE",
-        FSCTL_SRV_COPYCHUNK => "FSCTL_SRV_COPYCHUNK",
-        FSCTL_SRV_ENUMERATE_SNAPSHOTS => "FSCTL_SRV_ENUMERATE_SNAPSHOTS",
-        FSCTL_SRV_REQUEST_RESUME_KEY => "FSCTL_SRV_REQUEST_RESUME_KEY",
-        FSCTL_SRV_READ_HASH => "FSCTL_SRV_READ_HASH",
-        FSCTL_SRV_COPYCHUNK_WRITE => "FSCTL_SRV_COPYCHUNK_WRITE",
-        FSCTL_LMR_REQUEST_RESILIENCY => "FSCTL_LMR_REQUEST_RESILIENCY",
-        FSCTL_QUERY_NETWORK_INTERFACE_INFO => "FSCTL_QUERY_NETWORK_INTERFACE_INFO",
-        FSCTL_SET_REPARSE_POINT => "FSCTL_SET_REPARSE_POINT",
-        FSCTL_GET_REPARSE_POINT => "FSCTL_GET_REPARSE_POINT",
-        FSCTL_FILE_LEVEL_TRIM => "FSCTL_FILE_LEVEL_TRIM",
-        FSCTL_VALIDATE_NEGOTIATE_INFO => "FSCTL_VALIDATE_NEGOTIATE_INFO",
-        FSCTL_QUERY_ALLOCATED_RANGES => "FSCTL_QUERY_ALLOCATED_RANGES",
-        FSCTL_SET_SPARSE => "FSCTL_SET_SPARSE",
-        FSCTL_SET_ZERO_DATA => "FSCTL_SET_ZERO_DATA",
-        FSCTL_DUPLICATE_EXTENTS_TO_FILE => "FSCTL_DUPLICATE_EXTENTS_TO_FILE",
-        FSCTL_CREATE_OR_GET_OBJECT_ID => "FSCTL_CREATE_OR_GET_OBJECT_ID",
-        _ => return None,
-    })
-}
 
 /// IOCTL request (2.2.31).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,8 +148,8 @@ impl NetworkInterfaceInfo<'_> {
     /// Address family of the sockaddr.
     pub fn family(&self) -> u16 {
         self.sockaddr
-            .get(..2)
-            .map_or(0, |b| u16::from_le_bytes([b[0], b[1]]))
+            .first_chunk()
+            .map_or(0, |b| u16::from_le_bytes(*b))
     }
     /// The IP address (2.2.32.5.1.1, 2.2.32.5.1.2), for IPv4 and IPv6.
     pub fn ip(&self) -> Option<IpAddr> {
@@ -233,8 +167,8 @@ impl NetworkInterfaceInfo<'_> {
     }
     /// The port (big-endian on the wire; normally 0).
     pub fn port(&self) -> Option<u16> {
-        let b = self.sockaddr.get(2..4)?;
-        Some(u16::from_be_bytes([b[0], b[1]]))
+        let b: [u8; 2] = self.sockaddr.get(2..4)?.try_into().ok()?;
+        Some(u16::from_be_bytes(b))
     }
     /// RSS capable.
     pub fn is_rss(&self) -> bool {

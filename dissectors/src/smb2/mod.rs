@@ -6,6 +6,7 @@
 //!   offsets from the start of the SMB2 header, so body parsers take the whole element
 //!   (`msg`, header included), not just the bytes after the header.
 
+mod algorithms;
 mod create;
 mod header;
 mod io;
@@ -14,6 +15,7 @@ mod negotiate;
 mod oplock;
 mod session;
 
+pub use algorithms::{Cipher, Dialect, SigningAlgorithm};
 pub use create::*;
 pub use header::*;
 pub use io::*;
@@ -104,8 +106,6 @@ pub const FLAGS_ASYNC_COMMAND: u32 = 0x0000_0002;
 pub const FLAGS_RELATED_OPERATIONS: u32 = 0x0000_0004;
 /// SMB2_FLAGS_SIGNED.
 pub const FLAGS_SIGNED: u32 = 0x0000_0008;
-/// SMB2_FLAGS_PRIORITY_MASK (3.1.1).
-pub const FLAGS_PRIORITY_MASK: u32 = 0x0000_0070;
 /// SMB2_FLAGS_DFS_OPERATIONS.
 pub const FLAGS_DFS_OPERATIONS: u32 = 0x1000_0000;
 /// SMB2_FLAGS_REPLAY_OPERATION (3.x).
@@ -125,42 +125,9 @@ pub const DIALECT_311: u16 = 0x0311;
 /// SMB2 wildcard revision (response to a multi-protocol SMB1 negotiate).
 pub const DIALECT_WILDCARD: u16 = 0x02ff;
 
-/// Text form of a dialect, e.g. `"3.1.1"`.
-pub fn dialect_name(d: u16) -> &'static str {
-    match d {
-        DIALECT_202 => "2.0.2",
-        DIALECT_210 => "2.1",
-        DIALECT_300 => "3.0",
-        DIALECT_302 => "3.0.2",
-        DIALECT_311 => "3.1.1",
-        DIALECT_WILDCARD => "2.???",
-        _ => "unknown",
-    }
-}
-
 // Security mode (2.2.3)
-/// SMB2_NEGOTIATE_SIGNING_ENABLED.
-pub const NEGOTIATE_SIGNING_ENABLED: u16 = 0x0001;
 /// SMB2_NEGOTIATE_SIGNING_REQUIRED.
 pub const NEGOTIATE_SIGNING_REQUIRED: u16 = 0x0002;
-
-// Capabilities (2.2.3)
-/// SMB2_GLOBAL_CAP_DFS.
-pub const GLOBAL_CAP_DFS: u32 = 0x0000_0001;
-/// SMB2_GLOBAL_CAP_LEASING.
-pub const GLOBAL_CAP_LEASING: u32 = 0x0000_0002;
-/// SMB2_GLOBAL_CAP_LARGE_MTU.
-pub const GLOBAL_CAP_LARGE_MTU: u32 = 0x0000_0004;
-/// SMB2_GLOBAL_CAP_MULTI_CHANNEL.
-pub const GLOBAL_CAP_MULTI_CHANNEL: u32 = 0x0000_0008;
-/// SMB2_GLOBAL_CAP_PERSISTENT_HANDLES.
-pub const GLOBAL_CAP_PERSISTENT_HANDLES: u32 = 0x0000_0010;
-/// SMB2_GLOBAL_CAP_DIRECTORY_LEASING.
-pub const GLOBAL_CAP_DIRECTORY_LEASING: u32 = 0x0000_0020;
-/// SMB2_GLOBAL_CAP_ENCRYPTION.
-pub const GLOBAL_CAP_ENCRYPTION: u32 = 0x0000_0040;
-/// SMB2_GLOBAL_CAP_NOTIFICATIONS.
-pub const GLOBAL_CAP_NOTIFICATIONS: u32 = 0x0000_0080;
 
 /// The body of an SMB2 message, by command and direction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -243,8 +210,8 @@ fn response_structure_size(command: u16) -> Option<u16> {
 
 /// The StructureSize of a body (first two bytes after the header), if present.
 pub fn body_structure_size(msg: &[u8]) -> Option<u16> {
-    let b = msg.get(HEADER_LEN..HEADER_LEN + 2)?;
-    Some(u16::from_le_bytes([b[0], b[1]]))
+    let b: [u8; 2] = msg.get(HEADER_LEN..HEADER_LEN + 2)?.try_into().ok()?;
+    Some(u16::from_le_bytes(b))
 }
 
 /// True when a response body is the SMB2 ERROR response (2.2.2) rather than the

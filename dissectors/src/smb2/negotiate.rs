@@ -33,17 +33,6 @@ pub const CIPHER_AES256_CCM: u16 = 0x0003;
 /// AES-256-GCM.
 pub const CIPHER_AES256_GCM: u16 = 0x0004;
 
-/// Text form of a cipher id.
-pub fn cipher_name(c: u16) -> &'static str {
-    match c {
-        CIPHER_AES128_CCM => "AES-128-CCM",
-        CIPHER_AES128_GCM => "AES-128-GCM",
-        CIPHER_AES256_CCM => "AES-256-CCM",
-        CIPHER_AES256_GCM => "AES-256-GCM",
-        _ => "unknown",
-    }
-}
-
 // Signing algorithms (2.2.3.1.7)
 /// HMAC-SHA256.
 pub const SIGNING_HMAC_SHA256: u16 = 0x0000;
@@ -52,49 +41,12 @@ pub const SIGNING_AES_CMAC: u16 = 0x0001;
 /// AES-GMAC.
 pub const SIGNING_AES_GMAC: u16 = 0x0002;
 
-/// Text form of a signing algorithm id.
-pub fn signing_algorithm_name(a: u16) -> &'static str {
-    match a {
-        SIGNING_HMAC_SHA256 => "HMAC-SHA256",
-        SIGNING_AES_CMAC => "AES-CMAC",
-        SIGNING_AES_GMAC => "AES-GMAC",
-        _ => "unknown",
-    }
-}
-
-// Compression (2.2.3.1.3)
-/// NONE.
-pub const COMPRESSION_NONE: u16 = 0x0000;
-/// LZNT1.
-pub const COMPRESSION_LZNT1: u16 = 0x0001;
-/// LZ77.
-pub const COMPRESSION_LZ77: u16 = 0x0002;
-/// LZ77+Huffman.
-pub const COMPRESSION_LZ77_HUFFMAN: u16 = 0x0003;
-/// Pattern_V1.
-pub const COMPRESSION_PATTERN_V1: u16 = 0x0004;
-/// LZ4.
-pub const COMPRESSION_LZ4: u16 = 0x0005;
-/// SMB2_COMPRESSION_CAPABILITIES_FLAG_CHAINED.
-pub const COMPRESSION_CAPABILITIES_FLAG_CHAINED: u32 = 0x0000_0001;
-
-/// SMB2_ACCEPT_TRANSPORT_LEVEL_SECURITY (2.2.3.1.5).
-pub const ACCEPT_TRANSPORT_LEVEL_SECURITY: u32 = 0x0000_0001;
-
-// RDMA transforms (2.2.3.1.6)
-/// SMB2_RDMA_TRANSFORM_NONE.
-pub const RDMA_TRANSFORM_NONE: u16 = 0x0000;
-/// SMB2_RDMA_TRANSFORM_ENCRYPTION.
-pub const RDMA_TRANSFORM_ENCRYPTION: u16 = 0x0001;
-/// SMB2_RDMA_TRANSFORM_SIGNING.
-pub const RDMA_TRANSFORM_SIGNING: u16 = 0x0002;
-
 /// NEGOTIATE request (2.2.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NegotiateRequest<'a> {
     /// SecurityMode (`NEGOTIATE_SIGNING_*`).
     pub security_mode: u16,
-    /// Capabilities (`GLOBAL_CAP_*`).
+    /// Capabilities (SMB2_GLOBAL_CAP_*).
     pub capabilities: u32,
     /// ClientGuid.
     pub client_guid: [u8; 16],
@@ -145,7 +97,7 @@ pub struct NegotiateResponse<'a> {
     pub dialect_revision: u16,
     /// ServerGuid.
     pub server_guid: [u8; 16],
-    /// Capabilities (`GLOBAL_CAP_*`).
+    /// Capabilities (SMB2_GLOBAL_CAP_*).
     pub capabilities: u32,
     /// MaxTransactSize.
     pub max_transact_size: u32,
@@ -303,9 +255,9 @@ pub enum NegotiateContextData<'a> {
     },
     /// SMB2_COMPRESSION_CAPABILITIES (2.2.3.1.3).
     Compression {
-        /// Flags (`COMPRESSION_CAPABILITIES_FLAG_CHAINED`).
+        /// Flags (SMB2_COMPRESSION_CAPABILITIES_FLAG_CHAINED).
         flags: u32,
-        /// CompressionAlgorithms (`COMPRESSION_*`).
+        /// CompressionAlgorithms (wire values of [`crate::compression::Algorithm`]).
         algorithms: U16List<'a>,
     },
     /// SMB2_NETNAME_NEGOTIATE_CONTEXT_ID (2.2.3.1.4): UTF-16LE server name.
@@ -315,12 +267,12 @@ pub enum NegotiateContextData<'a> {
     },
     /// SMB2_TRANSPORT_CAPABILITIES (2.2.3.1.5).
     Transport {
-        /// Flags (`ACCEPT_TRANSPORT_LEVEL_SECURITY`).
+        /// Flags (SMB2_ACCEPT_TRANSPORT_LEVEL_SECURITY).
         flags: u32,
     },
     /// SMB2_RDMA_TRANSFORM_CAPABILITIES (2.2.3.1.6).
     RdmaTransform {
-        /// RDMATransformIds (`RDMA_TRANSFORM_*`).
+        /// RDMATransformIds (SMB2_RDMA_TRANSFORM_*).
         transform_ids: U16List<'a>,
     },
     /// SMB2_SIGNING_CAPABILITIES (2.2.3.1.7); a response carries exactly one.

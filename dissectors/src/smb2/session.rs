@@ -11,8 +11,6 @@ pub const SESSION_FLAG_BINDING: u8 = 0x01;
 pub const SESSION_FLAG_IS_GUEST: u16 = 0x0001;
 /// SMB2_SESSION_FLAG_IS_NULL.
 pub const SESSION_FLAG_IS_NULL: u16 = 0x0002;
-/// SMB2_SESSION_FLAG_ENCRYPT_DATA.
-pub const SESSION_FLAG_ENCRYPT_DATA: u16 = 0x0004;
 
 /// SESSION_SETUP request (2.2.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +60,7 @@ pub fn parse_session_setup_request(msg: &[u8]) -> Result<SessionSetupRequest<'_>
 /// SESSION_SETUP response (2.2.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SessionSetupResponse<'a> {
-    /// SessionFlags (`SESSION_FLAG_IS_GUEST`, `_IS_NULL`, `_ENCRYPT_DATA`).
+    /// SessionFlags (`SESSION_FLAG_IS_GUEST`, `_IS_NULL`, SMB2_SESSION_FLAG_ENCRYPT_DATA).
     pub session_flags: u16,
     /// Security buffer.
     pub security_buffer: &'a [u8],
@@ -81,10 +79,6 @@ pub fn parse_session_setup_response(msg: &[u8]) -> Result<SessionSetupResponse<'
     })
 }
 
-/// SMB2_TREE_CONNECT_FLAG_CLUSTER_RECONNECT (2.2.9, 3.1.1).
-pub const TREE_CONNECT_FLAG_CLUSTER_RECONNECT: u16 = 0x0001;
-/// SMB2_TREE_CONNECT_FLAG_REDIRECT_TO_OWNER.
-pub const TREE_CONNECT_FLAG_REDIRECT_TO_OWNER: u16 = 0x0002;
 /// SMB2_TREE_CONNECT_FLAG_EXTENSION_PRESENT: the buffer starts with a
 /// TREE_CONNECT_REQUEST_EXTENSION (2.2.9.1) rather than the path.
 pub const TREE_CONNECT_FLAG_EXTENSION_PRESENT: u16 = 0x0004;
@@ -124,32 +118,17 @@ pub fn parse_tree_connect_request(msg: &[u8]) -> Result<TreeConnectRequest<'_>> 
     Ok(TreeConnectRequest { flags, path })
 }
 
-/// SMB2_SHARE_TYPE_DISK (2.2.10).
-pub const SHARE_TYPE_DISK: u8 = 0x01;
 /// SMB2_SHARE_TYPE_PIPE.
 pub const SHARE_TYPE_PIPE: u8 = 0x02;
-/// SMB2_SHARE_TYPE_PRINT.
-pub const SHARE_TYPE_PRINT: u8 = 0x03;
-
-/// SMB2_SHAREFLAG_ENCRYPT_DATA (2.2.10).
-pub const SHAREFLAG_ENCRYPT_DATA: u32 = 0x0000_8000;
-/// SMB2_SHARE_CAP_CONTINUOUS_AVAILABILITY.
-pub const SHARE_CAP_CONTINUOUS_AVAILABILITY: u32 = 0x0000_0010;
-/// SMB2_SHARE_CAP_SCALEOUT.
-pub const SHARE_CAP_SCALEOUT: u32 = 0x0000_0020;
-/// SMB2_SHARE_CAP_CLUSTER.
-pub const SHARE_CAP_CLUSTER: u32 = 0x0000_0040;
-/// SMB2_SHARE_CAP_ASYMMETRIC.
-pub const SHARE_CAP_ASYMMETRIC: u32 = 0x0000_0080;
 
 /// TREE_CONNECT response (2.2.10).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TreeConnectResponse {
     /// ShareType (`SHARE_TYPE_*`).
     pub share_type: u8,
-    /// ShareFlags (`SHAREFLAG_*`).
+    /// ShareFlags (SMB2_SHAREFLAG_*).
     pub share_flags: u32,
-    /// Capabilities (`SHARE_CAP_*`).
+    /// Capabilities (SMB2_SHARE_CAP_*).
     pub capabilities: u32,
     /// MaximalAccess.
     pub maximal_access: u32,

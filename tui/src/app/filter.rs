@@ -1,7 +1,9 @@
 //! Which rows the view shows: the filter, the filter actions, and rebuilding the view
 //! after a change while keeping the selection where it was.
 
-use crate::model::{Row, session_hex};
+use smbcheck_model::names::session_hex;
+
+use crate::model::Row;
 
 use super::App;
 
@@ -46,7 +48,7 @@ impl App {
 
     pub(super) fn toggle_breaks(&mut self) {
         self.filter.breaks = !self.filter.breaks;
-        if self.filter.breaks && self.timeline.breaks.is_empty() {
+        if self.filter.breaks && self.timeline.analysis.breaks.is_empty() {
             self.notice = Some("no oplock or lease breaks in this capture".into());
         }
         self.rebuild_view();
@@ -54,7 +56,7 @@ impl App {
 
     pub(super) fn toggle_session(&mut self) {
         if self.filter.session.take().is_none() {
-            match self.selected_row().map(|r| r.session_id) {
+            match self.selected_row().map(|r| r.message.session_id) {
                 Some(id) if id != 0 => self.filter.session = Some(id),
                 _ => self.notice = Some("the selected message has no session".into()),
             }
@@ -64,7 +66,7 @@ impl App {
 
     pub(super) fn toggle_channel(&mut self) {
         if self.filter.channel.take().is_none() {
-            self.filter.channel = self.selected_row().map(|r| r.channel);
+            self.filter.channel = self.selected_row().map(|r| r.message.conn);
         }
         self.rebuild_view();
     }
@@ -76,6 +78,8 @@ impl App {
 
     fn shows(&self, i: usize, row: &Row) -> bool {
         let f = &self.filter;
+        let m = &row.message;
+        let a = &self.timeline.analysis;
         let marks = self.marks.get(&i);
         if f.problems && self.problem_rows.binary_search(&i).is_err() {
             return false;
@@ -83,17 +87,17 @@ impl App {
         if f.breaks && !marks.is_some_and(|m| m.break_of.is_some() || m.ack_of.is_some()) {
             return false;
         }
-        if f.session.is_some_and(|s| s != row.session_id) {
+        if f.session.is_some_and(|s| s != m.session_id) {
             return false;
         }
         if let Some(c) = f.channel {
             // A binding is an event on every channel of the session it binds to.
             let binding_here = marks
                 .and_then(|m| m.binding)
-                .and_then(|b| self.timeline.bindings.get(b))
-                .and_then(|b| self.timeline.sessions.iter().find(|s| s.id == b.session_id))
+                .and_then(|b| a.bindings.get(b))
+                .and_then(|b| a.sessions.iter().find(|s| s.id == b.session_id))
                 .is_some_and(|s| s.channels.contains(&c));
-            if row.channel != c && !binding_here {
+            if m.conn != c && !binding_here {
                 return false;
             }
         }

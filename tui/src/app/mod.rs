@@ -105,25 +105,15 @@ impl App {
     pub fn extend(&mut self, update: Timeline) {
         let Timeline {
             title,
-            connections,
-            sessions,
+            start,
+            analysis,
             messages,
-            problems,
-            breaks,
-            bindings,
-            summary,
-            decode,
         } = update;
         let t = &mut self.timeline;
         t.title = title;
-        t.connections = connections;
-        t.sessions = sessions;
+        t.start = start;
+        t.analysis = analysis;
         t.messages.extend(messages);
-        t.problems = problems;
-        t.breaks = breaks;
-        t.bindings = bindings;
-        t.summary = summary;
-        t.decode = decode.or(t.decode);
         self.marks = marks::place_events(&self.timeline);
         self.problem_rows = marks::problem_rows(&self.timeline, &self.marks);
         self.tree = tree::tree_items(&self.timeline);

@@ -1,6 +1,8 @@
 //! The search: typing it, and finding the next or previous message that matches it in
 //! the view.
 
+use smbcheck_model::names;
+
 use crate::model::Row;
 
 use super::{App, Pane};
@@ -89,14 +91,17 @@ impl Query {
     }
 
     fn matches(&self, r: &Row) -> bool {
+        let m = &r.message;
         if let Some(f) = self.frame {
-            return r.frame == f;
+            return m.frame == f;
         }
         if let Some(s) = &self.session {
-            return format!("{:x}", r.session_id).contains(s.as_str());
+            return format!("{:x}", m.session_id).contains(s.as_str());
         }
-        r.command.to_lowercase().contains(&self.lower)
-            || r.file
+        names::command(m.protocol, m.command)
+            .to_lowercase()
+            .contains(&self.lower)
+            || m.file
                 .as_deref()
                 .is_some_and(|f| f.to_lowercase().contains(&self.lower))
     }

@@ -10,11 +10,11 @@ use super::{App, Pane};
 pub enum TreeItem {
     All,
     Heading(&'static str),
-    /// Index into `Timeline::connections`.
+    /// Index into `Analysis::connections`.
     Connection(usize),
-    /// Index into `Timeline::sessions`.
+    /// Index into `Analysis::sessions`.
     Session(usize),
-    /// A channel of a session (index into `Timeline::sessions`, connection id).
+    /// A channel of a session (index into `Analysis::sessions`, connection id).
     Channel(usize, u32),
 }
 
@@ -27,9 +27,9 @@ impl TreeItem {
 /// The tree: all messages, the connections, then each session with its channels.
 pub(super) fn tree_items(t: &Timeline) -> Vec<TreeItem> {
     let mut items = vec![TreeItem::All, TreeItem::Heading("Connections")];
-    items.extend((0..t.connections.len()).map(TreeItem::Connection));
+    items.extend((0..t.analysis.connections.len()).map(TreeItem::Connection));
     items.push(TreeItem::Heading("Sessions"));
-    for (i, s) in t.sessions.iter().enumerate() {
+    for (i, s) in t.analysis.sessions.iter().enumerate() {
         items.push(TreeItem::Session(i));
         items.extend(s.channels.iter().map(|c| TreeItem::Channel(i, *c)));
     }
@@ -63,11 +63,12 @@ impl App {
         let Some(item) = self.tree.get(self.tree_selected).copied() else {
             return;
         };
+        let a = &self.timeline.analysis;
         let (session, channel) = match item {
             TreeItem::All | TreeItem::Heading(_) => (None, None),
-            TreeItem::Connection(c) => (None, self.timeline.connections.get(c).map(|c| c.id)),
-            TreeItem::Session(s) => (self.timeline.sessions.get(s).map(|s| s.id), None),
-            TreeItem::Channel(s, c) => (self.timeline.sessions.get(s).map(|s| s.id), Some(c)),
+            TreeItem::Connection(c) => (None, a.connections.get(c).map(|c| c.id)),
+            TreeItem::Session(s) => (a.sessions.get(s).map(|s| s.id), None),
+            TreeItem::Channel(s, c) => (a.sessions.get(s).map(|s| s.id), Some(c)),
         };
         self.filter.session = session;
         self.filter.channel = channel;

@@ -7,10 +7,14 @@ use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
+use smbcheck_model::names::{self, session_hex};
+use smbcheck_model::{Break, Direction, Verdict};
+
+use super::header;
 use super::hex::{DUMP_WIDTH, hex_dump};
 use super::{pane_block, verdict_style, verdict_text};
 use crate::app::{App, Pane};
-use crate::model::{Direction, Row, session_hex};
+use crate::model::Row;
 
 pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let block = pane_block(" Detail ".into(), app.focus() == Pane::Detail);
@@ -55,71 +59,88 @@ fn field(name: &str, value: impl Into<Span<'static>>) -> Line<'static> {
 
 fn detail_lines(app: &App, i: usize, r: &Row) -> Vec<Line<'static>> {
     let t = app.timeline();
-    let conn = t.connections.iter().find(|c| c.id == r.channel);
-    let (from, to) = match (conn, r.direction) {
-        (Some(c), Direction::ToServer) => (c.client.clone(), c.server.clone()),
-        (Some(c), Direction::ToClient) => (c.server.clone(), c.client.clone()),
+    let a = &t.analysis;
+    let m = &r.message;
+    let conn = a.connections.iter().find(|c| c.id == m.conn);
+    let (from, to) = match (conn, m.dir) {
+        (Some(c), Direction::ToServer) => (c.client.to_string(), c.server.to_string()),
+        (Some(c), Direction::ToClient) => (c.server.to_string(), c.client.to_string()),
         (None, _) => (String::new(), String::new()),
     };
-    let kind = if r.is_response { "response" } else { "request" };
+    let kind = if m.is_response { "response" } else { "request" };
     let mut lines = vec![
         field(
             "Frame",
-            format!("{}  t {:.6}s  channel #{}", r.frame, r.time, r.channel),
+            format!("{}  t {:.6}s  channel #{}", m.frame, t.time(m), m.conn),
         ),
         field("Path", format!("{from} → {to}")),
-        field("Message", format!("{} {} {kind}", r.protocol, r.command)),
+        field(
+            "Message",
+            format!(
+                "{} {} {kind}",
+                m.protocol.name().to_uppercase(),
+                names::command(m.protocol, m.command)
+            ),
+        ),
         field(
             "Ids",
             format!(
                 "msg {}  session {}",
-                if r.message_id == u64::MAX {
+                if m.message_id == u64::MAX {
                     "0xffffffffffffffff".to_string()
                 } else {
-                    r.message_id.to_string()
+                    m.message_id.to_string()
                 },
-                session_hex(r.session_id)
+                session_hex(m.session_id)
             ),
         ),
-        field("Status", r.status.clone()),
+        field("Status", names::status_text(m.status)),
         field(
             "Verdict",
-            Span::styled(verdict_text(r), verdict_style(r.verdict)),
+            Span::styled(verdict_text(m.verdict), verdict_style(m.verdict)),
         ),
     ];
-    if let Some(a) = &r.algorithm {
-        lines.push(field("Algorithm", a.clone()));
+    if let Some(alg) = m.algorithm {
+        lines.push(field("Algorithm", alg));
     }
-    if let Some(k) = &r.key {
-        lines.push(field("Key", k.clone()));
+    // The key the engine checked it with, or why there was none.
+    let key = match (m.key, m.verdict) {
+        (Some(k), _) => Some(format!(
+            "{} of session {}",
+            k.describe(),
+            session_hex(m.session_id)
+        )),
+        (None, Verdict::Unverified(why)) => {
+            Some(format!("none: {}", names::unverified_why(why, true)))
+        }
+        _ => None,
+    };
+    if let Some(k) = key {
+        lines.push(field("Key", k));
     }
-    if let Some(f) = &r.file {
+    if let Some(f) = &m.file {
         lines.push(field("File", f.clone()));
     }
-    if let Some(m) = app.marks(i) {
-        for p in m.problems.iter().filter_map(|p| t.problems.get(*p)) {
+    if let Some(marks) = app.marks(i) {
+        for p in marks.problems.iter().filter_map(|p| a.problems.get(*p)) {
             lines.push(field(
                 "Problem",
                 Span::styled(format!("{}: {}", p.kind, p.detail), Color::Red),
             ));
         }
-        if let Some(b) = m.break_of.and_then(|b| t.breaks.get(b)) {
-            let text = match (b.ack_frame, b.latency_ms) {
+        if let Some(b) = marks.break_of.and_then(|b| a.breaks.get(b)) {
+            let kind = b.kind.name();
+            let text = match (b.ack.as_ref().map(|a| a.frame), b.latency_ms) {
                 (Some(f), Some(ms)) => {
-                    format!(
-                        "{} break, acknowledged in frame {f} after {ms:.3} ms",
-                        b.kind
-                    )
+                    format!("{kind} break, acknowledged in frame {f} after {ms:.3} ms")
                 }
-                (Some(f), None) => format!("{} break, acknowledged in frame {f}", b.kind),
-                (None, _) => format!("{} break, never acknowledged", b.kind),
+                (Some(f), None) => format!("{kind} break, acknowledged in frame {f}"),
+                (None, _) => format!("{kind} break, never acknowledged"),
             };
             lines.push(field("Break", text));
-            if !b.detail.is_empty() {
-                lines.push(field("", b.detail.clone()));
-            }
+            lines.push(field("", break_detail(b)));
         }
-        if let Some(b) = m.ack_of.and_then(|b| t.breaks.get(b)) {
+        if let Some(b) = marks.ack_of.and_then(|b| a.breaks.get(b)) {
             let latency = b
                 .latency_ms
                 .map(|ms| format!(" after {ms:.3} ms"))
@@ -128,12 +149,13 @@ fn detail_lines(app: &App, i: usize, r: &Row) -> Vec<Line<'static>> {
                 "Ack",
                 format!(
                     "acknowledges the {} break of frame {}{latency}",
-                    b.kind, b.frame
+                    b.kind.name(),
+                    b.frame
                 ),
             ));
         }
-        if let Some(b) = m.binding.and_then(|b| t.bindings.get(b)) {
-            let verdict = match b.valid {
+        if let Some(b) = marks.binding.and_then(|b| a.bindings.get(b)) {
+            let verdict = match b.valid() {
                 Some(true) => "valid",
                 Some(false) => "INVALID",
                 None => "not checked",
@@ -142,28 +164,42 @@ fn detail_lines(app: &App, i: usize, r: &Row) -> Vec<Line<'static>> {
                 "Binding",
                 format!(
                     "channel #{} bound to session {} ({verdict}{})",
-                    b.channel,
+                    b.conn,
                     session_hex(b.session_id),
                     b.status
-                        .as_deref()
-                        .map(|s| format!(", {s}"))
+                        .map(|s| format!(", {}", names::status_text(s)))
                         .unwrap_or_default()
                 ),
             ));
         }
     }
     if let Some((j, how)) = app.link(i) {
-        let frame = t.messages.get(j).map_or(0, |m| m.frame);
+        let frame = t.messages.get(j).map_or(0, |r| r.message.frame);
         lines.push(field("Link", format!("{how} in frame {frame} (Enter)")));
     }
-    if let Some(decode) = t.decode {
-        let fields = decode(&r.bytes);
-        if !fields.is_empty() {
-            lines.push(Line::from("Header").bold());
-            for (name, value) in fields {
-                lines.push(Line::from(format!("  {name:<14}{value}")));
-            }
+    let fields = m.header.as_ref().map(header::fields).unwrap_or_default();
+    if !fields.is_empty() {
+        lines.push(Line::from("Header").bold());
+        for (name, value) in fields {
+            lines.push(Line::from(format!("  {name:<14}{value}")));
         }
     }
     lines
+}
+
+/// The file, the levels, what came of the break, and where it was acknowledged.
+fn break_detail(b: &Break) -> String {
+    let mut detail = Vec::new();
+    if let Some(f) = &b.file {
+        detail.push(f.clone());
+    }
+    detail.push(match &b.old_level {
+        Some(old) => format!("{old} → {}", b.new_level),
+        None => format!("to {}", b.new_level),
+    });
+    detail.push(b.outcome().to_string());
+    if b.cross_channel() {
+        detail.push("acknowledged on another channel".to_string());
+    }
+    detail.join(", ")
 }

@@ -13,15 +13,15 @@ pub(super) const DUMP_WIDTH: u16 = 72;
 const DUMP_LINE: usize = 16;
 
 pub(super) fn hex_dump(r: &Row) -> Vec<Line<'static>> {
-    let sig = r.signature.clone().unwrap_or(0..0);
+    let sig = r.message.signature_range().unwrap_or(0..0);
     let sig_style = Style::new()
         .add_modifier(Modifier::REVERSED | Modifier::BOLD)
-        .patch(verdict_style(r.verdict).remove_modifier(Modifier::DIM));
+        .patch(verdict_style(r.message.verdict).remove_modifier(Modifier::DIM));
     let mut lines = vec![
         Line::from(format!(
             "Bytes {} of {}{}",
             r.bytes.len(),
-            r.length,
+            r.message.len,
             if sig.is_empty() {
                 String::new()
             } else {

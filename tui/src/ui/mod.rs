@@ -3,6 +3,7 @@
 //! and the areas the mouse needs.
 
 mod detail;
+mod header;
 mod help;
 mod hex;
 mod status;
@@ -15,8 +16,9 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders};
 
+use smbcheck_model::Verdict;
+
 use crate::app::App;
-use crate::model::{Row, Verdict};
 
 pub fn draw(frame: &mut Frame, app: &mut App) {
     let [main, status] =
@@ -66,15 +68,15 @@ fn verdict_style(v: Verdict) -> Style {
     match v {
         Verdict::Valid => Style::new().fg(Color::Green),
         Verdict::Invalid => Style::new().fg(Color::Red).add_modifier(Modifier::BOLD),
-        Verdict::Unverified => Style::new().fg(Color::Yellow),
+        Verdict::Unverified(_) => Style::new().fg(Color::Yellow),
         Verdict::Unsigned => Style::new().add_modifier(Modifier::DIM),
     }
 }
 
 /// The verdict and, for an unverified message, why.
-fn verdict_text(r: &Row) -> String {
-    match &r.reason {
-        Some(reason) => format!("{} {reason}", r.verdict.name()),
-        None => r.verdict.name().to_string(),
+fn verdict_text(v: Verdict) -> String {
+    match v.reason() {
+        Some(reason) => format!("{} {reason}", v.name()),
+        None => v.name().to_string(),
     }
 }

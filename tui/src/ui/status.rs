@@ -7,11 +7,14 @@ use ratatui::style::{Color, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use smbcheck_model::names;
+
 use crate::app::App;
 
 pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let t = app.timeline();
-    let s = &t.summary;
+    let a = &t.analysis;
+    let s = &a.summary;
     let position = if app.view().is_empty() {
         "0/0".to_string()
     } else {
@@ -42,12 +45,13 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
             Span::styled(format!("{} unverified", s.unverified), Color::Yellow),
             Span::raw(format!(
                 " │ {} problems {} breaks │ filter: {} │ {position}",
-                t.problems.len(),
-                t.breaks.len(),
+                a.problems.len(),
+                a.breaks.len(),
                 app.filter().describe()
             )),
         ];
-        if let Some(n) = app.notice().or(s.not_verified.as_deref()) {
+        let not_verified = names::not_verified_line(a);
+        if let Some(n) = app.notice().or(not_verified.as_deref()) {
             spans.push(Span::styled(format!(" │ {n}"), Color::Yellow));
         }
         spans

@@ -6,42 +6,45 @@ use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Row as TableRow, Table, TableState};
 
+use smbcheck_model::names;
+use smbcheck_model::{Direction, Message};
+
 use super::{pane_block, short_session, verdict_style, verdict_text};
 use crate::app::{App, Pane};
-use crate::model::{Direction, Row};
 
 /// The note column: problems, break/ack links, bindings, file names.
-fn note(app: &App, i: usize, r: &Row) -> Line<'static> {
-    let t = app.timeline();
+fn note(app: &App, i: usize, msg: &Message) -> Line<'static> {
+    let a = &app.timeline().analysis;
     let mut spans = Vec::new();
     if let Some(m) = app.marks(i) {
-        for p in m.problems.iter().filter_map(|p| t.problems.get(*p)) {
+        for p in m.problems.iter().filter_map(|p| a.problems.get(*p)) {
             spans.push(Span::styled(format!("! {} ", p.kind), Color::Red));
         }
-        if let Some(b) = m.break_of.and_then(|b| t.breaks.get(b)) {
-            let text = match (b.ack_frame, b.latency_ms) {
-                (Some(f), Some(ms)) => format!("{} break → f{f} {ms:.1}ms ", b.kind),
-                (Some(f), None) => format!("{} break → f{f} ", b.kind),
-                _ => format!("{} break, no ack ", b.kind),
+        if let Some(b) = m.break_of.and_then(|b| a.breaks.get(b)) {
+            let kind = b.kind.name();
+            let text = match (b.ack.as_ref().map(|a| a.frame), b.latency_ms) {
+                (Some(f), Some(ms)) => format!("{kind} break → f{f} {ms:.1}ms "),
+                (Some(f), None) => format!("{kind} break → f{f} "),
+                _ => format!("{kind} break, no ack "),
             };
-            let color = if b.acknowledged {
+            let color = if b.ack.is_some() {
                 Color::Magenta
             } else {
                 Color::Red
             };
             spans.push(Span::styled(text, color));
         }
-        if let Some(b) = m.ack_of.and_then(|b| t.breaks.get(b)) {
+        if let Some(b) = m.ack_of.and_then(|b| a.breaks.get(b)) {
             spans.push(Span::styled(format!("ack ← f{} ", b.frame), Color::Magenta));
         }
-        if let Some(b) = m.binding.and_then(|b| t.bindings.get(b)) {
+        if let Some(b) = m.binding.and_then(|b| a.bindings.get(b)) {
             spans.push(Span::styled(
-                format!("binds #{} to {} ", b.channel, short_session(b.session_id)),
+                format!("binds #{} to {} ", b.conn, short_session(b.session_id)),
                 Color::Cyan,
             ));
         }
     }
-    if let Some(f) = &r.file {
+    if let Some(f) = &msg.file {
         spans.push(Span::raw(f.clone()));
     }
     Line::from(spans)
@@ -74,37 +77,42 @@ pub(super) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let end = app.view().len().min(app.offset + height);
     let visible = app.view().get(app.offset..end).unwrap_or(&[]);
 
+    let t = app.timeline();
     let rows: Vec<TableRow> = visible
         .iter()
-        .filter_map(|&i| app.timeline().messages.get(i).map(|r| (i, r)))
-        .map(|(i, r)| {
-            let dir = match r.direction {
-                Direction::ToServer => Span::raw(arrow(r.direction)),
-                Direction::ToClient => Span::styled(arrow(r.direction), Color::Blue),
+        .filter_map(|&i| t.messages.get(i).map(|r| (i, &r.message)))
+        .map(|(i, m)| {
+            let dir = match m.dir {
+                Direction::ToServer => Span::raw(arrow(m.dir)),
+                Direction::ToClient => Span::styled(arrow(m.dir), Color::Blue),
             };
+            let status = names::status_text(m.status);
             TableRow::new(vec![
-                Cell::from(Line::from(format!("{:.6}", r.time)).right_aligned()),
-                Cell::from(Line::from(r.frame.to_string()).right_aligned()),
-                Cell::from(format!("#{}", r.channel)),
+                Cell::from(Line::from(format!("{:.6}", t.time(m))).right_aligned()),
+                Cell::from(Line::from(m.frame.to_string()).right_aligned()),
+                Cell::from(format!("#{}", m.conn)),
                 Cell::from(dir),
-                Cell::from(r.command.clone()),
+                Cell::from(names::command(m.protocol, m.command)),
                 Cell::from(
-                    Line::from(if r.message_id == u64::MAX {
+                    Line::from(if m.message_id == u64::MAX {
                         "-".to_string()
                     } else {
-                        r.message_id.to_string()
+                        m.message_id.to_string()
                     })
                     .right_aligned(),
                 ),
-                Cell::from(short_session(r.session_id)),
+                Cell::from(short_session(m.session_id)),
                 Cell::from(
-                    r.status
+                    status
                         .strip_prefix("STATUS_")
-                        .unwrap_or(&r.status)
+                        .unwrap_or(&status)
                         .to_string(),
                 ),
-                Cell::from(Span::styled(verdict_text(r), verdict_style(r.verdict))),
-                Cell::from(note(app, i, r)),
+                Cell::from(Span::styled(
+                    verdict_text(m.verdict),
+                    verdict_style(m.verdict),
+                )),
+                Cell::from(note(app, i, m)),
             ])
         })
         .collect();

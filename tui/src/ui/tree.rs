@@ -25,10 +25,11 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 fn tree_line(t: &Timeline, item: TreeItem) -> Line<'static> {
+    let a = &t.analysis;
     match item {
         TreeItem::All => Line::from(format!("All messages ({})", t.messages.len())),
         TreeItem::Heading(h) => Line::from(h).bold(),
-        TreeItem::Connection(i) => match t.connections.get(i) {
+        TreeItem::Connection(i) => match a.connections.get(i) {
             Some(c) => Line::from(format!(
                 " #{} {} {}",
                 c.id,
@@ -37,8 +38,9 @@ fn tree_line(t: &Timeline, item: TreeItem) -> Line<'static> {
             )),
             None => Line::default(),
         },
-        TreeItem::Session(i) => match t.sessions.get(i) {
+        TreeItem::Session(i) => match a.sessions.get(i) {
             Some(s) => {
+                // Its last `\` part: a client may name the domain in the user name.
                 let user = s.user.as_deref().unwrap_or("?");
                 let user = user.rsplit('\\').next().unwrap_or(user);
                 let mut spans = vec![Span::raw(format!(
@@ -47,28 +49,28 @@ fn tree_line(t: &Timeline, item: TreeItem) -> Line<'static> {
                     user,
                     s.auth.as_deref().unwrap_or("")
                 ))];
-                if s.invalid > 0 {
-                    spans.push(Span::styled(format!(" {}✗", s.invalid), Color::Red));
+                if s.counts.invalid > 0 {
+                    spans.push(Span::styled(format!(" {}✗", s.counts.invalid), Color::Red));
                 }
                 Line::from(spans)
             }
             None => Line::default(),
         },
         TreeItem::Channel(s, c) => {
-            let binding = t.sessions.get(s).and_then(|s| {
-                t.bindings
+            let binding = a.sessions.get(s).and_then(|s| {
+                a.bindings
                     .iter()
-                    .find(|b| b.session_id == s.id && b.channel == c)
+                    .find(|b| b.session_id == s.id && b.conn == c)
             });
-            let client = t
+            let client = a
                 .connections
                 .iter()
                 .find(|k| k.id == c)
-                .map(|k| k.client.clone())
+                .map(|k| k.client.to_string())
                 .unwrap_or_default();
             match binding {
                 Some(b) => {
-                    let (mark, color) = match b.valid {
+                    let (mark, color) = match b.valid() {
                         Some(true) => ("✓", Color::Green),
                         Some(false) => ("✗", Color::Red),
                         None => ("?", Color::Yellow),

@@ -1,14 +1,13 @@
 //! SMB signatures, computed over the message as captured, with the signature field read as
 //! zeros (SMB2) or as the sequence number (SMB1), without copying the message.
 
-use std::fmt;
+pub use dissectors::smb2::SigningAlgorithm;
 
 use hmac::{Hmac, KeyInit, Mac};
 use md5::{Digest, Md5};
 use sha2::Sha256;
 
 use crate::auth::credentials::{Key16, SecretBytes};
-use crate::keys::Dialect;
 
 /// SMB2 header length and the Signature field inside it (MS-SMB2 2.2.1).
 pub const SMB2_HEADER_LEN: usize = 64;
@@ -20,47 +19,6 @@ const SMB2_CANCEL: u16 = 0x000c;
 const SMB1_SIGNATURE: std::ops::Range<usize> = 14..22;
 /// What a server that never turned signing on puts where the SMB1 MAC belongs.
 pub const SMB1_PLACEHOLDER: [u8; 8] = *b"BSRSPYL ";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SigningAlgorithm {
-    Smb1Md5,
-    HmacSha256,
-    AesCmac,
-    AesGmac,
-}
-
-impl SigningAlgorithm {
-    /// Default for a dialect: HMAC-SHA256 before 3.0, AES-CMAC from 3.0 on; 3.1.1 uses
-    /// AES-CMAC when no SIGNING_CAPABILITIES context was negotiated (MS-SMB2 3.1.4.1).
-    pub fn for_dialect(dialect: Dialect) -> Self {
-        if dialect.is_smb3() {
-            SigningAlgorithm::AesCmac
-        } else {
-            SigningAlgorithm::HmacSha256
-        }
-    }
-
-    /// SigningAlgorithmId of the SIGNING_CAPABILITIES context (MS-SMB2 2.2.3.1.7).
-    pub fn from_signing_capabilities(id: u16) -> Option<Self> {
-        Some(match id {
-            0 => SigningAlgorithm::HmacSha256,
-            1 => SigningAlgorithm::AesCmac,
-            2 => SigningAlgorithm::AesGmac,
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Display for SigningAlgorithm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SigningAlgorithm::Smb1Md5 => "MD5",
-            SigningAlgorithm::HmacSha256 => "HMAC-SHA256",
-            SigningAlgorithm::AesCmac => "AES-CMAC",
-            SigningAlgorithm::AesGmac => "AES-GMAC",
-        })
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum SignError {
@@ -122,7 +80,7 @@ pub fn hmac_sha256_16(key: &[u8], parts: &[&[u8]]) -> [u8; 16] {
         .expect("SHA-256 gives 32 bytes")
 }
 
-pub use crate::mac::{aes_cmac, gmac};
+pub use crate::crypto::mac::{aes_cmac, gmac};
 
 /// Whether the signature carried at bytes 48..64 is the one [`smb2_signature`] computes.
 pub fn smb2_verify(alg: SigningAlgorithm, key: &Key16, message: &[u8]) -> Result<bool, SignError> {

@@ -8,7 +8,7 @@ use aes_gcm::aead::{AeadInOut, Nonce};
 use aes_gcm::{Aes128Gcm, Aes256Gcm, KeyInit};
 use ccm::Ccm;
 
-use crate::keys::Cipher;
+use crate::crypto::keys::Cipher;
 
 type Aes128Ccm = Ccm<Aes128, U16, U11>;
 type Aes256Ccm = Ccm<Aes256, U16, U11>;

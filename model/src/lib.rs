@@ -1,13 +1,30 @@
 //! What the analysis produces: one record per SMB message, per connection and per session,
-//! plus the problems found. Reports and the TUI read only this.
+//! plus the problems found. The engine (the `smbcheck` crate) fills it in; the reports and
+//! the TUI (`smbcheck-tui`) read only this, and `names` is how both spell it.
 
+#![forbid(unsafe_code)]
+
+mod header;
 pub mod names;
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::ops::Range;
 
-use crate::capture::Timestamp;
-use crate::flow::{ConnId, Direction};
+pub use header::{Header, Smb1Header, Smb2Header, Smb2Ids, TransformHeader};
+
+/// Capture time in nanoseconds since the Unix epoch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(pub i64);
+
+/// Index of a TCP connection in capture order (0, 1, 2, ...).
+pub type ConnId = u32;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    ToServer,
+    ToClient,
+}
 
 /// Why a signed message could not be checked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -128,6 +145,54 @@ pub struct Message {
     /// The message's length in bytes (the sink may be given only its first bytes: a long
     /// message read in place from a mapped file, `flow::Tail`).
     pub len: usize,
+    /// The file a CREATE (SMB1: a chain with NT_CREATE_ANDX) opens: on the request, and on
+    /// the responses that answer it.
+    pub file: Option<String>,
+    /// For a response: the frame of the request it answers, when the capture holds it (the
+    /// engine pairs them per connection by MessageId, SMB1 by PID and MID).
+    pub request_frame: Option<u64>,
+    /// The header fields as they were on the wire (none for a compression transform that
+    /// could not be expanded).
+    pub header: Option<Header>,
+}
+
+impl Message {
+    /// Not an interim response (STATUS_PENDING): a request, or a response that ends its
+    /// exchange.
+    pub fn is_final(&self) -> bool {
+        !(self.is_response && self.status == dissectors::status::STATUS_PENDING)
+    }
+
+    /// Whether this response answers `request` (a frame may carry several requests: the
+    /// elements of a compound).
+    pub fn answers(&self, request: &Message) -> bool {
+        self.is_response
+            && !request.is_response
+            && self.conn == request.conn
+            && self.request_frame == Some(request.frame)
+            && self.message_id == request.message_id
+    }
+
+    /// Where the signature (of a transform: its AEAD tag) sits in the message's bytes, if it
+    /// carries one.
+    pub fn signature_range(&self) -> Option<Range<usize>> {
+        if !self.verdict.is_signed() {
+            return None;
+        }
+        let start = match self.protocol {
+            Protocol::Smb2 => dissectors::smb2::SIGNATURE_OFFSET,
+            Protocol::Smb1 => dissectors::smb1::SIGNATURE_OFFSET,
+            // After the protocol id (MS-SMB2 2.2.41).
+            Protocol::Transform => 4,
+            Protocol::Compressed => return None,
+        };
+        let len = if self.protocol == Protocol::Smb1 {
+            8
+        } else {
+            16
+        };
+        Some(start..start + len)
+    }
 }
 
 /// Which key checked a message, and the logon it came from.
@@ -273,6 +338,10 @@ pub enum KeySource {
     Password,
     NtHash,
     SessionKey,
+    /// Kerberos: the service key from a keytab decrypted the ticket.
+    Keytab,
+    /// Kerberos: the password decrypted the captured AS-REP, its TGT the TGS-REP.
+    KdcExchange,
     None,
 }
 
@@ -282,6 +351,8 @@ impl KeySource {
             KeySource::Password => "password",
             KeySource::NtHash => "nt-hash",
             KeySource::SessionKey => "session-key",
+            KeySource::Keytab => "keytab",
+            KeySource::KdcExchange => "password-via-kdc",
             KeySource::None => "none",
         }
     }
@@ -348,6 +419,9 @@ pub struct Session {
     pub dialect: Option<String>,
     pub signing: Option<&'static str>,
     pub key_source: KeySource,
+    /// Where the key came from, for people: `keytab: cifs/dc1.krblab.test kvno 1
+    /// aes256-cts-hmac-sha1-96`, `password via AS/TGS (frames 3, 7)`.
+    pub key_detail: Option<String>,
     /// Result of the password check: `match`, `mismatch`, `not-checked: <why>`.
     pub password_check: Option<String>,
     /// Logon result: NT status of the final SESSION_SETUP response.

@@ -1,107 +1,13 @@
 //! SMB2/3 key derivation (MS-SMB2 3.1.4.2, 3.2.5.3.1, 3.3.5.5.3): the SP800-108 KDF, the
 //! SHA-512 pre-authentication integrity hash of 3.1.1, and per-dialect session keys.
 
-use std::fmt;
-
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256, Sha512};
 use zeroize::Zeroizing;
 
+pub use dissectors::smb2::{Cipher, Dialect};
+
 use crate::auth::credentials::{Key16, SecretBytes};
-
-/// An SMB2 dialect with keys of its own (wire values from MS-SMB2 2.2.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Dialect {
-    Smb202,
-    Smb210,
-    Smb300,
-    Smb302,
-    Smb311,
-}
-
-impl Dialect {
-    pub fn from_wire(value: u16) -> Option<Self> {
-        Some(match value {
-            0x0202 => Dialect::Smb202,
-            0x0210 => Dialect::Smb210,
-            0x0300 => Dialect::Smb300,
-            0x0302 => Dialect::Smb302,
-            0x0311 => Dialect::Smb311,
-            _ => return None,
-        })
-    }
-
-    pub fn to_wire(self) -> u16 {
-        match self {
-            Dialect::Smb202 => 0x0202,
-            Dialect::Smb210 => 0x0210,
-            Dialect::Smb300 => 0x0300,
-            Dialect::Smb302 => 0x0302,
-            Dialect::Smb311 => 0x0311,
-        }
-    }
-
-    /// SMB 3.x: keys come from the KDF.
-    pub fn is_smb3(self) -> bool {
-        self >= Dialect::Smb300
-    }
-}
-
-impl fmt::Display for Dialect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Dialect::Smb202 => "2.0.2",
-            Dialect::Smb210 => "2.1",
-            Dialect::Smb300 => "3.0",
-            Dialect::Smb302 => "3.0.2",
-            Dialect::Smb311 => "3.1.1",
-        })
-    }
-}
-
-/// Encryption cipher (MS-SMB2 2.2.3.1.2 CipherId).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Cipher {
-    Aes128Ccm = 1,
-    Aes128Gcm = 2,
-    Aes256Ccm = 3,
-    Aes256Gcm = 4,
-}
-
-impl Cipher {
-    pub fn from_wire(value: u16) -> Option<Self> {
-        Some(match value {
-            1 => Cipher::Aes128Ccm,
-            2 => Cipher::Aes128Gcm,
-            3 => Cipher::Aes256Ccm,
-            4 => Cipher::Aes256Gcm,
-            _ => return None,
-        })
-    }
-
-    /// Key length in bytes (16 or 32).
-    pub fn key_len(self) -> usize {
-        match self {
-            Cipher::Aes128Ccm | Cipher::Aes128Gcm => 16,
-            Cipher::Aes256Ccm | Cipher::Aes256Gcm => 32,
-        }
-    }
-
-    pub fn is_gcm(self) -> bool {
-        matches!(self, Cipher::Aes128Gcm | Cipher::Aes256Gcm)
-    }
-}
-
-impl fmt::Display for Cipher {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Cipher::Aes128Ccm => "AES-128-CCM",
-            Cipher::Aes128Gcm => "AES-128-GCM",
-            Cipher::Aes256Ccm => "AES-256-CCM",
-            Cipher::Aes256Gcm => "AES-256-GCM",
-        })
-    }
-}
 
 /// KDF labels and contexts, each with its trailing NUL as MS-SMB2 3.2.5.3.1 writes them.
 mod label {
@@ -269,16 +175,6 @@ pub fn derive(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn wire_values_round_trip() {
-        for d in [0x0202, 0x0210, 0x0300, 0x0302, 0x0311] {
-            assert_eq!(Dialect::from_wire(d).unwrap().to_wire(), d);
-        }
-        assert_eq!(Dialect::from_wire(0x02ff), None);
-        assert_eq!(Cipher::from_wire(4), Some(Cipher::Aes256Gcm));
-        assert_eq!(Cipher::from_wire(0), None);
-    }
 
     #[test]
     fn kdf_lengths() {

@@ -85,6 +85,7 @@ mod clmul {
 
     impl Ghash {
         /// None where the CPU lacks PCLMULQDQ or SSSE3 (checked once, then cached by std).
+        #[allow(unsafe_code)]
         pub(super) fn new(h: &[u8; 16]) -> Option<Ghash> {
             if !(is_x86_feature_detected!("pclmulqdq") && is_x86_feature_detected!("ssse3")) {
                 return None;
@@ -99,11 +100,13 @@ mod clmul {
             Some(ghash)
         }
 
+        #[allow(unsafe_code)]
         pub(super) fn update(&mut self, blocks: &[u8]) {
             // SAFETY: a Ghash exists only where `new` detected the features.
             unsafe { update(self, blocks) }
         }
 
+        #[allow(unsafe_code)]
         pub(super) fn finalize(self) -> [u8; 16] {
             let mut out = [0u8; 16];
             // SAFETY: SSE2 is part of x86_64; `out` has room for 16 bytes.
@@ -119,6 +122,7 @@ mod clmul {
         (v << 1) ^ hi ^ (hi << 127) ^ (hi << 126) ^ (hi << 121)
     }
 
+    #[allow(unsafe_code)]
     #[target_feature(enable = "pclmulqdq,ssse3")]
     fn expand(key: &[u8; 16]) -> Ghash {
         // SAFETY: `key` is 16 bytes.
@@ -160,6 +164,7 @@ mod clmul {
     }
 
     /// A 16-byte block, byte-reversed (GHASH's order to POLYVAL's).
+    #[allow(unsafe_code)]
     #[target_feature(enable = "ssse3")]
     fn load_reversed(block: &[u8]) -> __m128i {
         assert!(block.len() >= 16);
