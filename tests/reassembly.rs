@@ -326,7 +326,12 @@ fn dropped_segment_is_a_gap_and_the_stream_resynchronises() {
             .filter(|&i| {
                 let seg = &original[i];
                 let same = |s: &Segment| s.is_plain_data() && (s.src, s.dst) == (seg.src, seg.dst);
+                // Nor one TCP retransmitted (the break-retry samples): its copy fills the hole.
+                let resent = original
+                    .iter()
+                    .any(|s| s.frame != seg.frame && same(s) && s.seq == seg.seq);
                 seg.is_plain_data()
+                    && !resent
                     && original[..i].iter().any(same)
                     && original[i + 1..].iter().any(same)
             })
@@ -478,4 +483,47 @@ fn snap_length_cut_pdus_are_marked_truncated() {
             }
         }
     }
+}
+
+/// A segment sent again (issue 23) is a retransmission of the frame that first carried it,
+/// in its direction, and changes no PDU; the original capture has none.
+#[test]
+fn a_segment_sent_again_is_counted_as_a_retransmission() {
+    use smbcheck::flow::TcpNote;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/smb311.pcap");
+    let original = segments(&path);
+    let retransmissions = |events: &[FlowEvent]| -> Vec<(Direction, u64, Option<u64>)> {
+        events
+            .iter()
+            .filter_map(|e| match e {
+                FlowEvent::Tcp {
+                    dir,
+                    frame,
+                    note: TcpNote::Retransmission { of_frame },
+                    ..
+                } => Some((*dir, *frame, *of_frame)),
+                _ => None,
+            })
+            .collect()
+    };
+    let baseline = flow_events(&original);
+    assert!(retransmissions(&baseline).is_empty());
+    // The fifth data segment from the server, sent again right after itself.
+    let at = original
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_plain_data() && s.src.port() == 445)
+        .nth(4)
+        .map(|(i, _)| i)
+        .expect("a data segment from the server");
+    let mut variant = original.clone();
+    let mut again = original[at].clone();
+    again.frame = 100_000;
+    variant.insert(at + 1, again);
+    let events = flow_events(&variant);
+    assert_eq!(
+        retransmissions(&events),
+        vec![(Direction::ToClient, 100_000, Some(original[at].frame))]
+    );
+    assert_same(&pdus(&events), &pdus(&baseline), "segment sent again");
 }

@@ -73,6 +73,8 @@ impl FlowCounts {
             FlowEvent::Gap { .. } => self.gaps += 1,
             FlowEvent::Closed { .. } => self.closed += 1,
             FlowEvent::LimitReached { .. } => self.limits += 1,
+            // Retransmissions, RST, FIN: what TCP did, no byte of the stream.
+            FlowEvent::Tcp { .. } => {}
         }
     }
 }

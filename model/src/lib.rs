@@ -154,6 +154,8 @@ pub struct Message {
     /// The header fields as they were on the wire (none for a compression transform that
     /// could not be expanded).
     pub header: Option<Header>,
+    /// On the SESSION_SETUP response that ends a logon: the logon's own signatures.
+    pub logon: Option<Box<LogonChecks>>,
 }
 
 impl Message {
@@ -327,6 +329,69 @@ pub struct Connection {
     pub session_requests: std::collections::BTreeMap<u64, u64>,
     /// The latest FSCTL_QUERY_NETWORK_INTERFACE_INFO answer received on this connection.
     pub interfaces: Vec<Interface>,
+    /// What TCP did on the connection (issue 23): retransmissions, RST, FIN.
+    pub tcp: TcpHealth,
+    /// FSCTL_VALIDATE_NEGOTIATE_INFO against the NEGOTIATE the capture shows (SMB2 only).
+    pub negotiate_validated: Option<NegotiateValidation>,
+}
+
+/// A connection's TCP health: retransmitted segments each way, the first RST and FIN.
+#[derive(Clone, Debug, Default)]
+pub struct TcpHealth {
+    pub retransmissions_to_server: u64,
+    pub retransmissions_to_client: u64,
+    /// The first RST: frame, time, sent by the server.
+    pub rst: Option<(u64, Timestamp, bool)>,
+    /// The first FIN: frame, time, sent by the server.
+    pub fin: Option<(u64, Timestamp, bool)>,
+}
+
+/// FSCTL_VALIDATE_NEGOTIATE_INFO (MS-SMB2 3.2.5.14.12, 3.3.5.15.12) of a connection,
+/// compared with its NEGOTIATE request and response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NegotiateValidation {
+    /// Every validation seen (their response frames) matched.
+    Valid { frames: Vec<u64> },
+    /// A validation whose values differ from the NEGOTIATE: at `frame`, in `fields`.
+    Mismatch { frame: u64, fields: Vec<String> },
+    /// SMB 3.0 or 3.0.2 with no validation in the capture.
+    Absent,
+    /// Not needed: why (3.1.1's preauth hash; 2.0.2/2.1 with none sent).
+    NotApplicable(String),
+    /// A validation that could not be compared: why.
+    Unverified(String),
+}
+
+impl NegotiateValidation {
+    pub fn name(&self) -> &'static str {
+        match self {
+            NegotiateValidation::Valid { .. } => "valid",
+            NegotiateValidation::Mismatch { .. } => "mismatch",
+            NegotiateValidation::Absent => "absent",
+            NegotiateValidation::NotApplicable(_) => "not-applicable",
+            NegotiateValidation::Unverified(_) => "unverified",
+        }
+    }
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            NegotiateValidation::Valid { frames } => Some(format!(
+                "frame{} {}",
+                if frames.len() == 1 { "" } else { "s" },
+                frames
+                    .iter()
+                    .map(u64::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+            NegotiateValidation::Mismatch { frame, fields } => {
+                Some(format!("frame {frame}: {} differ", fields.join(", ")))
+            }
+            NegotiateValidation::Absent => None,
+            NegotiateValidation::NotApplicable(w) | NegotiateValidation::Unverified(w) => {
+                Some(w.clone())
+            }
+        }
+    }
 }
 
 /// Bound on `Connection::session_requests`.
@@ -433,6 +498,64 @@ pub struct Session {
     pub reauthentications: u64,
     /// The frame of the LOGOFF response, if the session was logged off.
     pub logged_off: Option<u64>,
+    /// The first logon's NTLM MIC and SPNEGO mechListMIC (`None`: not NTLM / not SPNEGO).
+    pub ntlm_mic: Option<LogonMac>,
+    pub mech_list_mic: Option<LogonMac>,
+    /// The same for each re-authentication, in order (bounded: `MAX_REAUTH_LOGONS`).
+    pub reauth_logons: Vec<LogonChecks>,
+}
+
+/// Bound on `Session::reauth_logons`.
+pub const MAX_REAUTH_LOGONS: usize = 64;
+
+/// The verdict on one of a logon's own signatures: the NTLM AUTHENTICATE MIC (MS-NLMP
+/// 3.1.5.1.2) or the SPNEGO mechListMIC (RFC 4178 5, MS-NLMP 3.4.4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LogonMac {
+    Valid,
+    /// Recomputed with the logon's key and different, or announced and missing: why.
+    Invalid(String),
+    /// Not carried, and not announced (a MIC MsvAvFlags announces but the message lacks is
+    /// `Invalid`): what that means (`not announced in MsvAvFlags`).
+    Absent(String),
+    /// Carried but not checkable: why.
+    Unverified(String),
+}
+
+impl LogonMac {
+    pub fn name(&self) -> &'static str {
+        match self {
+            LogonMac::Valid => "valid",
+            LogonMac::Invalid(_) => "invalid",
+            LogonMac::Absent(_) => "absent",
+            LogonMac::Unverified(_) => "unverified",
+        }
+    }
+    /// Why it is invalid or unverified, or what absent means.
+    pub fn detail(&self) -> Option<String> {
+        match self {
+            LogonMac::Valid => None,
+            LogonMac::Invalid(w) | LogonMac::Unverified(w) | LogonMac::Absent(w) => Some(w.clone()),
+        }
+    }
+}
+
+impl fmt::Display for LogonMac {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.detail() {
+            Some(d) => write!(f, "{} ({d})", self.name()),
+            None => f.write_str(self.name()),
+        }
+    }
+}
+
+/// A logon's own signatures, as the SESSION_SETUP response that ends it carries them out.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogonChecks {
+    /// The frame of the AUTHENTICATE message.
+    pub frame: Option<u64>,
+    pub ntlm_mic: Option<LogonMac>,
+    pub mech_list_mic: Option<LogonMac>,
 }
 
 #[derive(Clone, Debug)]
@@ -444,6 +567,9 @@ pub struct Binding {
     /// Verdict of the binding request and of the final binding response.
     pub request_verdict: Verdict,
     pub response_verdict: Option<Verdict>,
+    /// The binding logon's NTLM MIC and SPNEGO mechListMIC.
+    pub ntlm_mic: Option<LogonMac>,
+    pub mech_list_mic: Option<LogonMac>,
 }
 
 impl Binding {
@@ -496,7 +622,47 @@ pub struct Analysis {
     /// Oplock and lease breaks in notification order (bounded; `break_counts` counts all).
     pub breaks: Vec<Break>,
     pub break_counts: BreakCounts,
+    /// Weak settings seen (the Security section), one entry per kind found. They never
+    /// change a verdict or, on their own, the exit status (`--fail-on` asks for that).
+    pub security: Vec<SecurityFinding>,
 }
+
+/// One kind of weak setting and where the capture shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SecurityFinding {
+    /// `smb1`, `ntlmv1`, `signing-not-required`, `unsigned-session`, `unencrypted-share`,
+    /// `guest-session`, `anonymous-session`, `ntlm-without-mic`.
+    pub kind: &'static str,
+    /// How many times (connections, NEGOTIATE messages or logons).
+    pub count: u64,
+    pub first_frame: u64,
+    /// The frames that show it (bounded: `MAX_FINDING_FRAMES`).
+    pub frames: Vec<u64>,
+    pub connections: Vec<ConnId>,
+    pub sessions: Vec<u64>,
+    pub users: Vec<String>,
+    /// Which variants: `NTLMv1-ESS`, `client`, `server`, a dialect...
+    pub variants: Vec<String>,
+    /// Why it matters.
+    pub why: &'static str,
+    /// The smb.conf and Windows policy settings that change it.
+    pub fix: &'static str,
+}
+
+/// Bound on `SecurityFinding::frames` and its other lists.
+pub const MAX_FINDING_FRAMES: usize = 256;
+
+/// The finding kinds, for `--fail-on`.
+pub const SECURITY_KINDS: [&str; 8] = [
+    "smb1",
+    "ntlmv1",
+    "signing-not-required",
+    "unsigned-session",
+    "unencrypted-share",
+    "guest-session",
+    "anonymous-session",
+    "ntlm-without-mic",
+];
 
 impl Analysis {
     /// Exit status 1 when a check failed (DESIGN.md contract).
@@ -563,6 +729,27 @@ pub struct BreakCause {
     /// The CREATE came over the connection that holds the oplock or lease.
     pub same_connection: bool,
     pub path: String,
+    /// The CREATE's wait (issue 23): the request's time, its STATUS_PENDING interim
+    /// response, and its final response with status and milliseconds from request to it.
+    pub ts: Timestamp,
+    pub interim_frame: Option<u64>,
+    pub response_frame: Option<u64>,
+    pub response_status: Option<u32>,
+    pub wait_ms: Option<f64>,
+}
+
+/// An acknowledgment of this copy of a break that came after the chain was acknowledged
+/// through another copy (issue 23), and what the server answered.
+#[derive(Clone, Debug)]
+pub struct LateAck {
+    pub frame: u64,
+    pub ts: Timestamp,
+    pub conn: ConnId,
+    /// Milliseconds after the acknowledgment that ended the chain.
+    pub late_ms: f64,
+    /// The server's answer: `response`, `error 0x...`, `RST` (frame), or none seen.
+    pub answer: Option<String>,
+    pub answer_frame: Option<u64>,
 }
 
 /// One break notification (server to client) and what came of it.
@@ -601,6 +788,19 @@ pub struct Break {
     /// This notification repeats the one at this frame.
     pub resend_of: Option<u64>,
     pub cause: Option<BreakCause>,
+    /// The first copy of the chain this notification belongs to (the copies of one break
+    /// re-sent until acknowledged; its own frame when it is the first), and its time.
+    pub chain_first: u64,
+    pub chain_first_ts: Timestamp,
+    pub chain_first_conn: ConnId,
+    /// The chain's stall: its first copy to its acknowledgment, or to the end of the
+    /// capture when none came; milliseconds.
+    pub stall_ms: Option<f64>,
+    /// TCP retransmissions of the segment that carried this copy.
+    pub tcp_retransmissions: u64,
+    /// The frame of the client's TCP acknowledgment of that segment, if one came.
+    pub tcp_acked: Option<u64>,
+    pub late_ack: Option<LateAck>,
 }
 
 impl Break {
@@ -641,6 +841,9 @@ pub struct BreakCounts {
     pub rejected: u64,
     /// Breaks counted but not kept (the list is bounded).
     pub dropped: u64,
+    /// Acknowledgments of a copy of a break whose chain was acknowledged before through
+    /// another copy (issue 23).
+    pub late_acks: u64,
 }
 
 /// One entry of a FSCTL_QUERY_NETWORK_INTERFACE_INFO response (MS-SMB2 2.2.32.5).

@@ -98,6 +98,12 @@ pub struct Args {
     #[arg(long)]
     pub fail_unverified: bool,
 
+    /// Exit with status 1 when the Security section lists one of these finding kinds (comma
+    /// separated); findings alone never change the exit status otherwise.
+    #[arg(long, value_name = "KIND,...", value_delimiter = ',',
+          value_parser = clap::builder::PossibleValuesParser::new(crate::model::SECURITY_KINDS))]
+    pub fail_on: Vec<String>,
+
     /// Browse the analysis in an interactive terminal timeline instead of printing a report
     /// (with -i it fills in while the capture runs; q ends both).
     #[arg(long, conflicts_with = "format")]

@@ -176,6 +176,8 @@ pub struct Output<'o> {
     out: &'o mut dyn Write,
     format: Format,
     fail_unverified: bool,
+    /// `--fail-on`: Security finding kinds that make the exit status 1.
+    fail_on: Vec<String>,
     timeline: Option<crate::app::tui_view::Collector>,
     write_error: Option<io::Error>,
 }
@@ -186,6 +188,7 @@ impl<'o> Output<'o> {
             out,
             format: args.format,
             fail_unverified: args.fail_unverified,
+            fail_on: args.fail_on.clone(),
             timeline: args.tui.then(|| {
                 if args.is_live() {
                     crate::app::tui_view::Collector::live()
@@ -231,9 +234,12 @@ impl<'o> Output<'o> {
     }
 
     /// 1 when a check failed (or, with --fail-unverified, a signed message was not
-    /// verified), else 0.
+    /// verified; with --fail-on, a chosen Security finding was made), else 0.
     pub fn exit_status(&self, analysis: &Analysis) -> i32 {
-        if analysis.failed_with(self.fail_unverified) {
+        let fail_on = |kind: &str| self.fail_on.iter().any(|k| k == kind);
+        if analysis.failed_with(self.fail_unverified)
+            || analysis.security.iter().any(|f| fail_on(f.kind))
+        {
             EXIT_FAILED
         } else {
             EXIT_OK

@@ -7,10 +7,10 @@ use dissectors::spnego::{self, Mech};
 
 use super::kdc::Kdc;
 use crate::auth::Secrets;
-use crate::auth::credentials::{CredentialSource, SecretBytes};
+use crate::auth::credentials::{CredentialSource, Key16, SecretBytes};
 use crate::auth::ntlm::{self, AuthExchange, ReplayError};
 use crate::crypto::kerberos as krb;
-use crate::model::KeySource;
+use crate::model::{KeySource, LogonMac};
 
 /// The NTLMSSP messages of one exchange (copied: they come from different PDUs).
 #[derive(Debug, Default, Clone)]
@@ -28,12 +28,41 @@ pub struct AuthMessages {
     pub damaged: bool,
     /// The frame that carried the AUTHENTICATE message.
     pub authenticate_frame: Option<u64>,
+    /// A SPNEGO token was seen (not raw NTLMSSP or a bare GSS token).
+    pub spnego: bool,
+    /// The DER MechTypeList of the client's negTokenInit (what mechListMIC covers).
+    pub mech_types: Option<Vec<u8>>,
+    /// The client's and the server's mechListMIC, with the frame that carried each.
+    pub client_mech_list_mic: Option<(Vec<u8>, u64)>,
+    pub server_mech_list_mic: Option<(Vec<u8>, u64)>,
 }
 
 impl AuthMessages {
-    /// Takes in a security buffer (SPNEGO, GSS-API or raw NTLMSSP) of either side, carried
-    /// in `frame`.
-    pub fn feed(&mut self, blob: &[u8], frame: u64) {
+    /// Takes in a security buffer (SPNEGO, GSS-API or raw NTLMSSP) carried in `frame`, sent
+    /// by the client (`from_client`) or the server.
+    pub fn feed(&mut self, blob: &[u8], frame: u64, from_client: bool) {
+        let mic = match spnego::parse_token(blob) {
+            Ok(spnego::Token::Init(init)) => {
+                self.spnego = true;
+                if from_client && self.mech_types.is_none() {
+                    self.mech_types = init.mech_types_der.map(<[u8]>::to_vec);
+                }
+                init.mech_list_mic
+            }
+            Ok(spnego::Token::Resp(resp)) => {
+                self.spnego = true;
+                resp.mech_list_mic
+            }
+            _ => None,
+        };
+        if let Some(mic) = mic {
+            let slot = if from_client {
+                &mut self.client_mech_list_mic
+            } else {
+                &mut self.server_mech_list_mic
+            };
+            *slot = Some((mic.to_vec(), frame));
+        }
         if let Some(msg) = spnego::find_ntlmssp(blob) {
             let slot = match ntlmssp::message_type(msg) {
                 Ok(ntlmssp::NEGOTIATE) => &mut self.negotiate,
@@ -95,6 +124,11 @@ pub struct AuthOutcome {
     /// Why the logon could not be replayed, when that is worth a problem line (a missing
     /// password or an anonymous logon is not).
     pub unreplayable: Option<String>,
+    /// The AUTHENTICATE message's MIC (NTLM only) and SPNEGO's mechListMIC (SPNEGO only).
+    pub ntlm_mic: Option<LogonMac>,
+    pub mech_list_mic: Option<LogonMac>,
+    /// The frame of the mechListMIC found wrong (the client's or the server's).
+    pub mech_list_mic_frame: Option<u64>,
 }
 
 impl AuthOutcome {
@@ -109,9 +143,177 @@ impl AuthOutcome {
     }
 }
 
-/// Replays an NTLMSSP or Kerberos exchange. `known_key` is a session key from `--keys`,
-/// used when given.
+/// Replays an NTLMSSP or Kerberos exchange, then checks the logon's own signatures (the
+/// NTLM MIC, SPNEGO's mechListMIC) with the key it gave. `known_key` is a session key from
+/// `--keys`, used when given.
 pub fn replay_exchange(
+    msgs: &AuthMessages,
+    secrets: &Secrets,
+    kdc: &Kdc,
+    known_key: Option<&SecretBytes>,
+) -> AuthOutcome {
+    let mut out = replay_keys(msgs, secrets, kdc, known_key);
+    logon_macs(&mut out, msgs);
+    out
+}
+
+/// Why the logon's own signatures cannot be checked: it gave no key.
+fn no_key_reason(out: &AuthOutcome) -> String {
+    match out.password_check.as_deref() {
+        Some("mismatch") => "no key: the password does not match".into(),
+        Some(check) => format!(
+            "no key ({})",
+            check.strip_prefix("not-checked: ").unwrap_or(check)
+        ),
+        None => "no key".into(),
+    }
+}
+
+/// The NTLM MIC (MS-NLMP 3.1.5.1.2) and SPNEGO mechListMIC (RFC 4178 5, MS-NLMP 3.4.4) of a
+/// replayed exchange.
+fn logon_macs(out: &mut AuthOutcome, msgs: &AuthMessages) {
+    let key: Option<Key16> = out
+        .session_key
+        .as_ref()
+        .and_then(|k| <[u8; 16]>::try_from(k.as_bytes()).ok())
+        .map(Key16::new);
+    let auth = msgs
+        .authenticate
+        .as_deref()
+        .and_then(|a| ntlmssp::parse_authenticate(a).ok());
+    let no_key = || {
+        if out.session_key.is_some() {
+            "the session key is not 16 bytes".to_string()
+        } else {
+            no_key_reason(out)
+        }
+    };
+    let no_key = no_key();
+    if let Some(auth) = &auth {
+        out.ntlm_mic = Some(ntlm_mic(msgs, auth, key.as_ref(), &no_key));
+    }
+    if !msgs.spnego {
+        return;
+    }
+    let client = msgs.client_mech_list_mic.as_ref();
+    let server = msgs.server_mech_list_mic.as_ref();
+    if client.is_none() && server.is_none() {
+        // A logon that ended before its AUTHENTICATE (or AP-REQ) has nothing to say.
+        if msgs.authenticate.is_some() || msgs.kerberos {
+            let why = "neither side sent one".to_string();
+            out.mech_list_mic = Some(LogonMac::Absent(why));
+        }
+        return;
+    }
+    let verdict = match (&auth, &msgs.mech_types, &key) {
+        _ if msgs.kerberos => LogonMac::Unverified(
+            "a Kerberos mechListMIC (RFC 4121 MIC token) is not checked".into(),
+        ),
+        (None, _, _) => LogonMac::Unverified("no NTLM AUTHENTICATE in the capture".into()),
+        _ if msgs.damaged => {
+            LogonMac::Unverified("bytes of the session setup were lost or cut".into())
+        }
+        (_, None, _) => {
+            LogonMac::Unverified("the client's negTokenInit (mechTypes) is not captured".into())
+        }
+        (_, _, None) => LogonMac::Unverified(no_key),
+        (Some(auth), Some(types), Some(key)) => {
+            let mut wrong = Vec::new();
+            for (side, found, client) in [("client", client, true), ("server", server, false)] {
+                let Some((mic, frame)) = found else { continue };
+                if !mech_list_mic_matches(key, auth.flags, client, types, mic) {
+                    out.mech_list_mic_frame.get_or_insert(*frame);
+                    wrong.push(format!("the {side}'s (frame {frame})"));
+                }
+            }
+            if wrong.is_empty() {
+                LogonMac::Valid
+            } else {
+                LogonMac::Invalid(format!(
+                    "{} does not match the NTLMSSP signature of the mechTypes list",
+                    wrong.join(" and ")
+                ))
+            }
+        }
+    };
+    out.mech_list_mic = Some(verdict);
+}
+
+/// Whether `mic` is the NTLMSSP signature (sequence number 0) of the mechTypes list under
+/// the client's or the server's keys.
+fn mech_list_mic_matches(key: &Key16, flags: u32, client: bool, types: &[u8], mic: &[u8]) -> bool {
+    if flags & ntlm::flags::NEGOTIATE_EXTENDED_SESSIONSECURITY != 0 {
+        return mic == ntlm::ess_signature(key, flags, client, 0, types);
+    }
+    // Without extended session security one key seals both directions (MS-NLMP 3.4.5.3):
+    // the server's first signature starts its own RC4 stream at sequence number 0, or, where
+    // one RC4 state serves both directions (Samba: what smb1-ntlmv1-noess.pcap shows),
+    // continues after the client's at 1.
+    // Checksum and sequence number are compared; RandomPad is not (3.4.4.1).
+    let tries: &[(usize, u32)] = if client {
+        &[(0, 0)]
+    } else {
+        &[(0, 0), (12, 1)]
+    };
+    tries.iter().any(|&(offset, seq)| {
+        let expected = ntlm::v1_signature(key, flags, offset, seq, types);
+        mic.get(8..16) == expected.get(8..16)
+    })
+}
+
+/// The AUTHENTICATE message's MIC. MsvAvFlags (bit 0x2, in the NTLMv2 response) says whether
+/// one is there; NTLMv1 responses carry no AV pairs, hence no MIC.
+fn ntlm_mic(
+    msgs: &AuthMessages,
+    auth: &Authenticate,
+    key: Option<&Key16>,
+    no_key: &str,
+) -> LogonMac {
+    if msgs.damaged {
+        // Zeros stand in for lost bytes: neither the MIC nor MsvAvFlags can be trusted.
+        return LogonMac::Unverified("bytes of the session setup were lost or cut".into());
+    }
+    let announced = auth
+        .ntlmv2_response()
+        .and_then(|r| r.av_pairs().find(ntlmssp::AV_FLAGS))
+        .and_then(|p| p.as_u32())
+        .is_some_and(|f| f & ntlmssp::AV_FLAG_MIC_PRESENT != 0);
+    if !announced {
+        let why = if auth.ntlmv2_response().is_some() {
+            "not announced in MsvAvFlags"
+        } else if auth.is_anonymous() {
+            "anonymous: no key, no MIC"
+        } else {
+            "NTLMv1: no MsvAvFlags, no MIC"
+        };
+        return LogonMac::Absent(why.into());
+    }
+    let (Some(mic), Some(offset)) = (auth.mic, auth.mic_offset) else {
+        return LogonMac::Invalid(
+            "MsvAvFlags announces a MIC, but the AUTHENTICATE message has none".into(),
+        );
+    };
+    let (Some(negotiate), Some(challenge)) = (&msgs.negotiate, &msgs.challenge) else {
+        return LogonMac::Unverified("the NEGOTIATE or CHALLENGE message is not captured".into());
+    };
+    let Some(key) = key else {
+        return LogonMac::Unverified(no_key.to_string());
+    };
+    match ntlm::mic(key, negotiate, challenge, auth.raw, offset) {
+        Some(expected) if expected == mic => LogonMac::Valid,
+        Some(_) if mic == [0; 16] => {
+            LogonMac::Invalid("MsvAvFlags announces a MIC, but the MIC field is zero".into())
+        }
+        Some(_) => LogonMac::Invalid(
+            "the MIC does not match NEGOTIATE, CHALLENGE and AUTHENTICATE under the session key: \
+             a message was changed"
+                .into(),
+        ),
+        None => LogonMac::Invalid("the MIC field does not fit in the AUTHENTICATE message".into()),
+    }
+}
+
+fn replay_keys(
     msgs: &AuthMessages,
     secrets: &Secrets,
     kdc: &Kdc,

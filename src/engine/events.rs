@@ -76,6 +76,7 @@ impl Engine {
             self.problem(frame, ts, Some(conn), "unmatched-break-ack", detail, false);
         }
         for b in &breaks {
+            self.copy_unseen(b);
             let what = match &b.file {
                 Some(f) => format!("{} break of {f}", b.kind.name()),
                 None => format!("{} break", b.kind.name()),
@@ -117,6 +118,58 @@ impl Engine {
         }
         self.analysis.breaks = breaks;
         self.analysis.break_counts = counts;
+    }
+
+    /// A CREATE that waited far longer than its break's chain explains (the chain's first
+    /// copy seen at least a second after the request, and after more than half the wait): a
+    /// copy may have sat in the server's socket behind retransmissions on a blocked channel,
+    /// never reaching the wire (issue 23). A finding, not a failure.
+    fn copy_unseen(&mut self, b: &crate::model::Break) {
+        if b.frame != b.chain_first {
+            return;
+        }
+        let Some(c) = &b.cause else { return };
+        let Some(wait) = c.wait_ms else { return };
+        let gap = (b.ts.0 - c.ts.0) as f64 / 1e6;
+        if gap < 1000.0 || gap < wait / 2.0 {
+            return;
+        }
+        let server = self.conns.get(b.conn as usize).map(|s| s.info.server);
+        let blocked: Vec<String> = self
+            .conns
+            .iter()
+            .filter(|s| s.info.tcp.retransmissions_to_client > 0 && Some(s.info.server) == server)
+            .map(|s| format!("#{}", s.info.id))
+            .collect();
+        let blocked = if blocked.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "; the server retransmitted to the client on {}",
+                blocked.join(", ")
+            )
+        };
+        let detail = format!(
+            "{} at frame {} on #{} waited {:.3} s, but the first copy of its {} break was seen \
+             {:.3} s after the request (frame {} on #{}): a break copy may not have reached the \
+             wire{blocked}",
+            c.command,
+            c.frame,
+            c.conn,
+            wait / 1000.0,
+            b.kind.name(),
+            gap / 1000.0,
+            b.frame,
+            b.conn
+        );
+        self.problem(
+            c.frame,
+            c.ts,
+            Some(c.conn),
+            "break-copy-unseen",
+            detail,
+            false,
+        );
     }
 }
 

@@ -137,6 +137,28 @@ impl Engine {
                 ));
             }
         }
+        // The Security section's `unsigned-session`: an authenticated session whose messages
+        // went neither signed nor encrypted (SMB2: never signed outside transforms; SMB1: a
+        // logged-on connection whose signing never started).
+        let mut unsigned = Vec::new();
+        for ((_, id), s) in &self.smb2_sessions {
+            if let (Some(t), 0) = (&s.findings.unsigned, s.findings.signed) {
+                unsigned.push((t.frame, t.conn, *id, super::security::user_of(&s.info)));
+            }
+        }
+        for ((conn, uid), s) in &self.smb1_sessions {
+            let c = &self.conns[*conn as usize].smb1;
+            let authenticated = s.info.logon_status == Some(STATUS_SUCCESS)
+                && !matches!(s.info.auth.as_deref(), Some("guest" | "anonymous") | None);
+            if c.logged_on && !c.signing_active && authenticated {
+                let user = super::security::user_of(&s.info);
+                unsigned.push((s.info.first_frame, *conn, u64::from(*uid), user));
+            }
+        }
+        for (frame, conn, id, user) in unsigned {
+            self.posture
+                .note_session("unsigned-session", frame, conn, Some(id), user, "");
+        }
         for (t, kind, detail) in found {
             self.problem(t.frame, t.ts, Some(t.conn), kind, detail, false);
         }

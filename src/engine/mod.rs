@@ -15,10 +15,12 @@ mod limits;
 
 pub mod news;
 mod requests;
+mod security;
 mod smb1;
 mod smb2;
 mod state;
 mod transform;
+mod validate;
 mod verify_pool;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -67,6 +69,10 @@ pub struct Engine {
     limits: crate::limits::Limits,
     /// Limits already reported, by connection (limits.rs).
     limits_reported: HashSet<(Option<ConnId>, crate::limits::Limit)>,
+    /// The logon just concluded: its own signatures, for the SESSION_SETUP response line.
+    last_logon: Option<model::LogonChecks>,
+    /// Weak settings seen so far (security.rs).
+    posture: security::Posture,
 }
 
 impl Engine {
@@ -90,6 +96,8 @@ impl Engine {
             deferral: None,
             limits: config.limits,
             limits_reported: HashSet::new(),
+            last_logon: None,
+            posture: Default::default(),
         }
     }
 
@@ -170,6 +178,13 @@ impl Engine {
                     c.info.closed = true;
                 }
             }
+            FlowEvent::Tcp {
+                conn,
+                dir,
+                frame,
+                ts,
+                note,
+            } => self.tcp(conn, dir, (frame, ts), note),
             FlowEvent::LimitReached {
                 conn,
                 flow,
@@ -177,6 +192,48 @@ impl Engine {
                 ts,
                 limit,
             } => self.limit_reached(conn, Some(flow), frame, ts, limit),
+        }
+    }
+
+    /// What TCP did on `conn` (issue 23): counted on the connection, and the break copies
+    /// and late acknowledgments it concerns learn of it.
+    fn tcp(
+        &mut self,
+        conn: ConnId,
+        dir: crate::flow::Direction,
+        (frame, ts): (u64, crate::capture::Timestamp),
+        note: crate::flow::TcpNote,
+    ) {
+        use crate::flow::{Direction, TcpNote};
+        self.tracker.seen_at(ts);
+        let Some(c) = self.conns.get_mut(conn as usize) else {
+            return;
+        };
+        let tcp = &mut c.info.tcp;
+        let by_server = dir == Direction::ToClient;
+        match note {
+            TcpNote::Retransmission { of_frame } => {
+                if by_server {
+                    tcp.retransmissions_to_client += 1;
+                } else {
+                    tcp.retransmissions_to_server += 1;
+                }
+                if let Some(of) = of_frame {
+                    self.tracker.retransmitted(conn, dir, of);
+                }
+            }
+            TcpNote::Acknowledged { of_frame } => {
+                if by_server {
+                    self.tracker.tcp_acknowledged(conn, of_frame, frame);
+                }
+            }
+            TcpNote::Reset => {
+                tcp.rst.get_or_insert((frame, ts, by_server));
+                self.tracker.reset(conn, dir, frame);
+            }
+            TcpNote::Fin => {
+                tcp.fin.get_or_insert((frame, ts, by_server));
+            }
         }
     }
 
@@ -277,6 +334,34 @@ impl Engine {
         );
     }
 
+    /// Records the logon's own signatures for its final response line, and makes an invalid
+    /// one a problem that fails the run.
+    fn logon_macs(&mut self, pdu: &Pdu, outcome: &auth::AuthOutcome, what: &str) {
+        let checks = model::LogonChecks {
+            frame: outcome.authenticate_frame,
+            ntlm_mic: outcome.ntlm_mic.clone(),
+            mech_list_mic: outcome.mech_list_mic.clone(),
+        };
+        if let Some(model::LogonMac::Invalid(why)) = &checks.ntlm_mic {
+            let frame = outcome.authenticate_frame.unwrap_or(pdu.last_frame);
+            let detail = format!("NTLM MIC of {what} is invalid: {why}");
+            self.problem(frame, pdu.ts, Some(pdu.conn), "invalid-mic", detail, true);
+        }
+        if let Some(model::LogonMac::Invalid(why)) = &checks.mech_list_mic {
+            let frame = outcome.mech_list_mic_frame.unwrap_or(pdu.last_frame);
+            let detail = format!("SPNEGO mechListMIC of {what} is invalid: {why}");
+            self.problem(
+                frame,
+                pdu.ts,
+                Some(pdu.conn),
+                "invalid-mech-list-mic",
+                detail,
+                true,
+            );
+        }
+        self.last_logon = Some(checks);
+    }
+
     /// A message record with the fields every protocol has.
     #[allow(clippy::too_many_arguments)]
     fn message(
@@ -309,6 +394,7 @@ impl Engine {
             file: None,
             request_frame: None,
             header: None,
+            logon: None,
         }
     }
 
@@ -407,6 +493,7 @@ impl Engine {
         self.report_findings();
         self.analysis.frames = frames;
         self.finish_breaks();
+        self.finish_validation();
         self.analysis.connections = self
             .conns
             .into_iter()
@@ -421,6 +508,8 @@ impl Engine {
             .collect();
         sessions.sort_by_key(|s| s.first_frame);
         self.analysis.sessions = sessions;
+        let posture = std::mem::take(&mut self.posture);
+        self.analysis.security = posture.finish(&self.analysis.sessions);
         self.analysis.problems.sort_by_key(|p| p.frame);
         self.analysis
     }

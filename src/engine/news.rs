@@ -106,6 +106,7 @@ impl Engine {
             secrets_given: self.analysis.secrets_given,
             breaks: self.tracker.breaks.clone(),
             break_counts: self.tracker.counts.clone(),
+            security: Vec::new(),
         }
     }
 }

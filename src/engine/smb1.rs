@@ -90,6 +90,13 @@ impl Engine {
                     let dialect = s.dialects.get(usize::from(resp.dialect_index));
                     conn.info.dialect = Some(dialect.cloned().unwrap_or_else(|| "SMB1".into()));
                     conn.info.signing_algorithm = Some(MD5);
+                    let (frame, id) = (pdu.last_frame, pdu.conn);
+                    let dialect = conn.info.dialect.as_deref().unwrap_or("SMB1");
+                    self.posture.note("smb1", frame, id, dialect);
+                    if !resp.signing_required() && pdu.damage.is_none() {
+                        let kind = "signing-not-required";
+                        self.posture.note(kind, frame, id, "server");
+                    }
                 }
             }
             (COM_SESSION_SETUP_ANDX, false) => {
@@ -97,7 +104,7 @@ impl Engine {
                     match req.auth {
                         SessionSetupAuth::ExtendedSecurity { security_blob } => {
                             let setup = conn.smb1.setup.get_or_insert_with(Default::default);
-                            setup.feed(security_blob, pdu.last_frame);
+                            setup.feed(security_blob, pdu.last_frame, true);
                             setup.damaged |= pdu.damage.is_some();
                         }
                         SessionSetupAuth::Password {
@@ -121,7 +128,9 @@ impl Engine {
             _ => {}
         }
         let judged = if h.command == COM_SESSION_SETUP_ANDX && h.is_response() {
-            self.smb1_setup_response(pdu, &msg)
+            let judged = self.smb1_setup_response(pdu, &msg);
+            record.logon = self.last_logon.take().map(Box::new);
+            judged
         } else {
             self.smb1_judge(pdu, &msg)
         };
@@ -267,7 +276,7 @@ impl Engine {
             if let Ok(resp) = smb1::parse_session_setup_response(h, &msg.block) {
                 let conn = &mut self.conns[pdu.conn as usize];
                 let setup = conn.smb1.setup.get_or_insert_with(Default::default);
-                setup.feed(resp.security_blob, pdu.last_frame);
+                setup.feed(resp.security_blob, pdu.last_frame, false);
                 // The NTLMSSP CHALLENGE in it: a cut one cannot check the password.
                 setup.damaged |= pdu.damage.is_some();
             }
@@ -284,7 +293,7 @@ impl Engine {
         let outcome = match (setup, raw) {
             (Some(mut msgs), _) => {
                 if let Some(r) = &resp {
-                    msgs.feed(r.security_blob, pdu.last_frame);
+                    msgs.feed(r.security_blob, pdu.last_frame, false);
                 }
                 auth::replay_exchange(&msgs, &self.secrets, &self.kdc, None)
             }
@@ -296,6 +305,12 @@ impl Engine {
         };
         let guest = resp.is_some_and(|r| r.is_guest());
         self.smb1_session(pdu, h, &outcome, guest);
+        let what = format!(
+            "{}'s logon (SMB1 UID {})",
+            outcome.account(),
+            session_hex(u64::from(h.uid))
+        );
+        self.logon_macs(pdu, &outcome, &what);
 
         let conn = &mut self.conns[pdu.conn as usize];
         let anonymous = outcome.auth.as_deref() == Some("anonymous");
@@ -355,6 +370,8 @@ impl Engine {
         };
         info.key_source = outcome.key_source.unwrap_or(KeySource::None);
         info.password_check = outcome.password_check.clone();
+        info.ntlm_mic = outcome.ntlm_mic.clone();
+        info.mech_list_mic = outcome.mech_list_mic.clone();
         info.logon_status = Some(h.status);
         info.dialect = dialect;
         info.signing = Some(MD5);

@@ -99,6 +99,13 @@ impl Engine {
                 c.preauth.update(el.bytes);
                 c.preauth_started = pdu.damage.is_none();
                 c.info.client_guid = Some(dissectors::guid_string(&req.client_guid));
+                c.validation.negotiate_request(req, pdu.damage.is_some());
+                // A NEGOTIATE not all captured (zeros for lost bytes) shows no setting.
+                if req.security_mode & smb2::NEGOTIATE_SIGNING_REQUIRED == 0 && pdu.damage.is_none()
+                {
+                    let kind = "signing-not-required";
+                    self.posture.note(kind, pdu.last_frame, pdu.conn, "client");
+                }
             }
             (COMMAND_NEGOTIATE, Some(Body::NegotiateResponse(resp))) => {
                 self.negotiated(pdu, el.bytes, resp)
@@ -118,7 +125,9 @@ impl Engine {
                 Some(Body::SessionSetupResponse(r)) => Some((r.security_buffer, r.session_flags)),
                 _ => None,
             };
-            self.setup_response(pdu, el, blob)
+            let judged = self.setup_response(pdu, el, blob);
+            msg.logon = self.last_logon.take().map(Box::new);
+            judged
         } else {
             self.judge(pdu, el, None)
         };
@@ -130,10 +139,52 @@ impl Engine {
         }
         if decrypted.is_none() {
             self.smb2_findings(pdu, el, judged.verdict);
+            self.clear_when_encrypted(pdu, h);
+        }
+        if let Some(Body::TreeConnectResponse(t)) = &body
+            && h.status == STATUS_SUCCESS
+            && t.share_flags & smb2::SHAREFLAG_ENCRYPT_DATA != 0
+            && let Some(tree) = h.tree_id()
+            && self.posture.encrypted_trees.len() < super::security::MAX_ENCRYPTED
+        {
+            self.posture.encrypted_trees.insert((pdu.conn, tree));
         }
         self.track_logoff(pdu, h, judged.verdict);
         self.observe_smb2(pdu, el, body.as_ref());
+        self.observe_validation(pdu, h, body.as_ref());
         self.emit(msg, judged, el.bytes, sink);
+    }
+
+    /// A message in clear on a share or session that asks for encryption: the Security
+    /// section's `unencrypted-share`.
+    fn clear_when_encrypted(&mut self, pdu: &Pdu, h: &smb2::Header) {
+        if h.command == COMMAND_NEGOTIATE
+            || h.command == COMMAND_SESSION_SETUP
+            || h.is_interim()
+            || h.is_unsolicited()
+        {
+            return;
+        }
+        let sref = self.session_ref(pdu.conn, h.session_id);
+        let session = self.posture.encrypted_sessions.contains(&sref);
+        let share = h
+            .tree_id()
+            .is_some_and(|t| self.posture.encrypted_trees.contains(&(pdu.conn, t)));
+        if !session && !share {
+            return;
+        }
+        let user = self
+            .smb2_session(pdu.conn, h.session_id)
+            .and_then(|s| super::security::user_of(&s.info));
+        let variant = if share { "share" } else { "session" };
+        self.posture.note_session(
+            "unencrypted-share",
+            pdu.last_frame,
+            pdu.conn,
+            Some(h.session_id),
+            user,
+            variant,
+        );
     }
 
     /// A successful LOGOFF ends the session on every channel (MS-SMB2 3.3.5.6); a client
@@ -174,6 +225,7 @@ impl Engine {
 
     fn negotiated(&mut self, pdu: &Pdu, bytes: &[u8], resp: &smb2::NegotiateResponse) {
         let c = &mut self.conns[pdu.conn as usize];
+        c.validation.negotiate_response(resp, pdu.damage.is_some());
         c.preauth.update(bytes);
         // Not all captured: zeros went into the 3.1.1 preauth hash, so no key may come of it.
         c.preauth_started &= pdu.damage.is_none();
@@ -185,6 +237,10 @@ impl Engine {
         });
         c.info.server_guid = Some(dissectors::guid_string(&resp.server_guid));
         c.info.signing_required = resp.security_mode & smb2::NEGOTIATE_SIGNING_REQUIRED != 0;
+        if !c.info.signing_required && pdu.damage.is_none() {
+            let kind = "signing-not-required";
+            self.posture.note(kind, pdu.last_frame, pdu.conn, "server");
+        }
         c.signing = c.dialect.map(SigningAlgorithm::for_dialect);
         for ctx in resp.contexts.flatten().filter_map(|c| c.parse().ok()) {
             match ctx {
@@ -257,7 +313,7 @@ impl Engine {
         let setup = &mut c.setups[index];
         setup.last_request = h.message_id;
         setup.preauth.update(el.bytes);
-        setup.auth.feed(blob, pdu.last_frame);
+        setup.auth.feed(blob, pdu.last_frame, true);
         setup.auth.damaged |= pdu.damage.is_some() || preauth_lost;
         if dropped_setup {
             let limit = crate::limits::Limit::SetupsPerConnection;
@@ -335,7 +391,7 @@ impl Engine {
         c.setups[index].session_id = h.session_id;
         c.setups[index].auth.damaged |= pdu.damage.is_some();
         if let Some((buffer, _)) = blob {
-            c.setups[index].auth.feed(buffer, pdu.last_frame);
+            c.setups[index].auth.feed(buffer, pdu.last_frame, false);
         }
         if h.status == STATUS_MORE_PROCESSING_REQUIRED {
             // The 3.1.1 hash takes request, response, request... in that order; a later
@@ -363,6 +419,11 @@ impl Engine {
                 status: Some(h.status),
                 request_verdict: setup.request_verdict.unwrap_or(Verdict::Unsigned),
                 response_verdict: Some(judged.verdict),
+                ntlm_mic: self.last_logon.as_ref().and_then(|l| l.ntlm_mic.clone()),
+                mech_list_mic: self
+                    .last_logon
+                    .as_ref()
+                    .and_then(|l| l.mech_list_mic.clone()),
             });
         }
         judged
@@ -382,6 +443,9 @@ impl Engine {
         };
         let setup = c.setups.remove(index);
         self.conclude_setup(pdu, session_id, STATUS_SUCCESS, 0, &setup);
+        // No SESSION_SETUP response line to carry the logon's own signatures (the session
+        // record has them).
+        self.last_logon = None;
         if let Some(s) = self.smb2_session_mut(pdu.conn, session_id) {
             s.info.logon_status = None;
         }
@@ -450,6 +514,8 @@ impl Engine {
             }
             session.info.key_detail = outcome.key_detail.clone();
             session.info.password_check = outcome.password_check.clone();
+            session.info.ntlm_mic = outcome.ntlm_mic.clone();
+            session.info.mech_list_mic = outcome.mech_list_mic.clone();
             session.info.logon_status = Some(status);
             session.dialect = dialect;
             session.info.dialect = dialect.map(|d| d.to_string());
@@ -458,6 +524,12 @@ impl Engine {
                 session.info.auth = Some("guest".into());
             } else if flags & smb2::SESSION_FLAG_IS_NULL != 0 {
                 session.info.auth = Some("anonymous".into());
+            }
+            if status == STATUS_SUCCESS
+                && flags & smb2::SESSION_FLAG_ENCRYPT_DATA != 0
+                && self.posture.encrypted_sessions.len() < super::security::MAX_ENCRYPTED
+            {
+                self.posture.encrypted_sessions.insert(sref);
             }
             if status == STATUS_SUCCESS {
                 session.established = true;
@@ -473,10 +545,32 @@ impl Engine {
         if reauth && status == STATUS_SUCCESS {
             session.info.reauthentications += 1;
         }
+        if reauth
+            && session.info.reauth_logons.len() < crate::model::MAX_REAUTH_LOGONS
+            && (outcome.ntlm_mic.is_some() || outcome.mech_list_mic.is_some())
+        {
+            session.info.reauth_logons.push(crate::model::LogonChecks {
+                frame: outcome.authenticate_frame,
+                ntlm_mic: outcome.ntlm_mic.clone(),
+                mech_list_mic: outcome.mech_list_mic.clone(),
+            });
+        }
         if !reauth && !session.info.channels.contains(&conn) && status == STATUS_SUCCESS {
             session.info.channels.push(conn);
         }
         let account = outcome.account();
+        let what = format!(
+            "{}{account}'s logon (session {})",
+            if reauth {
+                "a re-authentication: "
+            } else if setup.binding {
+                "a binding: "
+            } else {
+                ""
+            },
+            session_hex(session_id)
+        );
+        self.logon_macs(pdu, &outcome, &what);
         if outcome.mismatch {
             // A re-authentication with another password that the server turned down too
             // says nothing about the password of the session's own logon.

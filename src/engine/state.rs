@@ -42,6 +42,8 @@ pub struct ConnState {
     /// another endpoint of the same server, that session's endpoint.
     pub server_id: SocketAddr,
     pub smb1: Smb1Conn,
+    /// The NEGOTIATE as FSCTL_VALIDATE_NEGOTIATE_INFO must repeat it (validate.rs).
+    pub validation: super::validate::Validation,
 }
 
 /// Bound on `ConnState::request_signatures`.
@@ -70,6 +72,8 @@ impl Default for ConnState {
                 commands: Default::default(),
                 session_requests: Default::default(),
                 interfaces: Vec::new(),
+                tcp: Default::default(),
+                negotiate_validated: None,
             },
             dialect: None,
             signing: None,
@@ -83,6 +87,7 @@ impl Default for ConnState {
             requests: Default::default(),
             server_id: nowhere,
             smb1: Smb1Conn::default(),
+            validation: Default::default(),
         }
     }
 }
@@ -276,6 +281,9 @@ pub fn new_session(id: u64, server: SocketAddr, protocol: Protocol, first_frame:
         counts: VerdictCounts::default(),
         reauthentications: 0,
         logged_off: None,
+        ntlm_mic: None,
+        mech_list_mic: None,
+        reauth_logons: Vec::new(),
     }
 }
 

@@ -232,6 +232,26 @@ impl Sink<'_> {
 }
 
 impl StreamSink for Sink<'_> {
+    fn acknowledged(&mut self, of_frame: u64, frame: u64, ts: Timestamp) {
+        self.out.push(FlowEvent::Tcp {
+            conn: self.conn,
+            dir: self.dir,
+            frame,
+            ts,
+            note: super::TcpNote::Acknowledged { of_frame },
+        });
+    }
+
+    fn retransmission(&mut self, of_frame: Option<u64>, frame: u64, ts: Timestamp) {
+        self.out.push(FlowEvent::Tcp {
+            conn: self.conn,
+            dir: self.dir,
+            frame,
+            ts,
+            note: super::TcpNote::Retransmission { of_frame },
+        });
+    }
+
     fn limit_reached(&mut self, limit: Limit, frame: u64, ts: Timestamp) {
         self.out.push(FlowEvent::LimitReached {
             conn: Some(self.conn),

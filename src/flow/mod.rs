@@ -153,6 +153,23 @@ impl Tail {
     }
 }
 
+/// See [`FlowEvent::Tcp`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TcpNote {
+    /// A segment re-sending bytes already seen; `of_frame` first carried them (when still
+    /// remembered).
+    Retransmission {
+        of_frame: Option<u64>,
+    },
+    /// The other side's TCP acknowledged (at the event's frame) every byte of the segment
+    /// first seen at `of_frame`, which went in the event's direction.
+    Acknowledged {
+        of_frame: u64,
+    },
+    Reset,
+    Fin,
+}
+
 #[derive(Clone, Debug)]
 pub enum FlowEvent {
     Opened {
@@ -177,6 +194,15 @@ pub enum FlowEvent {
         conn: ConnId,
         frame: u64,
         ts: Timestamp,
+    },
+    /// What TCP did on a connection that is no byte of the stream: a retransmission, a RST
+    /// or a FIN sent in direction `dir` (channel health, issue 23).
+    Tcp {
+        conn: ConnId,
+        dir: Direction,
+        frame: u64,
+        ts: Timestamp,
+        note: TcpNote,
     },
     /// A resource limit was reached: `conn` (None for a flow that was not followed at
     /// all) lost buffered bytes or was refused; `flow` names its two endpoints.

@@ -22,7 +22,16 @@ pub(crate) trait StreamSink {
     fn missing(&mut self, count: u64, damage: Damage, frame: u64, ts: Timestamp);
     /// A limit made the reassembler give bytes up (they come as `missing` next).
     fn limit_reached(&mut self, limit: Limit, frame: u64, ts: Timestamp);
+    /// The segment at `frame` re-sends bytes already seen, first carried by `of_frame`
+    /// when that is still remembered.
+    fn retransmission(&mut self, of_frame: Option<u64>, frame: u64, ts: Timestamp);
+    /// The other side's TCP acknowledged, at `frame`, all of the segment first seen at
+    /// `of_frame`.
+    fn acknowledged(&mut self, of_frame: u64, frame: u64, ts: Timestamp);
 }
+
+/// Segments remembered (stream range, frame) to name the frame a retransmission repeats.
+const SEEN_SEGMENTS: usize = 64;
 
 struct Pending {
     data: Vec<u8>,
@@ -63,6 +72,12 @@ pub(crate) struct Reassembler {
     acks_past_hole: u32,
     /// The furthest stream offset the other side acknowledged, and the frame that did.
     acked: Option<(u64, u64, Timestamp)>,
+    /// The end of the furthest segment seen (stream offset): a segment starting before it
+    /// re-sends bytes (a retransmission, as tshark's `tcp.analysis.retransmission`).
+    seen_end: u64,
+    /// The latest segments seen for the first time: stream range, frame, and whether the
+    /// other side's TCP acknowledged all of it.
+    seen: std::collections::VecDeque<(u64, u64, u64, bool)>,
 }
 
 impl Reassembler {
@@ -76,6 +91,8 @@ impl Reassembler {
             fin_off: None,
             acks_past_hole: 0,
             acked: None,
+            seen_end: 0,
+            seen: std::collections::VecDeque::new(),
         }
     }
 
@@ -102,6 +119,10 @@ impl Reassembler {
 
     pub(crate) fn push(&mut self, seg: &SegmentBytes, sink: &mut impl StreamSink) {
         let len = seg.data.len() as u64 + u64::from(seg.cut);
+        if len == 0 && seg.fin && self.fin_off.is_some() {
+            // A FIN sent again: a retransmission too (of no stream byte).
+            sink.retransmission(None, seg.frame, seg.ts);
+        }
         if len == 0 && !seg.fin || self.finished() {
             return;
         }
@@ -118,6 +139,7 @@ impl Reassembler {
             }
             self.next_off - behind
         };
+        self.note_segment(off, len, seg, sink);
         if seg.fin && self.fin_off.is_none() {
             self.fin_off = Some(off + len);
         }
@@ -135,6 +157,62 @@ impl Reassembler {
         }
     }
 
+    /// Counts a segment that re-sends bytes already seen (a keep-alive, one byte just
+    /// before the furthest seen, is none), else remembers where it lies.
+    fn note_segment(&mut self, off: u64, len: u64, seg: &SegmentBytes, sink: &mut impl StreamSink) {
+        if len == 0 {
+            return;
+        }
+        if off < self.seen_end {
+            if !(len == 1 && off + 1 == self.seen_end) {
+                let of_frame = self
+                    .seen
+                    .iter()
+                    .rev()
+                    .find(|(start, end, _, _)| *start <= off && off < *end)
+                    .map(|(_, _, frame, _)| *frame);
+                sink.retransmission(of_frame, seg.frame, seg.ts);
+            }
+            self.seen_end = self.seen_end.max(off + len);
+            return;
+        }
+        self.seen_end = off + len;
+        if self.seen.len() >= SEEN_SEGMENTS {
+            self.seen.pop_front();
+        }
+        self.seen.push_back((off, off + len, seg.frame, false));
+    }
+
+    /// The other side's TCP acknowledged the stream up to `ahead` bytes past the stream
+    /// position (or `behind` bytes before it): the segments remembered that it now covers
+    /// for the first time are reported, latest first.
+    fn note_acked(
+        &mut self,
+        ahead: u32,
+        behind: u32,
+        frame: u64,
+        ts: Timestamp,
+        sink: &mut impl StreamSink,
+    ) {
+        let upto = if ahead < MAX_AHEAD {
+            self.next_off + u64::from(ahead)
+        } else if u64::from(behind) <= self.next_off {
+            self.next_off - u64::from(behind)
+        } else {
+            return;
+        };
+        for entry in self.seen.iter_mut().rev() {
+            if entry.1 > upto {
+                continue;
+            }
+            if entry.3 {
+                break; // acknowledgments are cumulative: the ones before were reported
+            }
+            entry.3 = true;
+            sink.acknowledged(entry.2, frame, ts);
+        }
+    }
+
     /// The other side acknowledged up to `ack`: evidence that bytes before it were sent.
     pub(crate) fn acked(
         &mut self,
@@ -147,6 +225,7 @@ impl Reassembler {
             return;
         };
         let ahead = ack.wrapping_sub(next_seq);
+        self.note_acked(ahead, next_seq.wrapping_sub(ack), frame, ts, sink);
         if ahead == 0 || ahead >= MAX_AHEAD || self.finished() {
             return;
         }

@@ -354,12 +354,29 @@ impl Connection {
         if seg.syn && seg.ack.is_none() && seg.src == self.endpoints.client {
             self.client_isn.get_or_insert(seg.seq);
         }
+        let to_server = seg.src == self.endpoints.client;
+        if seg.rst || seg.fin {
+            out.push(FlowEvent::Tcp {
+                conn: self.id,
+                dir: if to_server {
+                    Direction::ToServer
+                } else {
+                    Direction::ToClient
+                },
+                frame,
+                ts,
+                note: if seg.rst {
+                    super::TcpNote::Reset
+                } else {
+                    super::TcpNote::Fin
+                },
+            });
+        }
         if seg.rst {
             self.reset_by = Some(seg.src);
             self.end(frame, ts, out);
             return;
         }
-        let to_server = seg.src == self.endpoints.client;
         let (sender, receiver) = if to_server {
             (&mut self.to_server, &mut self.to_client)
         } else {

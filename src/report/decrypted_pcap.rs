@@ -90,7 +90,9 @@ impl DecryptedPcap {
                 Ok(())
             }
             FlowEvent::Pdu(pdu) => self.pdu(pdu, &pdu.data),
-            FlowEvent::Gap { .. } | FlowEvent::LimitReached { .. } => Ok(()),
+            FlowEvent::Gap { .. } | FlowEvent::LimitReached { .. } | FlowEvent::Tcp { .. } => {
+                Ok(())
+            }
             FlowEvent::Closed { conn, ts, .. } => {
                 self.segment(*conn, Direction::ToServer, *ts, Flags::Fin, b"")?;
                 self.segment(*conn, Direction::ToClient, *ts, Flags::Fin, b"")

@@ -18,6 +18,23 @@ pub fn report(analysis: &Analysis) -> Value {
         "break_counts": break_counts(&analysis.break_counts),
         "channels": channels(analysis),
         "problems": analysis.problems.iter().map(problem).collect::<Vec<_>>(),
+        "security": analysis.security.iter().map(security).collect::<Vec<_>>(),
+    })
+}
+
+/// One finding of the Security section.
+fn security(f: &crate::model::SecurityFinding) -> Value {
+    json!({
+        "kind": f.kind,
+        "count": f.count,
+        "first_frame": f.first_frame,
+        "frames": f.frames,
+        "connections": f.connections,
+        "sessions": f.sessions.iter().map(|s| session_hex(*s)).collect::<Vec<_>>(),
+        "users": f.users,
+        "variants": f.variants,
+        "why": f.why,
+        "fix": f.fix,
     })
 }
 
@@ -75,6 +92,14 @@ fn connection(c: &Connection) -> Value {
         "client_guid": c.client_guid,
         "server_guid": c.server_guid,
         "signing_required": c.signing_required,
+        "negotiate_validated": c.negotiate_validated.as_ref().map(|v| json!({
+            "verdict": v.name(),
+            "detail": v.detail(),
+            "fields": match v {
+                crate::model::NegotiateValidation::Mismatch { fields, .. } => json!(fields),
+                _ => Value::Null,
+            },
+        })),
         "signing": c.signing_algorithm,
         "cipher": c.cipher,
         "messages": c.messages,
@@ -94,6 +119,16 @@ fn connection(c: &Connection) -> Value {
             "rss": i.rss,
             "rdma": i.rdma,
         })).collect::<Vec<_>>(),
+        "retransmissions": {
+            "to_server": c.tcp.retransmissions_to_server,
+            "to_client": c.tcp.retransmissions_to_client,
+        },
+        "rst": c.tcp.rst.map(|(frame, ts, by_server)| json!({
+            "frame": frame, "time": epoch_seconds(ts), "by": if by_server { "server" } else { "client" },
+        })),
+        "fin": c.tcp.fin.map(|(frame, ts, by_server)| json!({
+            "frame": frame, "time": epoch_seconds(ts), "by": if by_server { "server" } else { "client" },
+        })),
     })
 }
 
@@ -120,8 +155,24 @@ pub(crate) fn session(s: &Session) -> Value {
         "connections": s.channels,
         "reauthentications": s.reauthentications,
         "logged_off": s.logged_off,
+        "ntlm_mic": logon_mac(s.ntlm_mic.as_ref()),
+        "mech_list_mic": logon_mac(s.mech_list_mic.as_ref()),
+        "reauthentication_logons": s.reauth_logons.iter().map(|l| json!({
+            "authenticate_frame": l.frame,
+            "ntlm_mic": logon_mac(l.ntlm_mic.as_ref()),
+            "mech_list_mic": logon_mac(l.mech_list_mic.as_ref()),
+        })).collect::<Vec<_>>(),
         "verdicts": counts(&s.counts, None),
     })
+}
+
+/// A logon's own signature (NTLM MIC, SPNEGO mechListMIC): `{"verdict", "detail"}`, or null
+/// where it does not apply.
+pub(crate) fn logon_mac(m: Option<&crate::model::LogonMac>) -> Value {
+    match m {
+        Some(m) => json!({ "verdict": m.name(), "detail": m.detail() }),
+        None => Value::Null,
+    }
 }
 
 pub(crate) fn binding(b: &Binding) -> Value {
@@ -134,6 +185,8 @@ pub(crate) fn binding(b: &Binding) -> Value {
         "response_verdict": b.response_verdict.map(|v| v.to_string()),
         "valid": b.valid(),
         "accepted": b.accepted(),
+        "ntlm_mic": logon_mac(b.ntlm_mic.as_ref()),
+        "mech_list_mic": logon_mac(b.mech_list_mic.as_ref()),
     })
 }
 
@@ -191,8 +244,25 @@ pub(crate) fn brk(b: &Break) -> Value {
             "same_session": c.same_session,
             "same_connection": c.same_connection,
             "path": c.path,
+            "interim_frame": c.interim_frame,
+            "response_frame": c.response_frame,
+            "response_status": c.response_status.map(names::status_text),
+            "wait_ms": c.wait_ms,
         })),
     });
+    // The break chain (issue 23).
+    v["chain_first"] = json!(b.chain_first);
+    v["chain_first_connection"] = json!(b.chain_first_conn);
+    v["stall_ms"] = json!(b.stall_ms);
+    v["tcp_retransmissions"] = json!(b.tcp_retransmissions);
+    v["tcp_ack_frame"] = json!(b.tcp_acked);
+    v["late_ack"] = json!(b.late_ack.as_ref().map(|l| json!({
+        "frame": l.frame,
+        "connection": l.conn,
+        "late_ms": l.late_ms,
+        "answer": l.answer,
+        "answer_frame": l.answer_frame,
+    })));
     if b.kind == BreakKind::Lease {
         v["lease_key"] = json!(b.lease_key);
         v["epoch"] = json!(b.epoch);
@@ -210,6 +280,7 @@ fn break_counts(c: &BreakCounts) -> Value {
         "unacknowledged": c.unacknowledged,
         "rejected": c.rejected,
         "unmatched_acks": c.unmatched_acks,
+        "late_acks": c.late_acks,
         "dropped": c.dropped,
     })
 }

@@ -7,7 +7,7 @@ use crate::flow::Direction;
 use crate::model::{Analysis, Message};
 
 pub fn message(m: &Message) -> Value {
-    json!({
+    let mut v = json!({
         "frame": m.frame,
         "time": epoch_seconds(m.ts),
         "connection": m.conn,
@@ -32,7 +32,17 @@ pub fn message(m: &Message) -> Value {
         "encrypted": m.encrypted,
         "compressed": m.compression.is_some(),
         "compression": m.compression.map(|c| c.name()),
-    })
+    });
+    // The SESSION_SETUP response that ends a logon: the logon's own signatures.
+    if let (Some(l), Some(obj)) = (&m.logon, v.as_object_mut()) {
+        if l.ntlm_mic.is_some() || l.mech_list_mic.is_some() {
+            let mac = super::json::logon_mac;
+            obj.insert("ntlm_mic".into(), mac(l.ntlm_mic.as_ref()));
+            obj.insert("mech_list_mic".into(), mac(l.mech_list_mic.as_ref()));
+            obj.insert("authenticate_frame".into(), json!(l.frame));
+        }
+    }
+    v
 }
 
 /// The closing line of a JSONL run: the same summary as `--format json`.

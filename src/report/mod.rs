@@ -1,5 +1,6 @@
 //! Reports over the analysis: text for people, JSON for scripts, JSONL per message.
 
+mod chains;
 pub mod decrypted_pcap;
 pub mod json;
 pub mod jsonl;

@@ -89,6 +89,7 @@ pub fn write(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     }
     breaks(analysis, out)?;
     channels(analysis, out)?;
+    security(analysis, out)?;
     if !analysis.problems.is_empty() {
         writeln!(out, "\nProblems")?;
         for p in &analysis.problems {
@@ -129,8 +130,17 @@ fn connection(c: &Connection, out: &mut dyn Write) -> io::Result<()> {
         line += &format!("  {cipher}");
     }
     writeln!(out, "{line}  messages {}  signed {}", c.messages, c.signed)?;
+    if let Some(tcp) = super::chains::tcp_health(c) {
+        writeln!(out, "       {tcp}")?;
+    }
     if let Some(g) = &c.client_guid {
         writeln!(out, "       client GUID {g}")?;
+    }
+    if let Some(v) = &c.negotiate_validated {
+        match v.detail() {
+            Some(d) => writeln!(out, "       negotiate validation {} ({d})", v.name())?,
+            None => writeln!(out, "       negotiate validation {}", v.name())?,
+        }
     }
     let commands: Vec<String> = c
         .commands
@@ -173,7 +183,39 @@ fn session(s: &Session, out: &mut dyn Write) -> io::Result<()> {
     if let Some(status) = s.logon_status.filter(|st| *st != 0) {
         notes.push(format!("logon {}", names::status_text(status)));
     }
+    if let Some(mic) = &s.ntlm_mic {
+        notes.push(format!("MIC {mic}"));
+    }
+    if let Some(mic) = &s.mech_list_mic {
+        notes.push(format!("mechListMIC {mic}"));
+    }
     writeln!(out, "  {:<18}  {}", "", notes.join(", "))
+}
+
+/// The Security section: one paragraph per weak setting found.
+fn security(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
+    if analysis.security.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nSecurity")?;
+    for f in &analysis.security {
+        let mut line = format!(
+            "  {:<22} {:>4}x  first frame {}",
+            f.kind, f.count, f.first_frame
+        );
+        if !f.variants.is_empty() {
+            line += &format!("  ({})", f.variants.join(", "));
+        }
+        let conns: Vec<String> = f.connections.iter().map(|c| format!("#{c}")).collect();
+        line += &format!("  connections {}", conns.join(" "));
+        if !f.users.is_empty() {
+            line += &format!("  users {}", f.users.join(", "));
+        }
+        writeln!(out, "{line}")?;
+        writeln!(out, "      why: {}", f.why)?;
+        writeln!(out, "      fix: {}", f.fix)?;
+    }
+    Ok(())
 }
 
 /// `DOMAIN\\user`, `user`, or `?` when the logon was not replayed.
@@ -224,7 +266,15 @@ fn breaks(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         "  {:<7} {:<6} {:<5} {:<18} {:<5} {:<7} {:<5} {:>12}  {:<15} file",
         "frame", "kind", "proto", "levels", "on", "ack", "ack on", "latency", "status"
     )?;
+    let chains = super::chains::chains(&analysis.breaks);
     for b in &analysis.breaks {
+        if b.frame == b.chain_first
+            && let Some(lead) = chains
+                .get(&(b.kind.name(), b.frame))
+                .and_then(|c| super::chains::lead(c))
+        {
+            writeln!(out, "  {lead}")?;
+        }
         break_row(b, out)?;
     }
     Ok(())
@@ -294,6 +344,12 @@ fn break_row(b: &Break, out: &mut dyn Write) -> io::Result<()> {
     }
     if b.paths.len() > 1 {
         notes.push(format!("paths {}", b.paths.join(", ")));
+    }
+    if b.tcp_retransmissions > 0 {
+        notes.push(format!("TCP retransmitted {}x", b.tcp_retransmissions));
+    }
+    if let Some(l) = &b.late_ack {
+        notes.push(format!("late ack frame {} on #{}", l.frame, l.conn));
     }
     if let Some(c) = &b.cause {
         let whose = if c.same_session {
@@ -383,6 +439,9 @@ fn channels(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 .count();
             if notified + acked > 0 {
                 line += &format!("  breaks notified {notified} acknowledged {acked}");
+            }
+            if let Some(tcp) = c.and_then(super::chains::tcp_health) {
+                line += &format!("  {tcp}");
             }
             writeln!(out, "{line}")?;
             if let Some(g) = c.and_then(|c| c.client_guid.as_ref()) {

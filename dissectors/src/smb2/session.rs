@@ -11,6 +11,10 @@ pub const SESSION_FLAG_BINDING: u8 = 0x01;
 pub const SESSION_FLAG_IS_GUEST: u16 = 0x0001;
 /// SMB2_SESSION_FLAG_IS_NULL.
 pub const SESSION_FLAG_IS_NULL: u16 = 0x0002;
+/// SMB2_SESSION_FLAG_ENCRYPT_DATA (2.2.6): the session must be encrypted.
+pub const SESSION_FLAG_ENCRYPT_DATA: u16 = 0x0004;
+/// SMB2_SHAREFLAG_ENCRYPT_DATA (2.2.10): the share must be reached encrypted.
+pub const SHAREFLAG_ENCRYPT_DATA: u32 = 0x0000_8000;
 
 /// SESSION_SETUP request (2.2.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 
+use crate::capture::Timestamp;
 use crate::flow::ConnId;
 use crate::model::BreakCause;
 
@@ -19,6 +20,7 @@ const CREATES_PER_PATH: usize = 4;
 pub(super) struct CreateSeen {
     pub command: &'static str,
     pub frame: u64,
+    pub ts: Timestamp,
     pub conn: ConnId,
     pub msg: u64,
     pub session_id: u64,
@@ -34,6 +36,7 @@ impl CreateSeen {
         CreateSeen {
             command,
             frame: cx.frame,
+            ts: cx.ts,
             conn: cx.conn,
             msg,
             session_id,
@@ -114,6 +117,11 @@ impl Tracker {
             same_session: pick.session_id == session_id,
             same_connection: pick.conn == conn,
             path: pick.path.clone(),
+            ts: pick.ts,
+            interim_frame: None,
+            response_frame: None,
+            response_status: None,
+            wait_ms: None,
         })
     }
 }

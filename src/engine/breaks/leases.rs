@@ -97,19 +97,24 @@ impl Tracker {
     }
 
     pub(super) fn lease_ack(&mut self, cx: &Ctx, h: &smb2::Header, ack: &smb2::LeaseBreakAck) {
-        let pending = self.pending_lease.remove(&lease_id(cx, ack.lease_key));
+        let id = lease_id(cx, ack.lease_key);
+        let pending = self.pending_lease.remove(&id);
+        let acked = self.acked_lease.get(&id).copied();
         let record = ack_record(
             cx,
             h.session_id,
             h.message_id,
             lease_state_name(ack.lease_state),
         );
-        self.acknowledged(cx, pending, record, || {
+        let matched = self.acknowledged(cx, (pending, acked), record, || {
             format!(
                 "lease break acknowledgment for lease key {}",
                 guid_text(&ack.lease_key)
             )
         });
+        if let Some(i) = matched {
+            self.acked_lease.insert(id, i);
+        }
     }
 
     /// The lease `key` of the client at `cx` is now in `state`.

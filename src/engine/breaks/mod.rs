@@ -12,7 +12,9 @@
 //! (recording a notification, matching an acknowledgment). Elsewhere: `smb2.rs` and
 //! `smb1.rs` read the messages of each protocol, `opens.rs` remembers trees, CREATEs and
 //! opens, `oplocks.rs` the oplock breaks of both protocols, `leases.rs` the lease breaks,
-//! `cause.rs` which request caused a break, `names.rs` how levels and ids are shown.
+//! `cause.rs` which request caused a break, `names.rs` how levels and ids are shown,
+//! `chains.rs` the chains of re-sent copies (issue 23: first copy, stall, shared cause,
+//! late acknowledgments, TCP retransmissions per copy, the causing CREATE's wait).
 
 use std::collections::{HashMap, VecDeque};
 
@@ -24,6 +26,7 @@ use crate::model::{Break, BreakAck, BreakCounts, BreakKind, Protocol};
 
 mod capped;
 mod cause;
+mod chains;
 mod leases;
 mod names;
 mod opens;
@@ -36,6 +39,7 @@ mod tests;
 pub use capped::Capped;
 
 use cause::CreateSeen;
+use chains::Wait;
 use leases::{Lease, LeaseId};
 use opens::PendingCreate;
 use oplocks::Oplocks;
@@ -90,6 +94,19 @@ pub struct Tracker {
     recent: Capped<String, VecDeque<CreateSeen>>,
     /// Acknowledgments awaiting the server's response, by (connection, MessageId).
     acks: Capped<(ConnId, u64), usize>,
+    /// Late acknowledgments (of a copy of a chain acknowledged before) awaiting the
+    /// server's response, by (connection, MessageId): the copy.
+    late_acks: Capped<(ConnId, u64), usize>,
+    /// Late acknowledgments not answered yet: connection, copy (a RST may answer them).
+    late_waiting: Vec<(ConnId, usize)>,
+    /// The last copy of the chain acknowledged latest, per lease.
+    acked_lease: Capped<LeaseId, usize>,
+    /// Breaks by the CREATE that caused them: (connection, request frame).
+    caused: Capped<(ConnId, u64), Vec<usize>>,
+    /// CREATE waits by (connection, request frame).
+    waits: Capped<(ConnId, u64), Wait>,
+    /// The time of the latest message or segment seen: the end of the capture at the end.
+    last_ts: Timestamp,
     pub breaks: Vec<Break>,
     pub counts: BreakCounts,
     /// Acknowledgments that matched no notification: frame, connection, what.
@@ -112,6 +129,12 @@ impl Default for Tracker {
             pending_lease: Capped::new(MAX_PENDING),
             recent: Capped::new(MAX_PATHS),
             acks: Capped::new(MAX_PENDING),
+            late_acks: Capped::new(MAX_PENDING),
+            late_waiting: Vec::new(),
+            acked_lease: Capped::new(MAX_PENDING),
+            caused: Capped::new(MAX_PENDING),
+            waits: Capped::new(MAX_PENDING),
+            last_ts: Timestamp::default(),
             breaks: Vec::new(),
             counts: BreakCounts::default(),
             unmatched: Vec::new(),
@@ -124,6 +147,7 @@ impl Tracker {
 
     /// Counts the breaks that waited in vain and hands over the list.
     pub fn finish(&mut self) -> (Vec<Break>, BreakCounts) {
+        self.finish_chains(self.last_ts);
         self.counts.unacknowledged = self
             .breaks
             .iter()
@@ -145,15 +169,25 @@ impl Tracker {
         }
         self.breaks.push(b);
         let i = self.breaks.len() - 1;
-        if let Some(p) = previous {
-            self.mark_resend(p, i);
+        if let Some(p) = previous
+            && self.mark_resend(p, i)
+        {
+            self.join_chain(p, i);
         }
+        self.note_cause(i);
         Some(i)
+    }
+
+    /// The time of a message or segment seen: the end of the capture, at its end.
+    pub fn seen_at(&mut self, ts: Timestamp) {
+        if ts.0 > self.last_ts.0 {
+            self.last_ts = ts;
+        }
     }
 
     /// Links a notification to the earlier one it repeats (same open or lease, same
     /// levels, the earlier still unacknowledged).
-    fn mark_resend(&mut self, earlier: usize, later: usize) {
+    fn mark_resend(&mut self, earlier: usize, later: usize) -> bool {
         let (a, b) = (&self.breaks[earlier], &self.breaks[later]);
         if a.ack.is_none()
             && a.ack_required != Some(false)
@@ -163,28 +197,37 @@ impl Tracker {
             let (frame_a, frame_b) = (a.frame, b.frame);
             self.breaks[earlier].resent_as = Some(frame_b);
             self.breaks[later].resend_of = Some(frame_a);
+            return true;
         }
+        false
     }
 
     /// Counts an acknowledgment and pairs it with the break `pending` (taken from the
     /// table of unacknowledged breaks) unless that break has one already; else records
-    /// it as unmatched, saying `what` was acknowledged.
+    /// it as a late acknowledgment of a copy of the chain `acked` (the last copy of the
+    /// chain acknowledged before for the same open or lease) sent on its connection, or
+    /// as unmatched, saying `what` was acknowledged. The break it acknowledged, if any.
     fn acknowledged(
         &mut self,
         cx: &Ctx,
-        pending: Option<usize>,
+        (pending, acked): (Option<usize>, Option<usize>),
         ack: BreakAck,
         what: impl FnOnce() -> String,
-    ) {
+    ) -> Option<usize> {
         self.counts.acknowledgments += 1;
         match pending.filter(|i| self.breaks[*i].ack.is_none()) {
-            Some(i) => self.acked(i, ack),
+            Some(i) => {
+                self.acked(i, ack);
+                Some(i)
+            }
+            None if self.late(acked, &ack) => None,
             None => {
                 self.counts.unmatched_acks += 1;
                 if self.unmatched.len() < MAX_UNMATCHED {
                     let detail = format!("{} matches no break notification", what());
                     self.unmatched.push((cx.frame, cx.ts, cx.conn, detail));
                 }
+                None
             }
         }
     }
@@ -196,7 +239,8 @@ impl Tracker {
             // The server's response names the acknowledgment by its MessageId.
             self.acks.insert((ack.conn, ack.message_id), i);
         }
-        b.ack = Some(ack);
+        self.chain_acked(i, &ack);
+        self.breaks[i].ack = Some(ack);
     }
 }
 
@@ -231,6 +275,13 @@ fn notification(
         resent_as: None,
         resend_of: None,
         cause: None,
+        chain_first: cx.frame,
+        chain_first_ts: cx.ts,
+        chain_first_conn: cx.conn,
+        stall_ms: None,
+        tcp_retransmissions: 0,
+        tcp_acked: None,
+        late_ack: None,
     }
 }
 

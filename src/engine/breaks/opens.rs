@@ -43,6 +43,7 @@ pub(super) struct PendingCreate {
     pub file: Named,
     pub session_id: u64,
     pub frame: u64,
+    pub ts: crate::capture::Timestamp,
 }
 
 impl PendingCreate {
@@ -81,6 +82,7 @@ impl Tracker {
             file,
             session_id: seen.session_id,
             frame: seen.frame,
+            ts: seen.ts,
         };
         self.seen_create(&pending.file.path_key, seen);
         self.creates.insert(key, pending);

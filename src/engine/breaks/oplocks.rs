@@ -17,6 +17,8 @@ use super::{Ctx, MAX_OPENS, MAX_PENDING, Tracker, notification};
 pub(super) struct Oplocks<K> {
     pub opens: Capped<K, Open>,
     pub pending: Capped<K, usize>,
+    /// The last copy of the chain acknowledged latest, per open.
+    pub acked: Capped<K, usize>,
 }
 
 impl<K: Eq + Hash + Clone> Default for Oplocks<K> {
@@ -24,6 +26,7 @@ impl<K: Eq + Hash + Clone> Default for Oplocks<K> {
         Oplocks {
             opens: Capped::new(MAX_OPENS),
             pending: Capped::new(MAX_PENDING),
+            acked: Capped::new(MAX_PENDING),
         }
     }
 }
@@ -90,7 +93,14 @@ impl Tracker {
         ack: BreakAck,
         what: impl FnOnce() -> String,
     ) {
-        let pending = key.and_then(|k| K::table(self).pending.remove(&k));
-        self.acknowledged(cx, pending, ack, what);
+        let pending = key.as_ref().and_then(|k| K::table(self).pending.remove(k));
+        let acked = key
+            .as_ref()
+            .and_then(|k| K::table(self).acked.get(k).copied());
+        if let Some(i) = self.acknowledged(cx, (pending, acked), ack, what)
+            && let Some(k) = key
+        {
+            K::table(self).acked.insert(k, i);
+        }
     }
 }

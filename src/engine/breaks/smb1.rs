@@ -20,6 +20,7 @@ use super::{Ctx, Tracker, ack_record};
 
 impl Tracker {
     pub fn smb1(&mut self, cx: &Ctx, msg: &Message) {
+        self.seen_at(cx.ts);
         let h = &msg.header;
         let key = (cx.conn, u64::from(h.pid()) << 16 | u64::from(h.mid));
         let session_id = u64::from(h.uid);

@@ -27,6 +27,7 @@ pub(super) enum FileRef {
 
 impl Tracker {
     pub fn smb2(&mut self, cx: &Ctx, el: &Element, body: Option<&Body>) {
+        self.seen_at(cx.ts);
         let h = &el.header;
         if el.offset == 0 {
             self.compound_file.remove(&cx.conn);
@@ -92,10 +93,17 @@ impl Tracker {
             }
             return;
         }
-        if h.status == STATUS_PENDING && h.is_async() {
-            return; // interim: the final response follows
-        }
         let key = (cx.conn, h.message_id);
+        if h.status == STATUS_PENDING && h.is_async() {
+            // interim: the final response follows
+            if h.command == COMMAND_CREATE
+                && let Some(req) = self.creates.get(&key)
+            {
+                let frame = req.frame;
+                self.create_interim(cx.conn, frame, cx.frame);
+            }
+            return;
+        }
         match h.command {
             COMMAND_TREE_CONNECT => {
                 if let Some(share) = self.tree_requests.remove(&key)
@@ -177,6 +185,7 @@ impl Tracker {
         let Some(req) = self.creates.remove(&(cx.conn, h.message_id)) else {
             return;
         };
+        self.create_done((cx.conn, req.frame, req.ts), cx.frame, cx.ts, h.status);
         let Some(Body::CreateResponse(resp)) = body else {
             return;
         };
@@ -201,6 +210,10 @@ impl Tracker {
     }
 
     fn ack_response(&mut self, cx: &Ctx, h: &smb2::Header, body: Option<&Body>) {
+        if let Some(j) = self.late_acks.remove(&(cx.conn, h.message_id)) {
+            self.late_answered(j, cx.frame, h.status);
+            return;
+        }
         let Some(i) = self.acks.remove(&(cx.conn, h.message_id)) else {
             return;
         };

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use smbcheck_model::names::{self, session_hex};
-use smbcheck_model::{Break, Direction, Verdict};
+use smbcheck_model::{Break, Direction, LogonMac, Verdict};
 
 use super::header;
 use super::hex::{DUMP_WIDTH, hex_dump};
@@ -121,6 +121,19 @@ fn detail_lines(app: &App, i: usize, r: &Row) -> Vec<Line<'static>> {
     if let Some(f) = &m.file {
         lines.push(field("File", f.clone()));
     }
+    // The SESSION_SETUP response that ends a logon: the logon's own signatures.
+    if let Some(l) = &m.logon {
+        for (name, mac) in [("NTLM MIC", &l.ntlm_mic), ("SPNEGO MIC", &l.mech_list_mic)] {
+            if let Some(mac) = mac {
+                let style = match mac {
+                    LogonMac::Valid => Color::Green,
+                    LogonMac::Invalid(_) => Color::Red,
+                    _ => Color::Reset,
+                };
+                lines.push(field(name, Span::styled(mac.to_string(), style)));
+            }
+        }
+    }
     if let Some(marks) = app.marks(i) {
         for p in marks.problems.iter().filter_map(|p| a.problems.get(*p)) {
             lines.push(field(
@@ -139,6 +152,23 @@ fn detail_lines(app: &App, i: usize, r: &Row) -> Vec<Line<'static>> {
             };
             lines.push(field("Break", text));
             lines.push(field("", break_detail(b)));
+            // A copy of a re-sent break, or one TCP had to retransmit (issue 23).
+            if b.chain_first != b.frame || b.resent_as.is_some() || b.tcp_retransmissions > 0 {
+                let stall = b
+                    .stall_ms
+                    .map(|ms| format!(", stalled {ms:.3} ms"))
+                    .unwrap_or_default();
+                let ack = b.tcp_acked.map_or("no TCP ACK".to_string(), |f| {
+                    format!("TCP ACK in frame {f}")
+                });
+                lines.push(field(
+                    "Chain",
+                    format!(
+                        "first copy in frame {} on #{}{stall}; this copy: {} TCP retransmissions, {ack}",
+                        b.chain_first, b.chain_first_conn, b.tcp_retransmissions
+                    ),
+                ));
+            }
         }
         if let Some(b) = marks.ack_of.and_then(|b| a.breaks.get(b)) {
             let latency = b
