@@ -42,12 +42,14 @@ pub struct Args {
     // let -f, -w, -c and --duration pass without -i).
     #[arg(
         value_name = "CAPTURE",
-        required_unless_present_any = ["interface", "list_interfaces"]
+        required_unless_present_any = ["interface", "list_interfaces", "completions"]
     )]
     pub captures: Vec<PathBuf>,
 
-    /// Read the password from the first line of FILE.
-    #[arg(long, value_name = "FILE")]
+    /// Read the password from the first line of FILE. One source of the password at a time:
+    /// --password-file, --password or --password-prompt; the environment variable
+    /// SMBCHECK_PASSWORD is read only when none of them is given.
+    #[arg(long, value_name = "FILE", conflicts_with = "password")]
     pub password_file: Option<PathBuf>,
 
     /// The password. It shows in the process list: prefer --password-file or the environment
@@ -87,6 +89,10 @@ pub struct Args {
     /// replaced by its plaintext, for tools that cannot decrypt.
     #[arg(long, value_name = "FILE")]
     pub decrypted_out: Option<PathBuf>,
+
+    /// Print the completion script for SHELL (bash, zsh, fish, elvish, powershell) and exit.
+    #[arg(long, value_name = "SHELL")]
+    pub completions: Option<clap_complete::Shell>,
 
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -182,6 +188,11 @@ pub fn main() -> i32 {
             };
         }
     };
+    if let Some(shell) = args.completions {
+        let mut command = <Args as clap::CommandFactory>::command();
+        clap_complete::generate(shell, &mut command, "smbcheck", &mut io::stdout());
+        return EXIT_OK;
+    }
     if args.password.is_some() {
         eprintln!(
             "smbcheck: note: --password shows in the process list; prefer --password-file or SMBCHECK_PASSWORD"

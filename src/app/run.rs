@@ -33,8 +33,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         captures.total_bytes(),
         captures.bytes_read(),
     );
+    // Damage found in a file is told at the time of the last frame read before it.
+    let mut last_ts = Default::default();
     while let Some(frame) = captures.next_frame()? {
         usable += 1;
+        last_ts = frame.ts;
         progress.frame();
         pipeline.frame(
             frame.number,
@@ -47,7 +50,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     }
     let damage = captures.issues().iter().map(|issue| Problem {
         frame: captures.frames_read(),
-        ts: Default::default(),
+        ts: last_ts,
         conn: None,
         kind: "damaged-capture",
         detail: issue.to_string(),
