@@ -128,7 +128,7 @@ pub struct Args {
 
 /// Live capture (cargo feature "live"), in tcpdump's and tshark's habits.
 #[derive(Debug, clap::Args)]
-#[command(next_help_heading = "Live capture (cargo feature \"live\")")]
+#[command(next_help_heading = "Live capture (cargo feature live)")]
 pub struct LiveArgs {
     /// Capture on this interface (`any` for all); repeatable. Ends on Ctrl-C (SIGINT),
     /// SIGTERM, -c or --duration, then the report is printed.
