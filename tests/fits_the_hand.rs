@@ -146,3 +146,21 @@ fn completions_for_every_shell() {
         assert!(run.stdout.contains("keytab"), "{shell}: {}", run.stdout);
     }
 }
+
+/// Colour in the text report only when asked or on a terminal: never in a pipe, never with
+/// NO_COLOR, never in JSON.
+#[test]
+fn colour_only_where_it_belongs() {
+    let sample = cli::sample("smb311.pcap");
+    let with = |args: &[&str], env: &[(&str, Option<&str>)]| {
+        let mut all: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+        all.push(sample.as_os_str());
+        cli::run_env(&all, env).stdout
+    };
+    const ESC: &str = "\u{1b}[";
+    assert!(with(&["--color", "always"], &[]).contains(ESC));
+    assert!(!with(&["--color", "never"], &[]).contains(ESC));
+    assert!(!with(&[], &[]).contains(ESC), "piped: no colour");
+    assert!(!with(&["--color", "auto"], &[("NO_COLOR", Some("1"))]).contains(ESC));
+    assert!(!with(&["--color", "always", "--format", "json"], &[]).contains(ESC));
+}

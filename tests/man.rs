@@ -12,7 +12,8 @@ fn render() -> String {
     man.render_title(&mut page).expect("title");
     man.render_name_section(&mut page).expect("name");
     man.render_synopsis_section(&mut page).expect("synopsis");
-    man.render_description_section(&mut page).expect("description");
+    man.render_description_section(&mut page)
+        .expect("description");
     man.render_options_section(&mut page).expect("options");
     // The long help's closing text (limits, secrets): notes, not "EXTRA".
     let mut notes = Vec::new();

@@ -90,6 +90,11 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub decrypted_out: Option<PathBuf>,
 
+    /// Colour the text report: auto (when standard output is a terminal and NO_COLOR is not
+    /// set), always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
     /// Print the completion script for SHELL (bash, zsh, fish, elvish, powershell) and exit.
     #[arg(long, value_name = "SHELL")]
     pub completions: Option<clap_complete::Shell>,
@@ -198,7 +203,13 @@ pub fn main() -> i32 {
             "smbcheck: note: --password shows in the process list; prefer --password-file or SMBCHECK_PASSWORD"
         );
     }
-    match crate::app::run::run(&args, &mut io::stdout().lock()) {
+    let choice = match (args.format, args.color) {
+        (Format::Text, ColorWhen::Auto) => anstream::ColorChoice::Auto,
+        (Format::Text, ColorWhen::Always) => anstream::ColorChoice::Always,
+        _ => anstream::ColorChoice::Never,
+    };
+    let mut stdout = anstream::AutoStream::new(io::stdout().lock(), choice);
+    match crate::app::run::run(&args, &mut stdout) {
         Ok(status) => status,
         Err(e) => {
             let _ = io::stdout().flush();
@@ -206,6 +217,14 @@ pub fn main() -> i32 {
             EXIT_UNUSABLE
         }
     }
+}
+
+/// When the text report is coloured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 /// Gathers every secret the command line and the environment give. The errors name the
