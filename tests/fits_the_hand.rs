@@ -164,3 +164,9 @@ fn colour_only_where_it_belongs() {
     assert!(!with(&["--color", "auto"], &[("NO_COLOR", Some("1"))]).contains(ESC));
     assert!(!with(&["--color", "always", "--format", "json"], &[]).contains(ESC));
 }
+
+#[test]
+fn the_tui_without_a_terminal_says_it_needs_one() {
+    let run = cli::run(&[OsStr::new("--tui"), cli::sample("smb311.pcap").as_os_str()]);
+    assert!(run.one_line_error().contains("needs a terminal"), "{run}");
+}

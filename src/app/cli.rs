@@ -114,7 +114,8 @@ pub struct Args {
     #[arg(long, conflicts_with = "format")]
     pub tui: bool,
 
-    /// Also treat this TCP port as SMB (445 and 139 always are); repeatable.
+    /// Also treat this TCP port as SMB (445 and 139 always are); repeatable. A stream on any
+    /// other port that starts with an SMB header is recognised by its content anyway.
     #[arg(long, value_name = "PORT")]
     pub port: Vec<u16>,
 
