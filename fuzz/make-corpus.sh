@@ -1,11 +1,11 @@
 #!/bin/sh
 # Builds the seed corpora of every fuzz target in fuzz/corpus/ (not committed) from the
 # real captures: samples/, tests/data/ and, when present, the Zeek traces of
-# ../shared/captures/zeek. Usage: fuzz/make-corpus.sh [EXTRA_CAPTURE...]
+# tests/data/zeek. Usage: fuzz/make-corpus.sh [EXTRA_CAPTURE...]
 set -eu
 cd "$(dirname "$0")"
 root=..
-zeek=${ZEEK_CAPTURES:-$root/../shared/captures/zeek}
+zeek=${ZEEK_CAPTURES:-$root/tests/data/zeek}
 captures="$root/samples/*.pcap $root/tests/data/*.pcap* $root/tests/data/bad/*.pcap* $root/tests/data/compressed/*.pcap"
 [ -d "$zeek" ] && captures="$captures $zeek/*.pcap $zeek/*.pcapng $zeek/*.cap"
 rm -rf corpus

@@ -9,8 +9,7 @@ Usage:
   scripts/tshark-counts.py --all            rewrite tests/expected/counts/NAME.txt for every
                                             samples/NAME (pcap) and
                                             tests/expected/counts/zeek/NAME.txt for every
-                                            ../shared/captures/zeek/NAME capture (or
-                                            $SMBCHECK_SHARED_CAPTURES/zeek; .keytab skipped)
+                                            tests/data/zeek/NAME trace (.keytab skipped)
 
 Output, one line per (protocol, command, direction), sorted by protocol, command, direction:
   <smb1|smb2> <command code in decimal> <request|response> <count>
@@ -225,12 +224,10 @@ def all_captures():
     for n in sorted(os.listdir(sdir)):
         if n.endswith((".pcap", ".pcapng", ".cap")):
             caps.append(os.path.join(sdir, n))
-    zdir = os.environ.get("SMBCHECK_SHARED_CAPTURES",
-                          os.path.join(os.path.dirname(ROOT), "shared", "captures"))
-    zdir = os.path.join(zdir, "zeek")
+    zdir = os.path.join(ROOT, "tests", "data", "zeek")
     if os.path.isdir(zdir):
         for n in sorted(os.listdir(zdir)):
-            if not n.endswith(".keytab"):
+            if n.endswith((".pcap", ".pcapng", ".cap")):
                 caps.append(os.path.join(zdir, n))
     else:
         print(f"note: {zdir} not found, only samples/ done", file=sys.stderr)

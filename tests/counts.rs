@@ -1,7 +1,7 @@
 //! Per-command message counts of smbcheck equal tshark's, recorded in
 //! tests/expected/counts/<capture>.txt by scripts/tshark-counts.py (one line per
 //! `<smb1|smb2> <command code> <request|response> <count>`), for every sample and every Zeek
-//! capture in ../shared/captures/zeek. Differences explained in samples/README.md are listed
+//! trace in tests/data/zeek. Differences explained in samples/README.md are listed
 //! in ALLOWED below.
 //!
 //! smbcheck runs without any secret here: tshark gets none either, so encrypted messages

@@ -7,10 +7,23 @@ use std::path::PathBuf;
 use clap::CommandFactory;
 
 fn render() -> String {
+    let man = clap_mangen::Man::new(smbcheck::app::cli::Args::command());
     let mut page = Vec::new();
-    clap_mangen::Man::new(smbcheck::app::cli::Args::command())
-        .render(&mut page)
-        .expect("render the man page");
+    man.render_title(&mut page).expect("title");
+    man.render_name_section(&mut page).expect("name");
+    man.render_synopsis_section(&mut page).expect("synopsis");
+    man.render_description_section(&mut page)
+        .expect("description");
+    man.render_options_section(&mut page).expect("options");
+    // The long help's closing text (limits, secrets): notes, not "EXTRA".
+    let mut notes = Vec::new();
+    man.render_extra_section(&mut notes).expect("notes");
+    let notes = String::from_utf8(notes).expect("UTF-8");
+    page.extend_from_slice(notes.replacen(".SH EXTRA", ".SH NOTES", 1).as_bytes());
+    // Written by hand: exit status, environment, files, examples, see also.
+    let written = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("man/sections.roff");
+    page.extend(std::fs::read(written).expect("man/sections.roff"));
+    man.render_version_section(&mut page).expect("version");
     String::from_utf8(page).expect("the man page is UTF-8")
 }
 
@@ -52,4 +65,39 @@ fn man_page_names_the_contract() {
     ] {
         assert!(page.contains(needle), "the man page lacks {needle:?}");
     }
+}
+
+/// `man -l` renders the page with its sections (man-db, installed by .ci/run).
+#[test]
+fn man_renders_with_its_sections() {
+    let Ok(out) = std::process::Command::new("man")
+        .args(["-l", "-P", "cat"])
+        .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("man/smbcheck.1"))
+        .env("MANWIDTH", "100")
+        .output()
+    else {
+        assert!(
+            std::env::var("SMBCHECK_REQUIRE_TOOLS").as_deref() != Ok("1"),
+            "man is not installed and SMBCHECK_REQUIRE_TOOLS=1"
+        );
+        eprintln!("skipped: man_renders_with_its_sections: man is not installed");
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    for section in [
+        "NAME",
+        "SYNOPSIS",
+        "OPTIONS",
+        "EXIT STATUS",
+        "ENVIRONMENT",
+        "FILES",
+        "EXAMPLES",
+        "SEE ALSO",
+    ] {
+        assert!(
+            text.lines().any(|l| l.trim_end() == section),
+            "no {section} heading in:\n{text}"
+        );
+    }
+    assert!(!text.contains("EXTRA"), "{text}");
 }

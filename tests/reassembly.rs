@@ -102,11 +102,7 @@ fn captures() -> Vec<(PathBuf, usize)> {
         (data("raw_ntlm_in_smb.pcap"), 107),
         (data("smb2-zero-byte-error-ioctl.pcapng"), 56),
     ];
-    // Larger captures used when present (not copied into the project).
-    let shared = PathBuf::from("/work/shared/captures/zeek/smb2.pcap");
-    if shared.exists() {
-        list.push((shared, 98));
-    }
+    list.push((data("zeek/smb2.pcap"), 98));
     list
 }
 

@@ -438,7 +438,7 @@ fn cooked_and_ipv6_samples_name_endpoints_as_tshark() {
     }
 }
 
-/// Every capture of ../shared/captures/zeek (skipped per the rule when absent): no panic,
+/// Every Zeek trace of tests/data/zeek: no panic,
 /// exit 0 or 1, or 2 with one error line only where tshark finds no SMB message at all, and
 /// under 10 s each.
 #[test]

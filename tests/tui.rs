@@ -450,7 +450,8 @@ fn keys_map_to_actions_by_mode() {
     assert_eq!(act(&app, KeyCode::Char('p')), Some(Action::ToggleProblems));
     assert_eq!(act(&app, KeyCode::Char('b')), Some(Action::ToggleBreaks));
     assert_eq!(act(&app, KeyCode::Tab), Some(Action::NextPane));
-    assert_eq!(act(&app, KeyCode::Esc), Some(Action::Quit));
+    // Esc clears the filters; only q quits.
+    assert_eq!(act(&app, KeyCode::Esc), Some(Action::ClearFilters));
     assert_eq!(act(&app, KeyCode::Char('q')), Some(Action::Quit));
     assert_eq!(
         tui::action(

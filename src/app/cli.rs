@@ -42,12 +42,14 @@ pub struct Args {
     // let -f, -w, -c and --duration pass without -i).
     #[arg(
         value_name = "CAPTURE",
-        required_unless_present_any = ["interface", "list_interfaces"]
+        required_unless_present_any = ["interface", "list_interfaces", "completions"]
     )]
     pub captures: Vec<PathBuf>,
 
-    /// Read the password from the first line of FILE.
-    #[arg(long, value_name = "FILE")]
+    /// Read the password from the first line of FILE. One source of the password at a time:
+    /// --password-file, --password or --password-prompt; the environment variable
+    /// SMBCHECK_PASSWORD is read only when none of them is given.
+    #[arg(long, value_name = "FILE", conflicts_with = "password")]
     pub password_file: Option<PathBuf>,
 
     /// The password. It shows in the process list: prefer --password-file or the environment
@@ -88,6 +90,15 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub decrypted_out: Option<PathBuf>,
 
+    /// Colour the text report: auto (when standard output is a terminal and NO_COLOR is not
+    /// set), always, never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
+
+    /// Print the completion script for SHELL (bash, zsh, fish, elvish, powershell) and exit.
+    #[arg(long, value_name = "SHELL")]
+    pub completions: Option<clap_complete::Shell>,
+
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -109,7 +120,8 @@ pub struct Args {
     #[arg(long, conflicts_with = "format")]
     pub tui: bool,
 
-    /// Also treat this TCP port as SMB (445 and 139 always are); repeatable.
+    /// Also treat this TCP port as SMB (445 and 139 always are); repeatable. A stream on any
+    /// other port that starts with an SMB header is recognised by its content anyway.
     #[arg(long, value_name = "PORT")]
     pub port: Vec<u16>,
 
@@ -128,7 +140,7 @@ pub struct Args {
 
 /// Live capture (cargo feature "live"), in tcpdump's and tshark's habits.
 #[derive(Debug, clap::Args)]
-#[command(next_help_heading = "Live capture (cargo feature \"live\")")]
+#[command(next_help_heading = "Live capture (cargo feature live)")]
 pub struct LiveArgs {
     /// Capture on this interface (`any` for all); repeatable. Ends on Ctrl-C (SIGINT),
     /// SIGTERM, -c or --duration, then the report is printed.
@@ -188,12 +200,23 @@ pub fn main() -> i32 {
             };
         }
     };
+    if let Some(shell) = args.completions {
+        let mut command = <Args as clap::CommandFactory>::command();
+        clap_complete::generate(shell, &mut command, "smbcheck", &mut io::stdout());
+        return EXIT_OK;
+    }
     if args.password.is_some() {
         eprintln!(
             "smbcheck: note: --password shows in the process list; prefer --password-file or SMBCHECK_PASSWORD"
         );
     }
-    match crate::app::run::run(&args, &mut io::stdout().lock()) {
+    let choice = match (args.format, args.color) {
+        (Format::Text, ColorWhen::Auto) => anstream::ColorChoice::Auto,
+        (Format::Text, ColorWhen::Always) => anstream::ColorChoice::Always,
+        _ => anstream::ColorChoice::Never,
+    };
+    let mut stdout = anstream::AutoStream::new(io::stdout().lock(), choice);
+    match crate::app::run::run(&args, &mut stdout) {
         Ok(status) => status,
         Err(e) => {
             let _ = io::stdout().flush();
@@ -201,6 +224,14 @@ pub fn main() -> i32 {
             EXIT_UNUSABLE
         }
     }
+}
+
+/// When the text report is coloured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 /// Gathers every secret the command line and the environment give. The errors name the

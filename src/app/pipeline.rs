@@ -214,7 +214,7 @@ impl<'o> Output<'o> {
         if let Some(timeline) = &mut self.timeline {
             timeline.push(m, bytes);
         }
-        if self.format == Format::Jsonl {
+        if self.format == Format::Jsonl && self.write_error.is_none() {
             self.line(report::jsonl::message(m));
         }
     }
@@ -246,12 +246,24 @@ impl<'o> Output<'o> {
         }
     }
 
-    /// Fails if writing a line failed.
+    /// Fails if writing a line failed, unless the reader closed the pipe (as `| head` does):
+    /// then the run goes on quietly to its exit status, as in ripgrep.
     pub fn check(&mut self) -> Result<()> {
         match self.write_error.take() {
+            Some(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+                self.write_error = Some(e);
+                Ok(())
+            }
             Some(e) => Err(e).context("writing the report"),
             None => Ok(()),
         }
+    }
+
+    /// The reader of the report went away.
+    fn closed(&self) -> bool {
+        self.write_error
+            .as_ref()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
     }
 
     /// The final report (or the TUI over it); returns the exit status. `title` names what
@@ -263,13 +275,19 @@ impl<'o> Output<'o> {
             tui::run(timeline.finish(analysis, title)).context("the terminal")?;
             return Ok(status);
         }
-        match self.format {
-            Format::Text => report::text::write(analysis, self.out)?,
-            Format::Json => writeln!(self.out, "{:#}", report::json::report(analysis))?,
-            Format::Jsonl => writeln!(self.out, "{}", report::jsonl::summary(analysis))?,
+        if self.closed() {
+            return Ok(status);
         }
-        self.out.flush()?;
-        Ok(status)
+        let written = match self.format {
+            Format::Text => report::text::write(analysis, self.out),
+            Format::Json => writeln!(self.out, "{:#}", report::json::report(analysis)),
+            Format::Jsonl => writeln!(self.out, "{}", report::jsonl::summary(analysis)),
+        }
+        .and_then(|()| self.out.flush());
+        match written {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(e.into()),
+            _ => Ok(status),
+        }
     }
 }
 

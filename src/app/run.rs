@@ -13,6 +13,12 @@ use crate::model::Problem;
 /// Analyses the captures named in `args` and writes the report to `out`. Returns the exit
 /// status; an `Err` means the input or the command line could not be used (exit status 2).
 pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
+    use std::io::IsTerminal;
+    if args.tui && !(std::io::stdout().is_terminal() && std::io::stdin().is_terminal()) {
+        bail!(
+            "--tui needs a terminal: standard input and output are not one (drop --tui for a report)"
+        );
+    }
     if args.is_live() {
         if !args.captures.is_empty() {
             bail!("give capture files or -i/-D, not both");
@@ -33,8 +39,11 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         captures.total_bytes(),
         captures.bytes_read(),
     );
+    // Damage found in a file is told at the time of the last frame read before it.
+    let mut last_ts = Default::default();
     while let Some(frame) = captures.next_frame()? {
         usable += 1;
+        last_ts = frame.ts;
         progress.frame();
         pipeline.frame(
             frame.number,
@@ -47,7 +56,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     }
     let damage = captures.issues().iter().map(|issue| Problem {
         frame: captures.frames_read(),
-        ts: Default::default(),
+        ts: last_ts,
         conn: None,
         kind: "damaged-capture",
         detail: issue.to_string(),

@@ -81,16 +81,19 @@ pub(crate) struct FileReader {
     records: u64,
     last_ts: Timestamp,
     done: bool,
+    /// Set when the file's gzip stream was cut short (told once, at its end).
+    gzip_cut: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl FileReader {
     /// Opens `path`; the bytes read from it are added to `read`.
     pub(crate) fn open(path: &Path, read: Arc<AtomicU64>) -> Result<Self, CaptureError> {
-        let (blocks, map) = open_blocks(path, read)?;
+        let opened = open_blocks(path, read)?;
         Ok(FileReader {
             path: path.to_owned(),
-            blocks,
-            map,
+            blocks: opened.blocks,
+            map: opened.map,
+            gzip_cut: opened.gzip_cut,
             pcap: None,
             interfaces: Vec::new(),
             ng_big_endian: false,
@@ -143,6 +146,14 @@ impl FileReader {
                 Step::End => self.done = true,
                 Step::Stop(message) => self.stop(issues, message),
             }
+        }
+        if let Some(cut) = self.gzip_cut.take()
+            && cut.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            let message = "the gzip stream is cut short (no end marker): the frames before \
+                           the cut are kept"
+                .to_owned();
+            self.issue(issues, None, message);
         }
         false
     }

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{self, Cursor, Read};
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use flate2::read::MultiGzDecoder;
 use pcap_parser::traits::PcapReaderIterator;
@@ -21,25 +21,66 @@ pub(crate) type BlockReader = Box<dyn PcapReaderIterator + Send>;
 
 type Input = Box<dyn Read + Send>;
 
+/// An opened capture file.
+pub(crate) struct Opened {
+    pub blocks: BlockReader,
+    /// The file's mapping, when its blocks are read from one.
+    pub map: Option<Arc<Mapping>>,
+    /// Set when a gzip stream ended before its end marker (a cut `.pcap.gz`).
+    pub gzip_cut: Option<Arc<AtomicBool>>,
+}
+
+/// A decompressed stream that ends where its compressed bytes were cut, as tshark reads a
+/// cut `.gz`: the frames before the cut are kept and the cut is told (`cut`).
+struct CutShort<R> {
+    inner: R,
+    cut: Arc<AtomicBool>,
+}
+
+impl<R: Read> Read for CutShort<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.inner.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                self.cut.store(true, Ordering::Relaxed);
+                Ok(0)
+            }
+            other => other,
+        }
+    }
+}
+
 /// Opens `path` and returns a block reader positioned at the file header, and the mapping
 /// its blocks lie in if the file is mapped. Every byte read from the file (compressed or
 /// not) is added to `read`.
-pub(crate) fn open_blocks(
-    path: &Path,
-    read: Arc<AtomicU64>,
-) -> Result<(BlockReader, Option<Arc<Mapping>>), CaptureError> {
+pub(crate) fn open_blocks(path: &Path, read: Arc<AtomicU64>) -> Result<Opened, CaptureError> {
     let open_err = |source| CaptureError::Open {
         file: path.to_owned(),
         source,
     };
-    let file = File::open(path).map_err(open_err)?;
+    // `-` is standard input, as in tcpdump and tshark (`tcpdump -w - | smbcheck -`).
+    let file = if path == Path::new("-") {
+        stdin_file()
+    } else {
+        File::open(path)
+    }
+    .map_err(open_err)?;
     if let Some(mapped) = MappedBlocks::map(&file, path, &read)? {
         let map = mapped.mapping();
-        return Ok((Box::new(mapped), Some(map)));
+        return Ok(Opened {
+            blocks: Box::new(mapped),
+            map: Some(map),
+            gzip_cut: None,
+        });
     }
     let (magic, file) = peek_magic(Box::new(Counting { file, read })).map_err(open_err)?;
+    let mut gzip_cut = None;
     let (magic, input) = if magic.starts_with(&GZIP_MAGIC) {
-        let gz: Input = Box::new(MultiGzDecoder::new(file));
+        let cut = Arc::new(AtomicBool::new(false));
+        gzip_cut = Some(Arc::clone(&cut));
+        let gz: Input = Box::new(CutShort {
+            inner: MultiGzDecoder::new(file),
+            cut,
+        });
         peek_magic(gz).map_err(|e| CaptureError::BadHeader {
             file: path.to_owned(),
             detail: format!("gzip stream: {e}"),
@@ -59,15 +100,29 @@ pub(crate) fn open_blocks(
     };
     if magic == PCAPNG_MAGIC {
         let reader = PcapNGReader::new(BUFFER_LEN, input).map_err(header_err)?;
-        Ok((Box::new(reader), None))
+        Ok(Opened {
+            blocks: Box::new(reader),
+            map: None,
+            gzip_cut,
+        })
     } else if PCAP_MAGICS.iter().any(|m| magic == *m) {
         let reader = LegacyPcapReader::new(BUFFER_LEN, input).map_err(header_err)?;
-        Ok((Box::new(reader), None))
+        Ok(Opened {
+            blocks: Box::new(reader),
+            map: None,
+            gzip_cut,
+        })
     } else {
         Err(CaptureError::NotACapture {
             file: path.to_owned(),
         })
     }
+}
+
+/// Standard input as a file: mapped when it is a regular file, streamed when a pipe.
+fn stdin_file() -> io::Result<File> {
+    use std::os::fd::AsFd;
+    Ok(File::from(io::stdin().as_fd().try_clone_to_owned()?))
 }
 
 /// Reads up to 4 bytes and gives them back together with a reader that replays them.

@@ -17,8 +17,17 @@ pub fn write(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "messages {}  signed {}  valid {}  invalid {}  unverified {}  unsigned {}",
-        s.messages, s.signed, s.valid, s.invalid, s.unverified, s.unsigned
+        "messages {}  signed {}  {}  {}  {}  unsigned {}",
+        s.messages,
+        s.signed,
+        paint(GOOD, &format!("valid {}", s.valid), s.valid > 0),
+        paint(BAD, &format!("invalid {}", s.invalid), s.invalid > 0),
+        paint(
+            WARN,
+            &format!("unverified {}", s.unverified),
+            s.unverified > 0
+        ),
+        s.unsigned
     )?;
     if s.encrypted > 0 {
         writeln!(
@@ -102,17 +111,32 @@ pub fn write(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 "  frame {:<6}  {:>10}  {conn:<4}  {}: {}",
                 p.frame,
                 relative(p.ts, start),
-                p.kind,
+                paint(if p.failure { BAD } else { WARN }, p.kind, true),
                 p.detail
             )?;
         }
     }
     match super::not_verified_line(analysis) {
-        Some(line) => writeln!(out, "\n{line}")?,
-        None if analysis.problems.is_empty() => writeln!(out, "\nNo problems found.")?,
+        Some(line) => writeln!(out, "\n{}", paint(WARN, &line, true))?,
+        None if analysis.problems.is_empty() => {
+            writeln!(out, "\n{}", paint(GOOD, "No problems found.", true))?
+        }
         None => {}
     }
     Ok(())
+}
+
+const GOOD: anstyle::Style = anstyle::AnsiColor::Green.on_default();
+const BAD: anstyle::Style = anstyle::AnsiColor::Red.on_default().bold();
+const WARN: anstyle::Style = anstyle::AnsiColor::Yellow.on_default();
+
+/// `text` in `style` when `on` (the writer strips the codes where colour is off).
+fn paint(style: anstyle::Style, text: &str, on: bool) -> String {
+    if on {
+        format!("{style}{text}{style:#}")
+    } else {
+        text.to_string()
+    }
 }
 
 fn connection(c: &Connection, out: &mut dyn Write) -> io::Result<()> {

@@ -103,19 +103,15 @@ pub fn find_in_path(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// The shared Zeek captures directory (`../shared/captures/zeek`, or
-/// `$SMBCHECK_SHARED_CAPTURES/zeek`), if present; if not, applies the skip rule.
+/// The Zeek traces in tests/data/zeek (README and licence there); if absent, the skip rule.
 pub fn require_zeek_dir(test: &str) -> Option<PathBuf> {
-    let dir = match std::env::var_os("SMBCHECK_SHARED_CAPTURES") {
-        Some(d) => PathBuf::from(d).join("zeek"),
-        None => root().join("../shared/captures/zeek"),
-    };
+    let dir = root().join("tests/data/zeek");
     if dir.is_dir() {
         Some(dir)
     } else {
         skip(
             test,
-            &format!("the shared Zeek captures ({}) are absent", dir.display()),
+            &format!("the Zeek captures ({}) are absent", dir.display()),
         );
         None
     }
@@ -126,7 +122,11 @@ pub fn zeek_captures(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("read zeek dir")
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_none_or(|x| x != "keytab"))
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|x| x == "pcap" || x == "pcapng" || x == "cap")
+        })
         .collect();
     out.sort();
     out

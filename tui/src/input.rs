@@ -34,10 +34,10 @@ pub const KEYS: &[(&str, &str)] = &[
     ("b", "filter: oplock/lease breaks and their acks only"),
     ("s", "filter: the selected message's session only"),
     ("c", "filter: the selected message's channel only"),
-    ("x", "clear every filter"),
+    ("x Esc", "clear every filter"),
     ("mouse", "wheel scrolls the pane under it, click selects"),
     ("?", "this help (? or Esc closes it)"),
-    ("q Esc Ctrl-C", "quit"),
+    ("q Ctrl-C", "quit"),
 ];
 
 /// The action for a terminal event in the app's current mode, if any.
@@ -88,9 +88,10 @@ fn key_action(app: &App, key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('b') => Action::ToggleBreaks,
         KeyCode::Char('s') => Action::ToggleSession,
         KeyCode::Char('c') => Action::ToggleChannel,
-        KeyCode::Char('x') => Action::ClearFilters,
+        // Esc closes (search, help: above) or clears; only q quits (as in less and htop).
+        KeyCode::Char('x') | KeyCode::Esc => Action::ClearFilters,
         KeyCode::Char('?') => Action::Help,
-        KeyCode::Char('q') | KeyCode::Esc => Action::Quit,
+        KeyCode::Char('q') => Action::Quit,
         _ => return None,
     })
 }
