@@ -67,7 +67,7 @@ fn analyse_segments(
 fn limit_problems(a: &Analysis) -> Vec<String> {
     a.problems
         .iter()
-        .filter(|p| p.kind == "limit-reached")
+        .filter(|p| p.kind.name() == "limit-reached")
         .map(|p| p.detail.clone())
         .collect()
 }
@@ -137,7 +137,7 @@ fn backlog_limit_gives_the_hole_up_as_lost() {
     // The holes took whole messages: given up earlier, they change no verdict.
     let (_, full_verdicts) = analyse(&path, Limits::default());
     assert_eq!(verdicts, full_verdicts);
-    assert!(a.problems.iter().any(|p| p.kind == "lost-bytes"));
+    assert!(a.problems.iter().any(|p| p.kind.name() == "lost-bytes"));
 }
 
 /// Every data segment of a real capture cut in two, as a smaller MSS would have sent it.

@@ -16,6 +16,7 @@ use crate::app::cli::{Args, EXIT_OK, EXIT_UNUSABLE, Format};
 use crate::app::pipeline::{Output, Pipeline};
 use crate::capture::live::{Drops, Live, LiveOptions, Received, interfaces};
 use crate::engine::news::{News, Seen};
+use crate::model::ProblemKind;
 use crate::model::{Message, Problem};
 use crate::report;
 
@@ -195,7 +196,7 @@ impl Capture<'_> {
                 frame: end.captured,
                 ts: Default::default(),
                 conn: None,
-                kind: "capture-error",
+                kind: ProblemKind::CaptureError,
                 detail: e.clone(),
                 failure: false,
             })
@@ -248,7 +249,7 @@ fn drops_problem(drops: &Drops, frame: u64) -> Problem {
         frame,
         ts: Default::default(),
         conn: None,
-        kind: "capture-drops",
+        kind: ProblemKind::CaptureDrops,
         detail: drops.describe().unwrap_or_default(),
         failure: false,
     }

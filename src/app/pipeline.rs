@@ -11,6 +11,7 @@ use crate::app::cli::{Args, EXIT_FAILED, EXIT_OK, Format};
 use crate::capture::{Backing, Decoded, Timestamp, decode_tcp};
 use crate::engine::{Engine, EngineConfig, Sink};
 use crate::flow::{FlowConfig, FlowEvent, FlowTable};
+use crate::model::ProblemKind;
 use crate::model::{Analysis, Message, Problem};
 use crate::report;
 use crate::report::decrypted_pcap::DecryptedPcap;
@@ -305,7 +306,7 @@ impl Undecodable {
             frame,
             ts,
             conn: None,
-            kind: "damaged-frame",
+            kind: ProblemKind::DamagedFrame,
             detail: format!("frame {frame}: {why}"),
             failure: false,
         });

@@ -9,6 +9,7 @@ use crate::app::cli::Args;
 use crate::app::pipeline::{Output, Pipeline};
 use crate::capture::Frames;
 use crate::model::Problem;
+use crate::model::ProblemKind;
 
 /// Analyses the captures named in `args` and writes the report to `out`. Returns the exit
 /// status; an `Err` means the input or the command line could not be used (exit status 2).
@@ -58,7 +59,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         frame: captures.frames_read(),
         ts: last_ts,
         conn: None,
-        kind: "damaged-capture",
+        kind: ProblemKind::DamagedCapture,
         detail: issue.to_string(),
         failure: false,
     });

@@ -7,6 +7,7 @@ use dissectors::transform;
 
 use super::{Engine, Judged, Sealed, Sink, damaged};
 use crate::flow::Pdu;
+use crate::model::ProblemKind;
 use crate::model::{Compression, Protocol, Unverified, Verdict};
 
 impl Engine {
@@ -45,7 +46,7 @@ impl Engine {
                 pdu.last_frame,
                 pdu.ts,
                 Some(pdu.conn),
-                "malformed-compression",
+                ProblemKind::MalformedCompression,
                 format!("SMB2 COMPRESSION_TRANSFORM_HEADER: {why}"),
                 false,
             );

@@ -10,6 +10,7 @@ use dissectors::status::STATUS_SUCCESS;
 use super::Engine;
 use super::breaks::Ctx;
 use crate::flow::{ConnId, Direction, Pdu};
+use crate::model::ProblemKind;
 use crate::model::{Interface, MAX_SESSIONS_PER_CONNECTION};
 
 /// Interfaces kept per FSCTL_QUERY_NETWORK_INTERFACE_INFO answer.
@@ -73,7 +74,14 @@ impl Engine {
     pub(super) fn finish_breaks(&mut self) {
         let (breaks, counts) = self.tracker.finish();
         for (frame, ts, conn, detail) in std::mem::take(&mut self.tracker.unmatched) {
-            self.problem(frame, ts, Some(conn), "unmatched-break-ack", detail, false);
+            self.problem(
+                frame,
+                ts,
+                Some(conn),
+                ProblemKind::UnmatchedBreakAck,
+                detail,
+                false,
+            );
         }
         for b in &breaks {
             self.copy_unseen(b);
@@ -91,7 +99,7 @@ impl Engine {
                     b.frame,
                     b.ts,
                     Some(b.conn),
-                    "break-unacknowledged",
+                    ProblemKind::BreakUnacknowledged,
                     format!(
                         "{what} ({levels}) on connection #{} never acknowledged in the capture",
                         b.conn
@@ -104,7 +112,7 @@ impl Engine {
                         ack.response_frame.unwrap_or(ack.frame),
                         ack.ts,
                         Some(ack.conn),
-                        "break-ack-rejected",
+                        ProblemKind::BreakAckRejected,
                         format!(
                             "{what} ({levels}): acknowledgment at frame {} rejected: {}",
                             ack.frame,
@@ -166,7 +174,7 @@ impl Engine {
             c.frame,
             c.ts,
             Some(c.conn),
-            "break-copy-unseen",
+            ProblemKind::BreakCopyUnseen,
             detail,
             false,
         );

@@ -8,6 +8,7 @@ use dissectors::status::STATUS_SUCCESS;
 
 use super::Engine;
 use crate::flow::Pdu;
+use crate::model::ProblemKind;
 use crate::model::names::{self, session_hex};
 use crate::model::{Protocol, Verdict};
 
@@ -90,7 +91,7 @@ impl Engine {
             if let Some(t) = &f.unsigned_when_required {
                 found.push((
                     t.clone(),
-                    "unsigned-when-required",
+                    ProblemKind::UnsignedWhenRequired,
                     format!(
                         "{} message(s) of session {sess} unsigned although signing is required (first: {})",
                         t.count, t.what
@@ -100,7 +101,7 @@ impl Engine {
             if let (Some(t), 0) = (&f.unsigned, f.signed) {
                 found.push((
                     t.clone(),
-                    "never-signed",
+                    ProblemKind::NeverSigned,
                     format!(
                         "session {sess} never signed ({} messages) although both sides support signing",
                         t.count
@@ -110,7 +111,7 @@ impl Engine {
             if let Some(t) = &f.signed_unexpectedly {
                 found.push((
                     t.clone(),
-                    "signed-unexpectedly",
+                    ProblemKind::SignedUnexpectedly,
                     format!(
                         "{} interim response(s) or break notification(s) of session {sess} carry a signature, which the protocol leaves out (first: {})",
                         t.count, t.what
@@ -129,7 +130,7 @@ impl Engine {
                         conn: conn.info.id,
                         what: String::new(),
                     },
-                    "never-signed",
+                    ProblemKind::NeverSigned,
                     format!(
                         "SMB1 connection #{} never signed although the server requires signing",
                         conn.info.id

@@ -13,6 +13,7 @@ use super::Engine;
 use crate::auth::Secrets;
 use crate::capture::Timestamp;
 use crate::crypto::kerberos::{self as krb, Enctype, KrbKey};
+use crate::model::ProblemKind;
 
 /// Keys and salts kept at most (a bound on what a capture full of KDC traffic costs).
 const MAX_KEPT: usize = 256;
@@ -106,7 +107,7 @@ impl Engine {
             let detail = format!(
                 "password does not match for {who}: it does not decrypt {what} (frame {frame})"
             );
-            self.problem(frame, ts, None, "password-mismatch", detail, true);
+            self.problem(frame, ts, None, ProblemKind::PasswordMismatch, detail, true);
         }
     }
 }

@@ -6,6 +6,7 @@ use super::Engine;
 use crate::capture::Timestamp;
 use crate::flow::ConnId;
 use crate::limits::Limit;
+use crate::model::ProblemKind;
 
 impl Engine {
     /// Records that `limit` was reached for `conn` (None: a flow that was not followed),
@@ -39,7 +40,7 @@ impl Engine {
             "limit of {} reached on {what}: {consequence}",
             limit.describe(&self.limits)
         );
-        self.problem(frame, ts, conn, "limit-reached", detail, false);
+        self.problem(frame, ts, conn, ProblemKind::LimitReached, detail, false);
     }
 
     /// Whether a new session may be remembered; if not, the limit is reported.

@@ -32,6 +32,7 @@ use state::{ConnState, SessionRef, Smb1Session, Smb2Session};
 use crate::auth::Secrets;
 use crate::capture::Timestamp;
 use crate::flow::{ConnId, Damage, FlowEvent, Pdu};
+use crate::model::ProblemKind;
 use crate::model::names::session_hex;
 use dissectors::transform::{COMPRESSION_HEADER_LEN, TRANSFORM_HEADER_LEN};
 
@@ -158,13 +159,13 @@ impl Engine {
                 };
                 let (kind, detail) = match damage {
                     Damage::LostBytes => (
-                        "lost-bytes",
+                        ProblemKind::LostBytes,
                         format!(
                             "{bytes} bytes {side} never captured; messages touched are unverified"
                         ),
                     ),
                     Damage::Truncated => (
-                        "header-not-captured",
+                        ProblemKind::HeaderNotCaptured,
                         format!(
                             "{bytes} bytes {side} cut by the snap length where no SMB header \
                              could be read: the messages in them are not counted or checked"
@@ -295,7 +296,7 @@ impl Engine {
             pdu.last_frame,
             pdu.ts,
             Some(pdu.conn),
-            "not-smb",
+            ProblemKind::NotSmb,
             format!("{} bytes that are not an SMB message", pdu.data.len()),
             false,
         );
@@ -324,7 +325,7 @@ impl Engine {
             pdu.last_frame,
             pdu.ts,
             Some(pdu.conn),
-            "header-not-captured",
+            ProblemKind::HeaderNotCaptured,
             format!(
                 "{}-byte message: its {protocol} header at byte {offset} was {how} after \
                  {at} bytes; not checked",
@@ -345,7 +346,14 @@ impl Engine {
         if let Some(model::LogonMac::Invalid(why)) = &checks.ntlm_mic {
             let frame = outcome.authenticate_frame.unwrap_or(pdu.last_frame);
             let detail = format!("NTLM MIC of {what} is invalid: {why}");
-            self.problem(frame, pdu.ts, Some(pdu.conn), "invalid-mic", detail, true);
+            self.problem(
+                frame,
+                pdu.ts,
+                Some(pdu.conn),
+                ProblemKind::InvalidMic,
+                detail,
+                true,
+            );
         }
         if let Some(model::LogonMac::Invalid(why)) = &checks.mech_list_mic {
             let frame = outcome.mech_list_mic_frame.unwrap_or(pdu.last_frame);
@@ -354,7 +362,7 @@ impl Engine {
                 frame,
                 pdu.ts,
                 Some(pdu.conn),
-                "invalid-mech-list-mic",
+                ProblemKind::InvalidMechListMic,
                 detail,
                 true,
             );
@@ -449,7 +457,7 @@ impl Engine {
                 frame: m.frame,
                 ts: m.ts,
                 conn: Some(m.conn),
-                kind: "invalid-signature",
+                kind: ProblemKind::InvalidSignature,
                 detail: format!(
                     "{name} {kind}  msg {}  sess {}  signature invalid ({}{via}{}): {}",
                     m.message_id,
@@ -472,7 +480,7 @@ impl Engine {
         frame: u64,
         ts: Timestamp,
         conn: Option<ConnId>,
-        kind: &'static str,
+        kind: ProblemKind,
         detail: String,
         failure: bool,
     ) {

@@ -20,6 +20,7 @@ use super::state::{Smb1Session, new_session};
 use super::{Engine, Judged, Sink, damaged};
 use crate::crypto::sign::{self, SMB1_PLACEHOLDER};
 use crate::flow::Pdu;
+use crate::model::ProblemKind;
 use crate::model::names::session_hex;
 use crate::model::{Header, KeySource, KeyUsed, Protocol, Unverified, Verdict};
 
@@ -50,7 +51,7 @@ impl Engine {
                     pdu.last_frame,
                     pdu.ts,
                     Some(pdu.conn),
-                    "malformed",
+                    ProblemKind::Malformed,
                     detail,
                     false,
                 );
@@ -388,7 +389,7 @@ impl Engine {
                 pdu.last_frame,
                 pdu.ts,
                 Some(pdu.conn),
-                "password-mismatch",
+                ProblemKind::PasswordMismatch,
                 detail,
                 true,
             );
@@ -396,7 +397,14 @@ impl Engine {
         if let Some(why) = &outcome.unreplayable {
             let detail = format!("cannot replay the logon of {account}: {why}");
             let frame = outcome.authenticate_frame.unwrap_or(pdu.last_frame);
-            self.problem(frame, pdu.ts, Some(pdu.conn), "not-replayed", detail, false);
+            self.problem(
+                frame,
+                pdu.ts,
+                Some(pdu.conn),
+                ProblemKind::NotReplayed,
+                detail,
+                false,
+            );
         }
         if h.status != STATUS_SUCCESS {
             let detail = format!(
@@ -407,7 +415,7 @@ impl Engine {
                 pdu.last_frame,
                 pdu.ts,
                 Some(pdu.conn),
-                "logon-failed",
+                ProblemKind::LogonFailed,
                 detail,
                 false,
             );

@@ -8,6 +8,7 @@ use crate::auth::SecretBytes;
 use crate::crypto::keys::Cipher;
 use crate::crypto::seal;
 use crate::flow::{Direction, Pdu};
+use crate::model::ProblemKind;
 use crate::model::{Header, KeyUsed, Protocol, Unverified, Verdict};
 
 /// The key that seals one direction of a session, and the cipher if the NEGOTIATE told it.
@@ -37,7 +38,7 @@ impl Engine {
                 pdu.last_frame,
                 pdu.ts,
                 Some(pdu.conn),
-                "malformed",
+                ProblemKind::Malformed,
                 "SMB3 transform header cut short".into(),
                 false,
             );

@@ -14,6 +14,7 @@ use dissectors::status::STATUS_SUCCESS;
 
 use super::Engine;
 use crate::flow::Pdu;
+use crate::model::ProblemKind;
 use crate::model::{NegotiateValidation, names};
 
 /// Dialects kept from a NEGOTIATE request (a real one offers at most a handful).
@@ -235,7 +236,7 @@ impl Engine {
             frame,
             pdu.ts,
             Some(pdu.conn),
-            "negotiate-mismatch",
+            ProblemKind::NegotiateMismatch,
             detail,
             true,
         );

@@ -195,7 +195,7 @@ pub(crate) fn problem(p: &Problem) -> Value {
         "frame": p.frame,
         "time": epoch_seconds(p.ts),
         "connection": p.conn,
-        "kind": p.kind,
+        "kind": p.kind.name(),
         "detail": p.detail,
     })
 }

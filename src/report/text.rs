@@ -111,7 +111,7 @@ pub fn write(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
                 "  frame {:<6}  {:>10}  {conn:<4}  {}: {}",
                 p.frame,
                 relative(p.ts, start),
-                paint(if p.failure { BAD } else { WARN }, p.kind, true),
+                paint(if p.failure { BAD } else { WARN }, p.kind.name(), true),
                 p.detail
             )?;
         }

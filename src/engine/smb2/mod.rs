@@ -13,6 +13,7 @@ use super::{Engine, Judged, Sealed, Sink};
 use crate::crypto::keys::{Cipher, Dialect, PreauthHash};
 use crate::crypto::sign::{SMB2_HEADER_LEN, SigningAlgorithm};
 use crate::flow::Pdu;
+use crate::model::ProblemKind;
 use crate::model::names::session_hex;
 use crate::model::{Header, Protocol, Verdict};
 
@@ -57,7 +58,7 @@ impl Engine {
                         pdu.last_frame,
                         pdu.ts,
                         Some(pdu.conn),
-                        "malformed",
+                        ProblemKind::Malformed,
                         format!("SMB2 compound: {e}{damage}"),
                         false,
                     );
@@ -215,7 +216,7 @@ impl Engine {
             pdu.last_frame,
             pdu.ts,
             Some(conn),
-            "signed-after-logoff",
+            ProblemKind::SignedAfterLogoff,
             detail,
             false,
         );

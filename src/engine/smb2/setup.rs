@@ -10,6 +10,7 @@ use super::KeyChoice;
 use crate::crypto::keys::{self, Dialect};
 use crate::crypto::sign::SigningAlgorithm;
 use crate::flow::Pdu;
+use crate::model::ProblemKind;
 use crate::model::names::session_hex;
 use crate::model::{Binding, Verdict};
 
@@ -205,7 +206,7 @@ impl Engine {
             pdu.last_frame,
             pdu.ts,
             Some(pdu.conn),
-            "setup-unanswered",
+            ProblemKind::SetupUnanswered,
             detail,
             false,
         );
@@ -336,7 +337,7 @@ impl Engine {
                 pdu.last_frame,
                 pdu.ts,
                 Some(conn),
-                "password-mismatch",
+                ProblemKind::PasswordMismatch,
                 detail,
                 !refused_reauth,
             );
@@ -353,7 +354,14 @@ impl Engine {
                 session_hex(session_id)
             );
             let frame = setup.auth.authenticate_frame.unwrap_or(pdu.last_frame);
-            self.problem(frame, pdu.ts, Some(conn), "not-replayed", detail, false);
+            self.problem(
+                frame,
+                pdu.ts,
+                Some(conn),
+                ProblemKind::NotReplayed,
+                detail,
+                false,
+            );
         }
         if status != STATUS_SUCCESS {
             let status = crate::model::names::status_text(status);
@@ -362,17 +370,17 @@ impl Engine {
                 let d = format!(
                     "server refused to bind connection #{conn} to session {sess}: {status}"
                 );
-                ("binding-failed", d)
+                (ProblemKind::BindingFailed, d)
             } else if reauth {
                 let d = format!(
                     "server rejected the re-authentication of session {sess} on connection \
                      #{conn}: {status}"
                 );
-                ("logon-failed", d)
+                (ProblemKind::LogonFailed, d)
             } else {
                 let d =
                     format!("server rejected the logon of {account} (session {sess}): {status}");
-                ("logon-failed", d)
+                (ProblemKind::LogonFailed, d)
             };
             self.problem(pdu.last_frame, pdu.ts, Some(conn), kind, detail, false);
         }
