@@ -12,8 +12,8 @@
 #                                      rc + tcpdump stats in $OUT/LABEL.meta
 #   breakretry.sh stop             stop smbd, delete the namespace (and with it every iptables rule)
 #
-# Server config: standalone, alice / Secr3t!pass, share `share`) plus
-# server signing = mandatory, kernel oplocks = no, kernel share modes = no, posix locking = no,
+# Server: scripts/samba-server.sh's (standalone, alice / Secr3t!pass, share `share`, kernel
+# oplocks = no) plus server signing = mandatory, kernel share modes = no, posix locking = no,
 # smb2 leases = yes, durable handles = yes, strict locking = no; _NO_WINBINDD=1 for smbd.
 # Environment: BRLAB_NS (default brlab-br1), BRLAB_SRV (server dir, default ./brlab-srv),
 # BRLAB_OUT (where captures go; default the current directory).
@@ -29,49 +29,13 @@ case $cmd in
 start)
   ip netns add "$NS"
   ip -n "$NS" link set lo up
-  mkdir -p "$SRV"/{private,lock,state,cache,pid,log,share,ncalrpc} "$OUT"
-  id alice >/dev/null 2>&1 || useradd -M -s /usr/sbin/nologin alice
-  chmod 755 "$SRV"; chmod 777 "$SRV/share"
-  cat > "$SRV/smb.conf" <<CONF
-[global]
-  workgroup = LAB
-  netbios name = LABSRV
-  server role = standalone server
-  interfaces = $HOST/8
-  bind interfaces only = yes
-  smb ports = 445
-  private dir = $SRV/private
-  lock directory = $SRV/lock
-  state directory = $SRV/state
-  cache directory = $SRV/cache
-  pid directory = $SRV/pid
-  ncalrpc dir = $SRV/ncalrpc
-  log file = $SRV/log/%m.log
-  log level = 1
-  passdb backend = tdbsam:$SRV/private/passdb.tdb
-  disable spoolss = yes
-  load printers = no
-  printcap name = /dev/null
-  server min protocol = NT1
-  ntlm auth = ntlmv1-permitted
-  server multi channel support = yes
-  server signing = mandatory
-  kernel oplocks = no
-  kernel share modes = no
-  posix locking = no
-  smb2 leases = yes
-  durable handles = yes
-  strict locking = no
-[share]
-  path = $SRV/share
-  read only = no
-  guest ok = no
-CONF
-  printf 'Secr3t!pass\nSecr3t!pass\n' | smbpasswd -c "$SRV/smb.conf" -s -a alice >/dev/null
-  nsx env _NO_WINBINDD=1 smbd -s "$SRV/smb.conf" -D
-  sleep 2
+  mkdir -p "$OUT"
+  # The server of scripts/samba-server.sh (alice, share `share`), started inside the namespace,
+  # with what the break-retry tests need on top.
+  nsx env _NO_WINBINDD=1 "$(dirname "$0")/samba-server.sh" start "$SRV" "$HOST" \
+    'server signing = mandatory' 'kernel share modes = no' 'posix locking = no' \
+    'smb2 leases = yes' 'durable handles = yes' 'strict locking = no'
   echo "namespace $NS; smbd pid $(cat "$SRV/pid/smbd.pid")"
-  nsx ss -ltnp | grep ':445' || { echo "smbd not listening" >&2; exit 1; }
   ;;
 run)
   test=${1:?test}; label=${2:?label}; shift 2
@@ -109,7 +73,7 @@ run)
   tail -3 "$log"
   ;;
 stop)
-  if [ -f "$SRV/pid/smbd.pid" ]; then kill "$(cat "$SRV/pid/smbd.pid")" || true; sleep 2; fi
+  "$(dirname "$0")/samba-server.sh" stop "$SRV" || true
   ip netns del "$NS" 2>/dev/null || true
   ;;
 *) echo "usage: $0 start|run TEST LABEL [args]|stop" >&2; exit 2;;
