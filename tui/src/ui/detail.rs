@@ -46,7 +46,12 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
         let mut lines = info;
         lines.push(Line::default());
         lines.extend(dump);
-        frame.render_widget(Paragraph::new(lines).scroll(scroll), inner);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .scroll(scroll),
+            inner,
+        );
     }
 }
 
@@ -159,7 +164,7 @@ fn detail_lines(app: &App, i: usize, r: &Row) -> Vec<Line<'static>> {
             if b.chain_first != b.frame || b.resent_as.is_some() || b.tcp_retransmissions > 0 {
                 let stall = b
                     .stall_ms
-                    .map(|ms| format!(", stalled {ms:.3} ms"))
+                    .map(|ms| format!(", stalled {}", names::duration(ms)))
                     .unwrap_or_default();
                 let ack = b.tcp_acked.map_or("no TCP ACK".to_string(), |f| {
                     format!("TCP ACK in frame {f}")

@@ -32,7 +32,10 @@ pub(super) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let Some(view) = app.lanes() else { return };
     let a = &t.analysis;
     let block = pane_block(
-        fit(&title(a, view), usize::from(area.width.saturating_sub(4))) + " ",
+        format!(
+            " {} ",
+            fit(&title(a, view), usize::from(area.width.saturating_sub(4)))
+        ),
         true,
     );
     let inner = block.inner(area);
@@ -185,31 +188,36 @@ fn title(a: &Analysis, view: &LaneView) -> String {
         .iter()
         .filter_map(|b| b.stall_ms)
         .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
-    let mut text = format!(
-        " Lanes: session {} ({} channel{}), {} break{}",
-        short_session(s.id),
-        s.channels.len(),
-        if s.channels.len() == 1 { "" } else { "s" },
+    // The longest stall first: a narrow title drops words from the end.
+    let mut text = format!("Lanes: session {}", short_session(s.id));
+    if let Some(ms) = stall {
+        text += &format!(": longest stall {},", duration(ms));
+    }
+    text += &format!(
+        " {} break{}",
         breaks.len(),
-        if breaks.len() == 1 { "" } else { "s" },
+        if breaks.len() == 1 { "" } else { "s" }
     );
     if resent > 0 {
-        text += &format!(", {resent} re-sent");
+        text += &format!(" ({resent} re-sent)");
     }
-    if let Some(ms) = stall {
-        text += &format!(", longest stall {}", duration(ms));
-    }
+    text += &format!(
+        ", {} channel{}",
+        s.channels.len(),
+        if s.channels.len() == 1 { "" } else { "s" }
+    );
     text
 }
 
 /// `Time` and each shown lane's name (`#3`) ending on its line; red when TCP
-/// retransmitted or reset on it, an opener's lane in yellow; `◀ ▶` when lanes are hidden.
+/// retransmitted or reset on it, an opener's lane in yellow; `◀ ▶` beside them when lanes
+/// are hidden on that side.
 fn header(a: &Analysis, view: &LaneView, g: &Geometry, time_width: usize) -> Line<'static> {
-    let mut spans = vec![Span::styled(
-        format!("{:>time_width$} ", "Time"),
-        Style::new().bold(),
-    )];
     let last = g.first + g.shown;
+    let mut spans = vec![
+        Span::styled(format!("{:>time_width$}", "Time"), Style::new().bold()),
+        Span::raw(if g.first > 0 { "◀" } else { " " }),
+    ];
     for lane in g.first..last {
         let Some(l) = view.lanes.get(lane) else { break };
         let name = format!("#{}", l.conn);
@@ -217,13 +225,6 @@ fn header(a: &Analysis, view: &LaneView, g: &Geometry, time_width: usize) -> Lin
         let pad = end.saturating_sub(name.len());
         let mut text = format!("{}{name}", " ".repeat(pad));
         text.push_str(&" ".repeat(g.width.saturating_sub(text.chars().count())));
-        if lane == g.first && g.first > 0 {
-            text.replace_range(0..1, "◀");
-        }
-        if lane + 1 == last && last < view.lanes.len() {
-            text.pop();
-            text.push('▶');
-        }
         let troubled = a.connections.iter().find(|c| c.id == l.conn).is_some_and(|c| {
             c.tcp.rst.is_some()
                 || c.tcp.retransmissions_to_client + c.tcp.retransmissions_to_server > 0
@@ -235,7 +236,12 @@ fn header(a: &Analysis, view: &LaneView, g: &Geometry, time_width: usize) -> Lin
         };
         spans.push(Span::styled(text, style));
     }
-    spans.push(Span::styled(" Event", Style::new().bold()));
+    spans.push(Span::raw(if last < view.lanes.len() {
+        "▶"
+    } else {
+        " "
+    }));
+    spans.push(Span::styled("Event", Style::new().bold()));
     Line::from(spans)
 }
 

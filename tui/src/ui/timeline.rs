@@ -54,7 +54,18 @@ fn note(app: &App, i: usize, msg: &Message, width: usize) -> Line<'static> {
         }
     }
     if let Some(f) = &msg.file {
-        spans.push(Span::raw(f.clone()));
+        // The whole path, else its file name, else as much of it as fits.
+        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        let room = width.saturating_sub(used);
+        let name = f.rsplit('\\').next().unwrap_or(f);
+        let shown = if f.chars().count() <= room {
+            f.clone()
+        } else if name.chars().count() <= room || room < 2 {
+            name.to_string()
+        } else {
+            name.chars().take(room - 1).chain(['…']).collect()
+        };
+        spans.push(Span::raw(shown));
     }
     fit_spans(spans, width)
 }
