@@ -117,6 +117,20 @@ fn help_overlay() {
     }
     app.handle(Action::Help);
     assert!(!app.help_shown());
+
+    // tui/README.md's key table is the same list, row for row.
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tui/README.md"),
+    )
+    .expect("tui/README.md");
+    for (key, what) in tui::KEYS {
+        let row = if key.is_empty() {
+            format!("|  | {what} |")
+        } else {
+            format!("| `{key}` | {what} |")
+        };
+        assert!(readme.contains(&row), "tui/README.md lacks the row {row}");
+    }
 }
 
 #[test]
@@ -365,6 +379,23 @@ fn keys_map_to_actions_by_mode() {
         Some(Action::Quit)
     );
 
+    assert_eq!(act(&app, KeyCode::Char('t')), Some(Action::ToggleTree));
+    assert_eq!(act(&app, KeyCode::Char('S')), Some(Action::Security));
+    assert_eq!(act(&app, KeyCode::Char('h')), Some(Action::Histogram));
+    assert_eq!(act(&app, KeyCode::Char('l')), Some(Action::Lanes));
+    // In the lane view: sideways, sessions, and Esc closes it (back to the timeline).
+    app.handle(Action::Lanes);
+    assert_eq!(app.screen(), tui::Screen::Lanes);
+    assert_eq!(act(&app, KeyCode::Left), Some(Action::Left));
+    assert_eq!(act(&app, KeyCode::Right), Some(Action::Right));
+    assert_eq!(act(&app, KeyCode::Char('[')), Some(Action::PrevSession));
+    assert_eq!(act(&app, KeyCode::Char(']')), Some(Action::NextSession));
+    assert_eq!(act(&app, KeyCode::Esc), Some(Action::Close));
+    app.handle(Action::Histogram);
+    assert_eq!(app.screen(), tui::Screen::Histogram);
+    app.handle(Action::Close);
+    assert_eq!(app.screen(), tui::Screen::Timeline);
+
     // While typing a search, letters are text and Esc cancels.
     app.handle(Action::SearchStart);
     assert_eq!(
@@ -402,13 +433,21 @@ fn mouse_wheel_and_click() {
 #[test]
 fn renders_at_any_size() {
     let mut app = App::new(timeline(&sample("smb2-mc-leases-test1.pcap")));
+    let mut lanes = App::new(timeline(&sample(
+        "smb2-mc-oplocks-test3-spec-breakretry.pcap",
+    )));
+    lanes.handle(Action::Lanes);
+    let mut histogram = App::new(timeline(&sample("smb2-mc-oplocks-test1.pcap")));
+    histogram.handle(Action::Histogram);
+    let mut security = App::new(timeline(&sample("smb1-ntlmv1.pcap")));
+    security.handle(Action::Security);
     app.handle(Action::Help);
     for (w, h) in [(1, 1), (20, 5), (40, 10), (80, 24), (300, 100)] {
-        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-        terminal
-            .draw(|frame| tui::draw(frame, &mut app))
-            .expect("draw");
-        app.handle(Action::Down);
+        for app in [&mut app, &mut lanes, &mut histogram, &mut security] {
+            let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+            terminal.draw(|frame| tui::draw(frame, app)).expect("draw");
+            app.handle(Action::Down);
+        }
     }
 }
 

@@ -34,13 +34,17 @@ fn frame_times(capture: &Path) -> BTreeMap<u64, f64> {
 
 /// tshark's client port (the one that is not 445) of every frame.
 fn client_ports(capture: &Path) -> BTreeMap<u64, u16> {
-    tshark::fields(capture, "tcp", &["frame.number", "tcp.srcport", "tcp.dstport"])
-        .into_iter()
-        .map(|r| {
-            let (s, d): (u16, u16) = (r[1].parse().unwrap(), r[2].parse().unwrap());
-            (r[0].parse().unwrap(), if s == 445 { d } else { s })
-        })
-        .collect()
+    tshark::fields(
+        capture,
+        "tcp",
+        &["frame.number", "tcp.srcport", "tcp.dstport"],
+    )
+    .into_iter()
+    .map(|r| {
+        let (s, d): (u16, u16) = (r[1].parse().unwrap(), r[2].parse().unwrap());
+        (r[0].parse().unwrap(), if s == 445 { d } else { s })
+    })
+    .collect()
 }
 
 /// The timeline rows on a screen: (time, frame, channel, command, the rest of the words).
@@ -104,7 +108,12 @@ fn timeline_numbers_are_whole_at_80_and_200_columns() {
     let smb2 = tshark::fields(
         &capture,
         "smb2",
-        &["frame.number", "smb2.cmd", "smb2.flags.signature", "smb2.msg_id"],
+        &[
+            "frame.number",
+            "smb2.cmd",
+            "smb2.flags.signature",
+            "smb2.msg_id",
+        ],
     );
     let mut commands: BTreeMap<u64, Vec<u16>> = BTreeMap::new();
     let mut msg_ids: BTreeMap<u64, Vec<String>> = BTreeMap::new();
@@ -115,7 +124,10 @@ fn timeline_numbers_are_whole_at_80_and_200_columns() {
             commands.entry(frame).or_default().push(c.parse().unwrap());
             messages += 1;
         }
-        signed += r[2].split(',').filter(|s| matches!(*s, "1" | "True")).count();
+        signed += r[2]
+            .split(',')
+            .filter(|s| matches!(*s, "1" | "True"))
+            .count();
         msg_ids
             .entry(frame)
             .or_default()
@@ -126,16 +138,24 @@ fn timeline_numbers_are_whole_at_80_and_200_columns() {
         let mut app = App::new(timeline(&capture));
         let text = snapshot_at(&format!("timeline_{w}x{h}"), &mut app, w, h);
         let header = text.lines().nth(1).unwrap();
-        for word in ["Time", "Frame", "Ch", "Command", "Status", "Verdict", "Note"] {
+        for word in [
+            "Time", "Frame", "Ch", "Command", "Status", "Verdict", "Note",
+        ] {
             assert!(
-                header.split_whitespace().any(|h| h.trim_matches('│') == word),
+                header
+                    .split_whitespace()
+                    .any(|h| h.trim_matches('│') == word),
                 "{w}x{h}: header {header:?} lacks {word}"
             );
         }
         let rows = timeline_rows(&text);
         assert!(rows.len() >= 8, "{w}x{h}: {text}");
         for (time, frame, _, command, rest) in &rows {
-            assert_eq!(*time, format!("{:.6}", times[frame]), "{w}x{h} frame {frame}");
+            assert_eq!(
+                *time,
+                format!("{:.6}", times[frame]),
+                "{w}x{h} frame {frame}"
+            );
             let names: Vec<&str> = commands[frame]
                 .iter()
                 .map(|&c| {
@@ -143,7 +163,10 @@ fn timeline_numbers_are_whole_at_80_and_200_columns() {
                     if w >= 200 { full } else { short }
                 })
                 .collect();
-            assert!(names.contains(&command.as_str()), "{w}x{h} frame {frame}: {command}");
+            assert!(
+                names.contains(&command.as_str()),
+                "{w}x{h} frame {frame}: {command}"
+            );
             if w >= 200 {
                 // The message id column is there, whole (a notification's is `-`).
                 let shown = rest.first().unwrap();
@@ -161,9 +184,26 @@ fn timeline_numbers_are_whole_at_80_and_200_columns() {
         } else {
             format!(" {messages} msg {signed} sig: ")
         };
-        assert!(status.contains(&counts), "{w}x{h}: {status:?} lacks {counts:?}");
-        assert!(status.contains(" inv ") || status.contains(" invalid "), "{status}");
+        assert!(
+            status.contains(&counts),
+            "{w}x{h}: {status:?} lacks {counts:?}"
+        );
+        assert!(
+            status.contains(" inv ") || status.contains(" invalid "),
+            "{status}"
+        );
         assert!(status.contains(&format!("1/{messages}")), "{status}");
+        // The tree shows from 120 columns on; below, `t` brings it back.
+        assert_eq!(text.contains("┌ Sessions"), w >= 120, "{text}");
+        if w < 120 {
+            app.handle(Action::ToggleTree);
+            let text = screens::screen_text(&screens::render(&mut app, w, h));
+            assert!(text.contains("┌ Sessions"), "{text}");
+            assert_eq!(app.focus(), tui::Pane::Tree);
+            app.handle(Action::ToggleTree);
+            let text = screens::screen_text(&screens::render(&mut app, w, h));
+            assert!(!text.contains("┌ Sessions"), "{text}");
+        }
     }
 }
 
@@ -283,7 +323,10 @@ fn label_frames(label: &str) -> (u64, Option<u64>) {
     let frame = label[1..].split(' ').next().unwrap().parse().unwrap();
     let other = ["ack of f", "first f"].iter().find_map(|p| {
         let rest = &label[label.find(p)? + p.len()..];
-        rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok()
+        rest.split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
     });
     (frame, other)
 }
@@ -332,7 +375,11 @@ fn lane_view_draws_breaks_on_their_streams() {
                 let chain = chains.iter().find(|c| c.ack == Some(frame)).unwrap();
                 assert_eq!(brk, chain.last, "{}", row.label);
                 let latency = format!(" in {}", duration(ms(brk, frame)));
-                assert!(row.label.contains(&latency), "{} lacks {latency}", row.label);
+                assert!(
+                    row.label.contains(&latency),
+                    "{} lacks {latency}",
+                    row.label
+                );
                 if chain.first != chain.last {
                     let stall = format!("chain stalled {}", duration(ms(chain.first, frame)));
                     assert!(
@@ -351,15 +398,27 @@ fn lane_view_draws_breaks_on_their_streams() {
                 let first = other.unwrap();
                 let chain = chains.iter().find(|c| c.last == frame).unwrap();
                 assert_eq!(first, chain.first, "{}", row.label);
-                assert_eq!(row.from.map(port_of_lane), Some(ports[&first]), "{}", row.label);
-                assert!(row.label.contains(&format!("+{}", duration(ms(first, frame)))));
+                assert_eq!(
+                    row.from.map(port_of_lane),
+                    Some(ports[&first]),
+                    "{}",
+                    row.label
+                );
+                assert!(
+                    row.label
+                        .contains(&format!("+{}", duration(ms(first, frame))))
+                );
                 checked.insert(frame);
             }
         }
         // Both acknowledgments and the re-sent copy are on screen at either size.
         let expected: BTreeSet<u64> = chains
             .iter()
-            .flat_map(|c| c.ack.into_iter().chain((c.first != c.last).then_some(c.last)))
+            .flat_map(|c| {
+                c.ack
+                    .into_iter()
+                    .chain((c.first != c.last).then_some(c.last))
+            })
             .collect();
         assert_eq!(checked, expected, "{w}x{h}:\n{text}");
     }
@@ -461,7 +520,10 @@ fn histogram_counts_match_tshark() {
                 line("stall:   ", &stall),
                 format!("never acknowledged: {none} chains"),
             ] {
-                assert!(text.contains(&want), "{name} {w}x{h} lacks {want:?}:\n{text}");
+                assert!(
+                    text.contains(&want),
+                    "{name} {w}x{h} lacks {want:?}:\n{text}"
+                );
             }
         }
     }
@@ -553,17 +615,18 @@ fn break_detail_names_its_cause() {
     );
     let request = creates
         .iter()
-        .filter(|r| {
+        .rfind(|r| {
             matches!(r[1].as_str(), "0" | "False")
                 && r[5].ends_with("oplock_break_test2.dat")
                 && r[0].parse::<u64>().unwrap() < first_copy
         })
-        .last()
         .unwrap();
     let response = creates
         .iter()
         .find(|r| {
-            r[2] == request[2] && r[3] == request[3] && matches!(r[1].as_str(), "1" | "True")
+            r[2] == request[2]
+                && r[3] == request[3]
+                && matches!(r[1].as_str(), "1" | "True")
                 && r[4] != "0x00000103"
         })
         .unwrap();

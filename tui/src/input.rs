@@ -39,9 +39,15 @@ pub const KEYS: &[(&str, &str)] = &[
     ("s", "filter: the selected message's session only"),
     ("c", "filter: the selected message's channel only"),
     ("S", "security findings; Enter: only the frames of one"),
-    ("x Esc", "clear every filter (Esc: close a view or list first)"),
+    (
+        "x Esc",
+        "clear every filter (Esc: close a view or list first)",
+    ),
     ("l", "lane view: the session's channels, breaks and acks"),
-    ("← → [ ]", "lane view: scroll the lanes; previous / next session"),
+    (
+        "← → [ ]",
+        "lane view: scroll the lanes; previous / next session",
+    ),
     ("h", "latency histogram of the session's break acks"),
     ("mouse", "wheel scrolls the pane under it, click selects"),
     ("?", "this help (? or Esc closes it)"),

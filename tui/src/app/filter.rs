@@ -94,7 +94,11 @@ impl App {
         }
         if let Some(kind) = f.security {
             // The frames the finding shows (bounded by the model: MAX_FINDING_FRAMES).
-            let frames = a.security.iter().find(|s| s.kind == kind).map(|s| &s.frames);
+            let frames = a
+                .security
+                .iter()
+                .find(|s| s.kind == kind)
+                .map(|s| &s.frames);
             if !frames.is_some_and(|f| f.contains(&m.frame)) {
                 return false;
             }

@@ -23,9 +23,9 @@ use crate::action::Action;
 use crate::model::{Row, Timeline};
 
 pub use filter::Filter;
-pub use marks::Marks;
 pub use lanes::{EventKind, LaneEvent, LaneRole, LaneView, SpanKind};
 pub use latency::{BUCKETS, Histogram, bucket, histogram};
+pub use marks::Marks;
 pub use tree::TreeItem;
 pub use views::Screen;
 

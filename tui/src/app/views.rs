@@ -83,9 +83,7 @@ impl App {
             let id = a.sessions.get(s).map(|s| s.id);
             a.breaks.iter().any(|b| b.session_id == id)
         };
-        from_break
-            .or(own.filter(|&s| has_breaks(s)))
-            .or(busiest)
+        from_break.or(own.filter(|&s| has_breaks(s))).or(busiest)
     }
 
     /// Moves the lane view's selection by `delta` rows.

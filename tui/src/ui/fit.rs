@@ -82,7 +82,10 @@ mod tests {
 
     #[test]
     fn fit_keeps_whole_words() {
-        assert_eq!(fit("lease break → f164 0.1ms", 100), "lease break → f164 0.1ms");
+        assert_eq!(
+            fit("lease break → f164 0.1ms", 100),
+            "lease break → f164 0.1ms"
+        );
         assert_eq!(fit("lease break → f164 0.1ms", 20), "lease break → f164…");
         assert_eq!(fit("lease break → f164 0.1ms", 17), "lease break →…");
         assert_eq!(fit("f164", 3), "…");

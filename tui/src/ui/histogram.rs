@@ -108,7 +108,11 @@ fn chart(
     let mut bars: Vec<Bar> = BUCKETS
         .iter()
         .zip(values)
-        .map(|(label, v)| Bar::new(*v).label(Line::from(*label)).text_value(v.to_string()))
+        .map(|(label, v)| {
+            Bar::new(*v)
+                .label(Line::from(*label))
+                .text_value(v.to_string())
+        })
         .collect();
     if let Some(v) = unanswered {
         bars.push(

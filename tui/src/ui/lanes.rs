@@ -84,10 +84,7 @@ pub(super) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     };
     let label_width = width.saturating_sub(time_width + 2 + shown * lane_width);
 
-    frame.render_widget(
-        Paragraph::new(header(a, view, &geometry, time_width)),
-        head,
-    );
+    frame.render_widget(Paragraph::new(header(a, view, &geometry, time_width)), head);
     let lines: Vec<Line> = view
         .events
         .iter()
@@ -138,9 +135,7 @@ pub(super) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     };
     frame.render_widget(
         Paragraph::new(fit(
-            &format!(
-                "{lanes_note}↑↓ event  [ ] session  h histogram  Enter timeline  Esc close"
-            ),
+            &format!("{lanes_note}↑↓ event  [ ] session  h histogram  Enter timeline  Esc close"),
             width,
         ))
         .dim(),
@@ -225,10 +220,14 @@ fn header(a: &Analysis, view: &LaneView, g: &Geometry, time_width: usize) -> Lin
         let pad = end.saturating_sub(name.len());
         let mut text = format!("{}{name}", " ".repeat(pad));
         text.push_str(&" ".repeat(g.width.saturating_sub(text.chars().count())));
-        let troubled = a.connections.iter().find(|c| c.id == l.conn).is_some_and(|c| {
-            c.tcp.rst.is_some()
-                || c.tcp.retransmissions_to_client + c.tcp.retransmissions_to_server > 0
-        });
+        let troubled = a
+            .connections
+            .iter()
+            .find(|c| c.id == l.conn)
+            .is_some_and(|c| {
+                c.tcp.rst.is_some()
+                    || c.tcp.retransmissions_to_client + c.tcp.retransmissions_to_server > 0
+            });
         let style = match (troubled, l.role) {
             (true, _) => Style::new().fg(Color::Red).bold(),
             (false, LaneRole::Opener) => Style::new().fg(Color::Yellow).bold(),
@@ -236,11 +235,7 @@ fn header(a: &Analysis, view: &LaneView, g: &Geometry, time_width: usize) -> Lin
         };
         spans.push(Span::styled(text, style));
     }
-    spans.push(Span::raw(if last < view.lanes.len() {
-        "▶"
-    } else {
-        " "
-    }));
+    spans.push(Span::raw(if last < view.lanes.len() { "▶" } else { " " }));
     spans.push(Span::styled("Event", Style::new().bold()));
     Line::from(spans)
 }
@@ -290,7 +285,11 @@ fn lane_cells(
                 *cell = ('─', style);
             }
         }
-        let head = if t > f { (t - 1, '▶') } else { (t + 1, '◀') };
+        let head = if t > f {
+            (t - 1, '▶')
+        } else {
+            (t + 1, '◀')
+        };
         if let Some(cell) = usize::try_from(head.0).ok().and_then(|x| cells.get_mut(x)) {
             *cell = (head.1, style);
         }
@@ -463,7 +462,12 @@ fn label(t: &Timeline, e: &LaneEvent) -> String {
 fn describe(t: &Timeline, view: &LaneView, e: &LaneEvent) -> Vec<String> {
     let a = &t.analysis;
     let brk = |b: usize| a.breaks.get(b);
-    let at = format!("frame {} at {:.6} s on #{}", e.frame, t.at(e.ts), lane_conn(view, e.lane));
+    let at = format!(
+        "frame {} at {:.6} s on #{}",
+        e.frame,
+        t.at(e.ts),
+        lane_conn(view, e.lane)
+    );
     let mut out = vec![match e.kind {
         EventKind::Open(b) | EventKind::Pending(b) | EventKind::Opened(b) => {
             match brk(b).and_then(|b| b.cause.as_ref()) {
@@ -478,7 +482,9 @@ fn describe(t: &Timeline, view: &LaneView, e: &LaneEvent) -> Vec<String> {
         _ => format!("{at}: {}", label(t, e)),
     }];
     for lane in view.selected_lanes(a) {
-        let Some(l) = view.lanes.get(lane) else { continue };
+        let Some(l) = view.lanes.get(lane) else {
+            continue;
+        };
         let Some(c) = a.connections.iter().find(|c| c.id == l.conn) else {
             continue;
         };
@@ -511,8 +517,9 @@ fn break_text(at: &str, b: &Break) -> String {
         b.outcome(),
         b.tcp_retransmissions,
         if b.tcp_retransmissions == 1 { "" } else { "s" },
-        b.tcp_acked
-            .map_or("no TCP ACK".to_string(), |f| format!("TCP ACK in frame {f}")),
+        b.tcp_acked.map_or("no TCP ACK".to_string(), |f| format!(
+            "TCP ACK in frame {f}"
+        )),
     );
     if b.chain_first != b.frame || b.resent_as.is_some() {
         s += &format!(
