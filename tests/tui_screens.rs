@@ -421,6 +421,21 @@ fn lane_view_draws_breaks_on_their_streams() {
             })
             .collect();
         assert_eq!(checked, expected, "{w}x{h}:\n{text}");
+
+        // Enter on an acknowledgment shows it in the timeline.
+        let ack = *expected.iter().next().unwrap();
+        let row = app
+            .lanes()
+            .unwrap()
+            .events
+            .iter()
+            .position(|e| e.frame == ack);
+        for _ in 0..row.unwrap() {
+            app.handle(Action::Down);
+        }
+        app.handle(Action::Enter);
+        assert_eq!(app.screen(), tui::Screen::Timeline);
+        assert_eq!(app.selected_row().map(|r| r.message.frame), Some(ack));
     }
 }
 

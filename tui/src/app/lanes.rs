@@ -191,6 +191,18 @@ impl LaneView {
         }
     }
 
+    /// The same session's view over a timeline that went on (a live capture), the
+    /// selection and scrolling kept.
+    pub fn rebuilt(self, t: &Timeline) -> LaneView {
+        let last = |v: &LaneView| v.events.len().saturating_sub(1);
+        let mut view = LaneView::new(t, self.session);
+        view.selected = self.selected.min(last(&view));
+        view.offset = self.offset;
+        view.first_lane = self.first_lane;
+        view.follow = self.follow;
+        view
+    }
+
     pub fn selected_event(&self) -> Option<&LaneEvent> {
         self.events.get(self.selected)
     }

@@ -173,6 +173,9 @@ impl App {
         self.marks = marks::place_events(&self.timeline);
         self.problem_rows = marks::problem_rows(&self.timeline, &self.marks);
         self.tree = tree::tree_items(&self.timeline);
+        if let Some(old) = self.lanes.take() {
+            self.lanes = Some(old.rebuilt(&self.timeline));
+        }
         if self.tree_selected >= self.tree.len() {
             self.tree_selected = tree::first_selectable(&self.tree);
         }
@@ -303,6 +306,7 @@ impl App {
             Action::NextSession => self.next_session(true),
             Action::PrevSession => self.next_session(false),
             Action::Enter => self.lanes_enter(),
+            Action::Scroll { down, .. } => self.lanes_move(if down { 3 } else { -3 }),
             Action::Close => self.screen = Screen::Timeline,
             Action::Lanes | Action::Histogram | Action::Security => return false,
             Action::Help | Action::Quit => return false,

@@ -64,6 +64,17 @@ fn draw_timeline(frame: &mut Frame, app: &mut App, main: Rect) {
     detail::draw(frame, app, detail);
 }
 
+/// A popup of at most `width` x `height` in the middle of `area`.
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let (width, height) = (area.width.min(width), area.height.min(height));
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    }
+}
+
 /// A pane's border and title, highlighted when it has the focus.
 fn pane_block(title: String, focused: bool) -> Block<'static> {
     let style = if focused {

@@ -8,19 +8,13 @@ use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
+use super::centered;
 use super::fit::fit;
 use crate::app::App;
 
 pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect, selected: usize) {
     let findings = &app.timeline().analysis.security;
-    let width = area.width.min(110);
-    let height = area.height.min(findings.len() as u16 + 14);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let popup = centered(area, 110, findings.len() as u16 + 14);
     frame.render_widget(Clear, popup);
     let block = Block::new()
         .borders(Borders::ALL)

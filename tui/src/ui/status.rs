@@ -43,7 +43,8 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let room = width.saturating_sub(width_of(&left) + hint.chars().count());
     let not_verified = names::not_verified_line(&app.timeline().analysis);
     if let Some(n) = app.notice().or(not_verified.as_deref()) {
-        if room > 4 {
+        // A notice cut to a word or two says nothing: it waits for a wider terminal.
+        if room >= NOTICE_MIN {
             left.push(Span::styled(
                 format!(" │ {}", fit(n, room.saturating_sub(4))),
                 Color::Yellow,
@@ -63,6 +64,8 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 const HINT: &str = "? help  q quit ";
+/// The least room worth giving a notice.
+const NOTICE_MIN: usize = 24;
 const SHORT_HINT: &str = "? help ";
 
 fn width_of(spans: &[Span]) -> usize {
