@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use smbcheck_model::{Analysis, ConnId, Connection, Timestamp};
+use smbcheck_model::{Analysis, BreakKind, ConnId, Connection, Timestamp};
 
 use crate::model::Timeline;
 
@@ -222,12 +222,14 @@ impl LaneView {
     pub fn arrow_from(&self, a: &Analysis, e: &LaneEvent) -> Option<usize> {
         let from = match e.kind {
             EventKind::Ack(b) => a.breaks.get(b).map(|b| b.conn),
-            EventKind::Break(b) => a.breaks.get(b).and_then(|b| b.resend_of).and_then(|f| {
+            EventKind::Break(b) => {
+                let brk = a.breaks.get(b)?;
+                let repeats = brk.resend_of?;
                 a.breaks
                     .iter()
-                    .find(|p| p.frame == f && p.kind == a.breaks[b].kind)
+                    .find(|p| p.frame == repeats && p.kind == brk.kind)
                     .map(|p| p.conn)
-            }),
+            }
             _ => None,
         }?;
         self.lanes
@@ -322,17 +324,23 @@ fn frame_times(t: &Timeline, a: &Analysis, breaks: &[usize]) -> HashMap<u64, Tim
 /// request to its final response, and each lasting health condition.
 fn spans(a: &Analysis, events: &[LaneEvent]) -> Vec<LaneSpan> {
     let row_of = |pred: &dyn Fn(&LaneEvent) -> bool| events.iter().position(pred);
+    // The row of the copy of a `kind` break sent in `frame`.
+    let copy_row = |frame: u64, kind: BreakKind| {
+        row_of(&|x| match x.kind {
+            EventKind::Break(c) => a
+                .breaks
+                .get(c)
+                .is_some_and(|c| c.frame == frame && c.kind == kind),
+            _ => false,
+        })
+    };
     let last = events.len().saturating_sub(1);
     let mut spans = Vec::new();
     for (row, e) in events.iter().enumerate() {
         let (end, kind) = match e.kind {
             EventKind::Break(b) => {
                 let Some(brk) = a.breaks.get(b) else { continue };
-                let resent = brk.resent_as.and_then(|f| {
-                    row_of(&|x| {
-                        matches!(x.kind, EventKind::Break(c) if a.breaks.get(c).is_some_and(|c| c.frame == f && c.kind == brk.kind))
-                    })
-                });
+                let resent = brk.resent_as.and_then(|f| copy_row(f, brk.kind));
                 let acked = row_of(&|x| x.kind == EventKind::Ack(b));
                 (resent.or(acked).unwrap_or(last), SpanKind::Held)
             }

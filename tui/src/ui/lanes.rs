@@ -184,9 +184,9 @@ fn title(a: &Analysis, view: &LaneView) -> String {
         .filter_map(|b| b.stall_ms)
         .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
     // The longest stall first: a narrow title drops words from the end.
-    let mut text = format!("Lanes: session {}", short_session(s.id));
+    let mut text = format!("Lanes: session {}:", short_session(s.id));
     if let Some(ms) = stall {
-        text += &format!(": longest stall {},", duration(ms));
+        text += &format!(" longest stall {},", duration(ms));
     }
     text += &format!(
         " {} break{}",
