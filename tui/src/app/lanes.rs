@@ -28,7 +28,7 @@ pub struct Lane {
 
 /// What TCP did on a lane's connection. A kind with a duration (`until`) is drawn as a
 /// span down its lane.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Health {
     pub kind: HealthKind,
     pub by_server: bool,
@@ -36,7 +36,7 @@ pub struct Health {
     pub until: Option<Timestamp>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum HealthKind {
     Rst,
     Fin,
@@ -52,7 +52,7 @@ impl HealthKind {
 }
 
 /// One row of the lane view. Indices are into `Analysis::breaks` and `Analysis::bindings`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum EventKind {
     /// The channel was bound to the session.
     Bound(usize),
@@ -323,38 +323,42 @@ fn frame_times(t: &Timeline, a: &Analysis, breaks: &[usize]) -> HashMap<u64, Tim
 /// its acknowledgment (to the last row when neither came), each opener's wait from its
 /// request to its final response, and each lasting health condition.
 fn spans(a: &Analysis, events: &[LaneEvent]) -> Vec<LaneSpan> {
-    let row_of = |pred: &dyn Fn(&LaneEvent) -> bool| events.iter().position(pred);
-    // The row of the copy of a `kind` break sent in `frame`.
-    let copy_row = |frame: u64, kind: BreakKind| {
-        row_of(&|x| match x.kind {
-            EventKind::Break(c) => a
-                .breaks
-                .get(c)
-                .is_some_and(|c| c.frame == frame && c.kind == kind),
-            _ => false,
+    // The row of each event, and of each break copy by its frame and kind.
+    let rows: HashMap<EventKind, usize> = events
+        .iter()
+        .enumerate()
+        .map(|(row, e)| (e.kind, row))
+        .collect();
+    let copies: HashMap<(u64, BreakKind), usize> = events
+        .iter()
+        .enumerate()
+        .filter_map(|(row, e)| match e.kind {
+            EventKind::Break(b) => a.breaks.get(b).map(|b| ((b.frame, b.kind), row)),
+            _ => None,
         })
-    };
+        .collect();
     let last = events.len().saturating_sub(1);
     let mut spans = Vec::new();
     for (row, e) in events.iter().enumerate() {
         let (end, kind) = match e.kind {
             EventKind::Break(b) => {
                 let Some(brk) = a.breaks.get(b) else { continue };
-                let resent = brk.resent_as.and_then(|f| copy_row(f, brk.kind));
-                let acked = row_of(&|x| x.kind == EventKind::Ack(b));
+                let resent = brk
+                    .resent_as
+                    .and_then(|f| copies.get(&(f, brk.kind)).copied());
+                let acked = rows.get(&EventKind::Ack(b)).copied();
                 (resent.or(acked).unwrap_or(last), SpanKind::Held)
             }
             EventKind::Open(b) => (
-                row_of(&|x| x.kind == EventKind::Opened(b)).unwrap_or(last),
+                rows.get(&EventKind::Opened(b)).copied().unwrap_or(last),
                 SpanKind::Waiting,
             ),
             EventKind::Health(Health {
                 until: Some(until), ..
             }) => (
                 events
-                    .iter()
-                    .rposition(|x| x.ts <= until)
-                    .unwrap_or(row)
+                    .partition_point(|x| x.ts <= until)
+                    .saturating_sub(1)
                     .max(row),
                 SpanKind::Health,
             ),

@@ -1,6 +1,8 @@
 //! The screens over the timeline: the channel-lane view of a session and its latency
 //! histogram, and the list of security findings; opening, closing and moving in them.
 
+use std::collections::HashMap;
+
 use super::lanes::LaneView;
 use super::{App, Filter, Pane};
 
@@ -73,16 +75,22 @@ impl App {
         let own = selected
             .and_then(|i| self.timeline.messages.get(i))
             .and_then(|r| index(r.message.session_id));
-        let busiest = (0..a.sessions.len()).max_by_key(|&s| {
-            let id = a.sessions.get(s).map(|s| s.id);
-            let breaks = a.breaks.iter().filter(|b| b.session_id == id).count();
-            let channels = a.sessions.get(s).map_or(0, |s| s.channels.len());
-            (breaks, channels, std::cmp::Reverse(s))
-        });
-        let has_breaks = |s: usize| {
-            let id = a.sessions.get(s).map(|s| s.id);
-            a.breaks.iter().any(|b| b.session_id == id)
+        let mut breaks: HashMap<u64, usize> = HashMap::new();
+        for id in a.breaks.iter().filter_map(|b| b.session_id) {
+            *breaks.entry(id).or_default() += 1;
+        }
+        let breaks_of = |s: usize| {
+            a.sessions
+                .get(s)
+                .and_then(|s| breaks.get(&s.id))
+                .copied()
+                .unwrap_or(0)
         };
+        let busiest = (0..a.sessions.len()).max_by_key(|&s| {
+            let channels = a.sessions.get(s).map_or(0, |s| s.channels.len());
+            (breaks_of(s), channels, std::cmp::Reverse(s))
+        });
+        let has_breaks = |s: usize| breaks_of(s) > 0;
         from_break.or(own.filter(|&s| has_breaks(s))).or(busiest)
     }
 

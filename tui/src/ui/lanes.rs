@@ -18,7 +18,7 @@ use smbcheck_model::{Analysis, Break};
 use super::detail::cause_text;
 use super::fit::fit;
 use super::{pane_block, short_session};
-use crate::app::{App, EventKind, LaneEvent, LaneRole, LaneView, SpanKind};
+use crate::app::{App, EventKind, LaneEvent, LaneRole, LaneSpan, LaneView, SpanKind};
 use crate::model::Timeline;
 
 /// Narrowest and widest lane, in columns.
@@ -85,6 +85,12 @@ pub(super) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let label_width = width.saturating_sub(time_width + 2 + shown * lane_width);
 
     frame.render_widget(Paragraph::new(header(a, view, &geometry, time_width)), head);
+    // The spans that reach the rows on screen.
+    let visible: Vec<&LaneSpan> = view
+        .spans
+        .iter()
+        .filter(|s| s.to >= offset && s.from < offset + height)
+        .collect();
     let lines: Vec<Line> = view
         .events
         .iter()
@@ -101,7 +107,7 @@ pub(super) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                     Style::new()
                 },
             )];
-            spans.extend(lane_cells(a, view, &geometry, row, e));
+            spans.extend(lane_cells(a, view, &visible, &geometry, row, e));
             spans.push(Span::raw(" "));
             let label = fit(&label(t, e), label_width);
             spans.push(if selected {
@@ -240,11 +246,12 @@ fn header(a: &Analysis, view: &LaneView, g: &Geometry, time_width: usize) -> Lin
     Line::from(spans)
 }
 
-/// The lanes of one row: each lane's line (held, waiting or idle), the event's mark, and
-/// the arrow from the lane it comes from.
+/// The lanes of one row: each lane's line (held, waiting or idle, from `spans`), the
+/// event's mark, and the arrow from the lane it comes from.
 fn lane_cells(
     a: &Analysis,
     view: &LaneView,
+    spans: &[&LaneSpan],
     g: &Geometry,
     row: usize,
     e: &LaneEvent,
@@ -252,8 +259,7 @@ fn lane_cells(
     let mut cells: Vec<(char, Style)> = vec![(' ', Style::new()); g.shown * g.width];
     for lane in g.first..g.first + g.shown {
         let Some(c) = g.center(lane) else { continue };
-        let span = view
-            .spans
+        let span = spans
             .iter()
             .filter(|s| s.lane == lane && s.from <= row && row <= s.to)
             .map(|s| s.kind)

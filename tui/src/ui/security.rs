@@ -8,6 +8,8 @@ use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::Line;
 use ratatui::widgets::{Block, Borders, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
+use smbcheck_model::MAX_FINDING_FRAMES;
+
 use super::centered;
 use super::fit::fit;
 use crate::app::App;
@@ -61,7 +63,11 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect, selected: usize) {
         Line::default(),
         Line::from(vec!["Why  ".bold(), f.why.into()]),
         Line::from(vec!["Fix  ".bold(), f.fix.into()]),
-        Line::from(format!("Frames {frames}")),
+        Line::from(if f.frames.len() >= MAX_FINDING_FRAMES {
+            format!("Frames (the first {MAX_FINDING_FRAMES}) {frames}")
+        } else {
+            format!("Frames {frames}")
+        }),
     ];
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), detail);
 }
