@@ -4,16 +4,11 @@
 
 #[path = "support/pcap_edit.rs"]
 mod pcap_edit;
+#[path = "support/screens.rs"]
+mod screens;
 mod support;
 
-use std::path::{Path, PathBuf};
-
-use smbcheck::app::tui_view::Collector;
-use smbcheck::auth::Secrets;
-use smbcheck::auth::credentials::{Credential, Credentials};
-use smbcheck::capture::{CaptureSet, Decoded, decode_tcp};
-use smbcheck::engine::{Engine, EngineConfig};
-use smbcheck::flow::{FlowConfig, FlowTable};
+use screens::{assert_snapshot, sample, screen_text, timeline};
 use smbcheck::model::Verdict;
 use tui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use tui::ratatui::Terminal;
@@ -21,49 +16,8 @@ use tui::ratatui::backend::TestBackend;
 use tui::ratatui::style::{Color, Modifier};
 use tui::{Action, App, Pane, Timeline};
 
-const PASSWORD: &str = "Secr3t!pass";
 const WIDTH: u16 = 160;
 const HEIGHT: u16 = 48;
-
-fn sample(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("samples")
-        .join(name)
-}
-
-/// The timeline `smbcheck --tui` would show for these captures, from the library.
-fn timeline(path: &Path) -> Timeline {
-    let mut credentials = Credentials::new();
-    credentials.push(Credential::from_password(None, None, PASSWORD));
-    let mut engine = Engine::new(EngineConfig {
-        secrets: Secrets {
-            credentials,
-            ..Secrets::default()
-        },
-        keep_plaintext: false,
-        limits: Default::default(),
-    });
-    let paths = [path.to_path_buf()];
-    let mut captures = CaptureSet::open(&paths).expect("open capture");
-    let mut flows = FlowTable::new(FlowConfig::default());
-    let mut collector = Collector::new();
-    let mut sink = |m: &smbcheck::model::Message, bytes: &[u8]| collector.push(m, bytes);
-    let mut events = Vec::new();
-    while let Some(frame) = captures.next_frame().expect("read frame") {
-        if let Decoded::Tcp(seg) = decode_tcp(frame.linktype, frame.data) {
-            flows.push(frame.number, frame.ts, &seg, &mut events);
-        }
-        for event in events.drain(..) {
-            engine.handle(event, &mut sink);
-        }
-    }
-    flows.finish(&mut events);
-    for event in events.drain(..) {
-        engine.handle(event, &mut sink);
-    }
-    let analysis = engine.finish(captures.frames_read());
-    collector.finish(&analysis, &paths)
-}
 
 /// smb311.pcap with one byte of the signature of its TREE_CONNECT request flipped (the
 /// first signed request after the session setup), written to a scratch file.
@@ -98,61 +52,11 @@ fn tampered(test: &str) -> (Timeline, u64) {
 }
 
 fn render(app: &mut App) -> Terminal<TestBackend> {
-    let mut terminal = Terminal::new(TestBackend::new(WIDTH, HEIGHT)).expect("test terminal");
-    terminal.draw(|frame| tui::draw(frame, app)).expect("draw");
-    terminal
-}
-
-/// The screen as text, one line per row, trailing blanks removed.
-fn screen_text(terminal: &Terminal<TestBackend>) -> String {
-    let buffer = terminal.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buffer.area.height {
-        let line: String = (0..buffer.area.width)
-            .filter_map(|x| buffer.cell((x, y)).map(|c| c.symbol().to_string()))
-            .collect();
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
-
-/// Compares with tui/tests/snapshots/NAME.txt, or rewrites it with UPDATE_SNAPSHOTS=1.
-fn assert_snapshot(name: &str, text: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tui/tests/snapshots")
-        .join(format!("{name}.txt"));
-    if std::env::var("UPDATE_SNAPSHOTS").is_ok_and(|v| v == "1") {
-        std::fs::write(&path, text).expect("write snapshot");
-        return;
-    }
-    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e}; run with UPDATE_SNAPSHOTS=1 to create it",
-            path.display()
-        )
-    });
-    if expected != text {
-        let line = expected
-            .lines()
-            .zip(text.lines())
-            .position(|(a, b)| a != b)
-            .unwrap_or(expected.lines().count().min(text.lines().count()));
-        panic!(
-            "screen differs from {} at line {}:\nexpected: {:?}\nactual:   {:?}\n\
-             whole screen:\n{text}\n(UPDATE_SNAPSHOTS=1 rewrites the snapshot)",
-            path.display(),
-            line + 1,
-            expected.lines().nth(line).unwrap_or(""),
-            text.lines().nth(line).unwrap_or(""),
-        );
-    }
+    screens::render(app, WIDTH, HEIGHT)
 }
 
 fn snapshot(name: &str, app: &mut App) -> String {
-    let text = screen_text(&render(app));
-    assert_snapshot(name, &text);
-    text
+    screens::snapshot_at(name, app, WIDTH, HEIGHT)
 }
 
 #[test]
@@ -213,6 +117,20 @@ fn help_overlay() {
     }
     app.handle(Action::Help);
     assert!(!app.help_shown());
+
+    // tui/README.md's key table is the same list, row for row.
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tui/README.md"),
+    )
+    .expect("tui/README.md");
+    for (key, what) in tui::KEYS {
+        let row = if key.is_empty() {
+            format!("|  | {what} |")
+        } else {
+            format!("| `{key}` | {what} |")
+        };
+        assert!(readme.contains(&row), "tui/README.md lacks the row {row}");
+    }
 }
 
 #[test]
@@ -285,7 +203,7 @@ fn navigation_keys() {
     let screen = screen_text(&render(&mut app));
     let visible = screen
         .lines()
-        .filter(|l| l.contains(" #0  →") || l.contains(" #0  ←"))
+        .filter(|l| l.contains(" #0 →") || l.contains(" #0 ←"))
         .count();
     assert!(visible > 10, "{screen}");
     app.handle(Action::PageDown);
@@ -461,6 +379,23 @@ fn keys_map_to_actions_by_mode() {
         Some(Action::Quit)
     );
 
+    assert_eq!(act(&app, KeyCode::Char('t')), Some(Action::ToggleTree));
+    assert_eq!(act(&app, KeyCode::Char('S')), Some(Action::Security));
+    assert_eq!(act(&app, KeyCode::Char('h')), Some(Action::Histogram));
+    assert_eq!(act(&app, KeyCode::Char('l')), Some(Action::Lanes));
+    // In the lane view: sideways, sessions, and Esc closes it (back to the timeline).
+    app.handle(Action::Lanes);
+    assert_eq!(app.screen(), tui::Screen::Lanes);
+    assert_eq!(act(&app, KeyCode::Left), Some(Action::Left));
+    assert_eq!(act(&app, KeyCode::Right), Some(Action::Right));
+    assert_eq!(act(&app, KeyCode::Char('[')), Some(Action::PrevSession));
+    assert_eq!(act(&app, KeyCode::Char(']')), Some(Action::NextSession));
+    assert_eq!(act(&app, KeyCode::Esc), Some(Action::Close));
+    app.handle(Action::Histogram);
+    assert_eq!(app.screen(), tui::Screen::Histogram);
+    app.handle(Action::Close);
+    assert_eq!(app.screen(), tui::Screen::Timeline);
+
     // While typing a search, letters are text and Esc cancels.
     app.handle(Action::SearchStart);
     assert_eq!(
@@ -498,13 +433,21 @@ fn mouse_wheel_and_click() {
 #[test]
 fn renders_at_any_size() {
     let mut app = App::new(timeline(&sample("smb2-mc-leases-test1.pcap")));
+    let mut lanes = App::new(timeline(&sample(
+        "smb2-mc-oplocks-test3-spec-breakretry.pcap",
+    )));
+    lanes.handle(Action::Lanes);
+    let mut histogram = App::new(timeline(&sample("smb2-mc-oplocks-test1.pcap")));
+    histogram.handle(Action::Histogram);
+    let mut security = App::new(timeline(&sample("smb1-ntlmv1.pcap")));
+    security.handle(Action::Security);
     app.handle(Action::Help);
     for (w, h) in [(1, 1), (20, 5), (40, 10), (80, 24), (300, 100)] {
-        let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-        terminal
-            .draw(|frame| tui::draw(frame, &mut app))
-            .expect("draw");
-        app.handle(Action::Down);
+        for app in [&mut app, &mut lanes, &mut histogram, &mut security] {
+            let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+            terminal.draw(|frame| tui::draw(frame, app)).expect("draw");
+            app.handle(Action::Down);
+        }
     }
 }
 

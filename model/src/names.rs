@@ -18,6 +18,17 @@ pub fn command(protocol: Protocol, code: u16) -> String {
     }
 }
 
+/// Milliseconds as people read them: `0.183 ms`, `12.5 ms`, `1.30 s`.
+pub fn duration(ms: f64) -> String {
+    if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else if ms >= 10.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{ms:.3} ms")
+    }
+}
+
 /// A status by name when known, in hex otherwise.
 pub fn status_text(code: u32) -> String {
     match status::name(code) {

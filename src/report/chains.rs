@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::{names, session_hex};
+use crate::model::names::duration;
 use crate::model::{Break, Connection};
 
 /// The copies of each chain, by (kind, first frame), in notification order.
@@ -16,17 +17,6 @@ pub(crate) fn chains(breaks: &[Break]) -> HashMap<(&'static str, u64), Vec<&Brea
             .push(b);
     }
     map
-}
-
-/// Milliseconds as people read them: `0.183 ms`, `12.5 ms`, `1.30 s`.
-pub(crate) fn duration(ms: f64) -> String {
-    if ms >= 1000.0 {
-        format!("{:.2} s", ms / 1000.0)
-    } else if ms >= 10.0 {
-        format!("{ms:.1} ms")
-    } else {
-        format!("{ms:.3} ms")
-    }
 }
 
 fn retransmissions(n: u64) -> String {

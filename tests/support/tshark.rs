@@ -83,3 +83,28 @@ pub fn smbcheck_commands(messages: &[Value]) -> Vec<(u64, u16)> {
     commands.sort_by_key(|c| c.0); // stable: compound order kept within a frame
     commands
 }
+
+/// The `fields` of every frame tshark shows for `filter` (all frames when empty), one
+/// row per frame; a field with several values keeps them joined by `,`.
+pub fn fields(capture: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-n").arg("-r").arg(capture);
+    if !filter.is_empty() {
+        cmd.args(["-Y", filter]);
+    }
+    cmd.args(["-T", "fields"]);
+    for f in fields {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd.output().expect("run tshark");
+    assert!(
+        out.status.success(),
+        "tshark: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split('\t').map(str::to_string).collect())
+        .collect()
+}

@@ -29,6 +29,22 @@ pub enum Action {
     ToggleSession,
     ToggleChannel,
     ClearFilters,
+    /// Show or hide the tree pane.
+    ToggleTree,
+    /// Open or close the channel-lane view of a session.
+    Lanes,
+    /// Open or close the latency histogram of the lane view's session.
+    Histogram,
+    /// Open or close the list of security findings.
+    Security,
+    /// Lane view: scroll the lanes sideways.
+    Left,
+    Right,
+    /// Lane view and histogram: the next or previous session.
+    NextSession,
+    PrevSession,
+    /// Close what is open over the timeline (a view or a list).
+    Close,
     Help,
     Quit,
     /// Mouse wheel at a screen position, positive is down.

@@ -5,7 +5,7 @@ use crossterm::event::{
 };
 
 use crate::action::Action;
-use crate::app::App;
+use crate::app::{App, Screen};
 
 /// Every key, as the help overlay and tui/README.md list them.
 pub const KEYS: &[(&str, &str)] = &[
@@ -19,11 +19,15 @@ pub const KEYS: &[(&str, &str)] = &[
         "Enter",
         "jump to the linked message: break ↔ ack, request ↔ response",
     ),
-    ("", "(in the tree: show only that session or channel)"),
+    (
+        "",
+        "(tree: only that session or channel; lanes: that event)",
+    ),
     (
         "Tab Shift-Tab",
         "next / previous pane: tree, timeline, detail",
     ),
+    ("t", "show / hide the tree (hidden below 120 columns)"),
     (
         "/",
         "search: command, file name, frame number, 0x session id",
@@ -34,7 +38,17 @@ pub const KEYS: &[(&str, &str)] = &[
     ("b", "filter: oplock/lease breaks and their acks only"),
     ("s", "filter: the selected message's session only"),
     ("c", "filter: the selected message's channel only"),
-    ("x Esc", "clear every filter"),
+    ("S", "security findings; Enter: only the frames of one"),
+    (
+        "x Esc",
+        "clear every filter (Esc: close a view or list first)",
+    ),
+    ("l", "lane view: the session's channels, breaks and acks"),
+    (
+        "← → [ ]",
+        "lane view: scroll the lanes; previous / next session",
+    ),
+    ("h", "latency histogram of the session's break acks"),
     ("mouse", "wheel scrolls the pane under it, click selects"),
     ("?", "this help (? or Esc closes it)"),
     ("q Ctrl-C", "quit"),
@@ -69,6 +83,8 @@ fn key_action(app: &App, key: &KeyEvent) -> Option<Action> {
             _ => None,
         };
     }
+    // Over the timeline (a view or a list), Esc closes it.
+    let over = app.screen() != Screen::Timeline || app.security_shown().is_some();
     Some(match key.code {
         KeyCode::Up | KeyCode::Char('k') => Action::Up,
         KeyCode::Down | KeyCode::Char('j') => Action::Down,
@@ -89,7 +105,16 @@ fn key_action(app: &App, key: &KeyEvent) -> Option<Action> {
         KeyCode::Char('s') => Action::ToggleSession,
         KeyCode::Char('c') => Action::ToggleChannel,
         // Esc closes (search, help: above) or clears; only q quits (as in less and htop).
+        KeyCode::Esc if over => Action::Close,
         KeyCode::Char('x') | KeyCode::Esc => Action::ClearFilters,
+        KeyCode::Char('t') => Action::ToggleTree,
+        KeyCode::Char('l') => Action::Lanes,
+        KeyCode::Char('h') => Action::Histogram,
+        KeyCode::Char('S') => Action::Security,
+        KeyCode::Left => Action::Left,
+        KeyCode::Right => Action::Right,
+        KeyCode::Char('[') => Action::PrevSession,
+        KeyCode::Char(']') => Action::NextSession,
         KeyCode::Char('?') => Action::Help,
         KeyCode::Char('q') => Action::Quit,
         _ => return None,

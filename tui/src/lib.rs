@@ -30,7 +30,10 @@ pub use crossterm;
 pub use ratatui;
 
 pub use action::Action;
-pub use app::{App, Filter, Marks, Pane, TreeItem};
+pub use app::{
+    App, BUCKETS, EventKind, Extents, Filter, Histogram, LaneEvent, LaneRole, LaneView, Marks,
+    Pane, Screen, TreeItem, bucket, histogram,
+};
 pub use input::{KEYS, action};
 pub use model::{Row, Timeline};
 pub use ui::draw;

@@ -32,6 +32,11 @@ pub struct Row {
 impl Timeline {
     /// Seconds from the start of the capture to `m`.
     pub fn time(&self, m: &Message) -> f64 {
-        (m.ts.0 - self.start.0) as f64 / 1e9
+        self.at(m.ts)
+    }
+
+    /// Seconds from the start of the capture to `ts`.
+    pub fn at(&self, ts: Timestamp) -> f64 {
+        (ts.0 - self.start.0) as f64 / 1e9
     }
 }

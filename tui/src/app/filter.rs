@@ -14,6 +14,8 @@ pub struct Filter {
     pub breaks: bool,
     pub session: Option<u64>,
     pub channel: Option<u32>,
+    /// The frames of one security finding (its kind).
+    pub security: Option<&'static str>,
 }
 
 impl Filter {
@@ -31,6 +33,9 @@ impl Filter {
         }
         if let Some(c) = self.channel {
             parts.push(format!("channel #{c}"));
+        }
+        if let Some(k) = self.security {
+            parts.push(format!("security {k}"));
         }
         if parts.is_empty() {
             "none".to_string()
@@ -86,6 +91,17 @@ impl App {
         }
         if f.breaks && !marks.is_some_and(|m| m.break_of.is_some() || m.ack_of.is_some()) {
             return false;
+        }
+        if let Some(kind) = f.security {
+            // The frames the finding shows (bounded by the model: MAX_FINDING_FRAMES).
+            let frames = a
+                .security
+                .iter()
+                .find(|s| s.kind == kind)
+                .map(|s| &s.frames);
+            if !frames.is_some_and(|f| f.contains(&m.frame)) {
+                return false;
+            }
         }
         if f.session.is_some_and(|s| s != m.session_id) {
             return false;

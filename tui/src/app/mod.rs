@@ -7,10 +7,13 @@
 //! the selection, panes, links, next problem, the mouse) and `search`.
 
 mod filter;
+mod lanes;
+mod latency;
 mod marks;
 mod navigation;
 mod search;
 mod tree;
+mod views;
 
 use std::collections::HashMap;
 
@@ -20,8 +23,11 @@ use crate::action::Action;
 use crate::model::{Row, Timeline};
 
 pub use filter::Filter;
+pub use lanes::{EventKind, LaneEvent, LaneRole, LaneSpan, LaneView, SpanKind};
+pub use latency::{BUCKETS, Histogram, bucket, histogram};
 pub use marks::Marks;
 pub use tree::TreeItem;
+pub use views::Screen;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Pane {
@@ -40,8 +46,39 @@ pub struct Areas {
     pub detail: Rect,
 }
 
+/// The largest numbers of the timeline, so that its columns never cut one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Extents {
+    /// The latest message time, nanoseconds.
+    pub last_ns: i64,
+    pub frame: u64,
+    pub conn: u32,
+    /// The largest message id (the `-` of an oplock break notification aside).
+    pub message_id: u64,
+    pub session_id: u64,
+}
+
+impl Extents {
+    fn add(&mut self, rows: &[Row]) {
+        for r in rows {
+            let m = &r.message;
+            self.last_ns = self.last_ns.max(m.ts.0);
+            self.frame = self.frame.max(m.frame);
+            self.conn = self.conn.max(m.conn);
+            if m.message_id != u64::MAX {
+                self.message_id = self.message_id.max(m.message_id);
+            }
+            self.session_id = self.session_id.max(m.session_id);
+        }
+    }
+}
+
+/// Below this terminal width the tree pane gives its room to the timeline (`t` shows it).
+pub const TREE_MIN_WIDTH: u16 = 120;
+
 pub struct App {
     timeline: Timeline,
+    extents: Extents,
     /// Rows shown, as indices into `timeline.messages`.
     view: Vec<usize>,
     /// Position in `view`.
@@ -50,14 +87,24 @@ pub struct App {
     pub(crate) offset: usize,
     /// Visible timeline rows at the last drawing.
     pub(crate) page: usize,
+    /// Visible lane view rows at the last drawing.
+    pub(crate) lanes_page: usize,
     focus: Pane,
     filter: Filter,
     tree: Vec<TreeItem>,
     tree_selected: usize,
+    /// The tree pane shown or hidden by the user (`t`); `None`: shown when the terminal
+    /// is at least `TREE_MIN_WIDTH` wide.
+    tree_shown: Option<bool>,
     pub(crate) detail_scroll: u16,
     search: Option<String>,
     last_search: Option<String>,
     help: bool,
+    screen: Screen,
+    /// The lane view (and histogram) of the session last opened.
+    pub(crate) lanes: Option<LaneView>,
+    /// The list of security findings, when shown: the selected one.
+    security: Option<usize>,
     notice: Option<String>,
     quit: bool,
     marks: HashMap<usize, Marks>,
@@ -72,19 +119,27 @@ impl App {
         let problem_rows = marks::problem_rows(&timeline, &marks);
         let tree = tree::tree_items(&timeline);
         let tree_selected = tree::first_selectable(&tree);
+        let mut extents = Extents::default();
+        extents.add(&timeline.messages);
         let mut app = App {
+            extents,
             view: Vec::new(),
             selected: 0,
             offset: 0,
             page: 20,
+            lanes_page: 20,
             focus: Pane::Timeline,
             filter: Filter::default(),
             tree,
             tree_selected,
+            tree_shown: None,
             detail_scroll: 0,
             search: None,
             last_search: None,
             help: false,
+            screen: Screen::Timeline,
+            lanes: None,
+            security: None,
             notice: None,
             quit: false,
             marks,
@@ -109,6 +164,7 @@ impl App {
             analysis,
             messages,
         } = update;
+        self.extents.add(&messages);
         let t = &mut self.timeline;
         t.title = title;
         t.start = start;
@@ -117,10 +173,16 @@ impl App {
         self.marks = marks::place_events(&self.timeline);
         self.problem_rows = marks::problem_rows(&self.timeline, &self.marks);
         self.tree = tree::tree_items(&self.timeline);
+        if let Some(old) = self.lanes.take() {
+            self.lanes = Some(old.rebuilt(&self.timeline));
+        }
         if self.tree_selected >= self.tree.len() {
             self.tree_selected = tree::first_selectable(&self.tree);
         }
         self.rebuild_view();
+    }
+    pub fn extents(&self) -> &Extents {
+        &self.extents
     }
     pub fn view(&self) -> &[usize] {
         &self.view
@@ -146,6 +208,10 @@ impl App {
     pub fn tree(&self) -> &[TreeItem] {
         &self.tree
     }
+    /// Whether the tree pane is shown in a terminal `width` columns wide.
+    pub fn tree_shown(&self, width: u16) -> bool {
+        self.tree_shown.unwrap_or(width >= TREE_MIN_WIDTH)
+    }
     pub fn tree_selected(&self) -> usize {
         self.tree_selected
     }
@@ -155,6 +221,16 @@ impl App {
     }
     pub fn help_shown(&self) -> bool {
         self.help
+    }
+    pub fn screen(&self) -> Screen {
+        self.screen
+    }
+    pub fn lanes(&self) -> Option<&LaneView> {
+        self.lanes.as_ref()
+    }
+    /// The selected security finding when their list is shown.
+    pub fn security_shown(&self) -> Option<usize> {
+        self.security
     }
     pub fn notice(&self) -> Option<&str> {
         self.notice.as_deref()
@@ -171,6 +247,12 @@ impl App {
 
     pub fn handle(&mut self, action: Action) {
         self.notice = None;
+        if self.security.is_some() && self.handle_security(action) {
+            return;
+        }
+        if self.screen != Screen::Timeline && self.handle_lanes(action) {
+            return;
+        }
         match action {
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
@@ -196,11 +278,55 @@ impl App {
             Action::ToggleBreaks => self.toggle_breaks(),
             Action::ToggleSession => self.toggle_session(),
             Action::ToggleChannel => self.toggle_channel(),
-            Action::ClearFilters => self.clear_filters(),
+            Action::ClearFilters | Action::Close => self.clear_filters(),
+            Action::ToggleTree => self.toggle_tree(),
+            Action::Lanes => self.toggle_lanes(),
+            Action::Histogram => self.toggle_histogram(),
+            Action::Security => self.toggle_security(),
+            Action::Left | Action::Right | Action::NextSession | Action::PrevSession => {}
             Action::Help => self.help = !self.help,
             Action::Quit => self.quit = true,
             Action::Scroll { column, row, down } => self.scroll(column, row, down),
             Action::Click { column, row } => self.click(column, row),
         }
+    }
+
+    /// An action in the lane view or the histogram; false when the timeline's applies.
+    fn handle_lanes(&mut self, action: Action) -> bool {
+        let page = self.lanes_page.max(1) as isize;
+        match action {
+            Action::Up => self.lanes_move(-1),
+            Action::Down => self.lanes_move(1),
+            Action::PageUp => self.lanes_move(-page),
+            Action::PageDown => self.lanes_move(page),
+            Action::Top => self.lanes_move(isize::MIN),
+            Action::Bottom => self.lanes_move(isize::MAX),
+            Action::Left => self.lanes_scroll(false),
+            Action::Right => self.lanes_scroll(true),
+            Action::NextSession => self.next_session(true),
+            Action::PrevSession => self.next_session(false),
+            Action::Enter => self.lanes_enter(),
+            Action::Scroll { down, .. } => self.lanes_move(if down { 3 } else { -3 }),
+            Action::Close => self.screen = Screen::Timeline,
+            Action::Lanes | Action::Histogram | Action::Security => return false,
+            Action::Help | Action::Quit => return false,
+            _ => {}
+        }
+        true
+    }
+
+    /// An action in the list of security findings; false when the rest applies.
+    fn handle_security(&mut self, action: Action) -> bool {
+        match action {
+            Action::Up => self.security_move(-1),
+            Action::Down => self.security_move(1),
+            Action::Top => self.security_move(isize::MIN),
+            Action::Bottom => self.security_move(isize::MAX),
+            Action::Enter => self.security_enter(),
+            Action::Close | Action::Security => self.security = None,
+            Action::Quit => return false,
+            _ => {}
+        }
+        true
     }
 }

@@ -43,6 +43,22 @@ impl App {
             (Pane::Timeline, true) | (Pane::Tree, false) => Pane::Detail,
             (Pane::Detail, true) | (Pane::Timeline, false) => Pane::Tree,
         };
+        // A hidden tree is skipped.
+        if self.focus == Pane::Tree && self.tree_hidden() {
+            self.cycle_pane(forward);
+        }
+    }
+
+    /// Whether the last drawing left the tree pane out.
+    fn tree_hidden(&self) -> bool {
+        self.areas.timeline.width > 0 && self.areas.tree.width == 0
+    }
+
+    /// `t`: shows the tree pane (and focuses it) or hides it, whatever the width.
+    pub(super) fn toggle_tree(&mut self) {
+        let hidden = self.tree_hidden();
+        self.tree_shown = Some(hidden);
+        self.focus = if hidden { Pane::Tree } else { Pane::Timeline };
     }
 
     pub(super) fn enter(&mut self) {

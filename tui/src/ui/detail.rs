@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use smbcheck_model::names::{self, session_hex};
-use smbcheck_model::{Break, Direction, LogonMac, Verdict};
+use smbcheck_model::{Break, BreakCause, Direction, LogonMac, Verdict};
 
 use super::header;
 use super::hex::{DUMP_WIDTH, hex_dump};
@@ -46,7 +46,12 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
         let mut lines = info;
         lines.push(Line::default());
         lines.extend(dump);
-        frame.render_widget(Paragraph::new(lines).scroll(scroll), inner);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .scroll(scroll),
+            inner,
+        );
     }
 }
 
@@ -152,11 +157,14 @@ fn detail_lines(app: &App, i: usize, r: &Row) -> Vec<Line<'static>> {
             };
             lines.push(field("Break", text));
             lines.push(field("", break_detail(b)));
+            if let Some(c) = &b.cause {
+                lines.push(field("Cause", cause_text(c)));
+            }
             // A copy of a re-sent break, or one TCP had to retransmit (issue 23).
             if b.chain_first != b.frame || b.resent_as.is_some() || b.tcp_retransmissions > 0 {
                 let stall = b
                     .stall_ms
-                    .map(|ms| format!(", stalled {ms:.3} ms"))
+                    .map(|ms| format!(", stalled {}", names::duration(ms)))
                     .unwrap_or_default();
                 let ack = b.tcp_acked.map_or("no TCP ACK".to_string(), |f| {
                     format!("TCP ACK in frame {f}")
@@ -215,6 +223,37 @@ fn detail_lines(app: &App, i: usize, r: &Row) -> Vec<Line<'static>> {
         }
     }
     lines
+}
+
+/// The request that made the server break (the CREATE of another opener, as the text and
+/// JSON reports name it), and how long it waited for its final response.
+pub(super) fn cause_text(c: &BreakCause) -> String {
+    let whose = if c.same_session {
+        "same session"
+    } else {
+        "other session"
+    };
+    let mut s = format!(
+        "{} of {} in frame {} on #{} by session {} ({whose})",
+        c.command,
+        c.path,
+        c.frame,
+        c.conn,
+        session_hex(c.session_id)
+    );
+    match c.wait_ms {
+        Some(w) => {
+            s += &format!(", waited {}", names::duration(w));
+            if let Some(f) = c.interim_frame {
+                s += &format!(" (STATUS_PENDING in frame {f})");
+            }
+            if let (Some(f), Some(st)) = (c.response_frame, c.response_status) {
+                s += &format!(", answered in frame {f}: {}", names::status_text(st));
+            }
+        }
+        None => s += ", no final response seen",
+    }
+    s
 }
 
 /// The file, the levels, what came of the break, and where it was acknowledged.

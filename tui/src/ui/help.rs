@@ -6,17 +6,11 @@ use ratatui::style::{Color, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
+use super::centered;
 use crate::input::KEYS;
 
 pub(super) fn draw(frame: &mut Frame, area: Rect) {
-    let width = area.width.min(84);
-    let height = area.height.min(KEYS.len() as u16 + 4);
-    let popup = Rect {
-        x: area.x + (area.width - width) / 2,
-        y: area.y + (area.height - height) / 2,
-        width,
-        height,
-    };
+    let popup = centered(area, 84, KEYS.len() as u16 + 4);
     let mut lines: Vec<Line> = KEYS
         .iter()
         .map(|(k, what)| {

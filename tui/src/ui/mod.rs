@@ -2,28 +2,53 @@
 //! and the help overlay, one module each. Reads the app; writes back only the scroll offset
 //! and the areas the mouse needs.
 
+mod columns;
 mod detail;
+mod fit;
 mod header;
 mod help;
 mod hex;
+mod histogram;
+mod lanes;
+mod security;
 mod status;
 mod timeline;
 mod tree;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::Span;
 use ratatui::widgets::{Block, Borders};
 
 use smbcheck_model::Verdict;
 
-use crate::app::App;
+use crate::app::{App, Screen};
 
 pub fn draw(frame: &mut Frame, app: &mut App) {
     let [main, status] =
         Layout::vertical([Constraint::Min(3), Constraint::Length(1)]).areas(frame.area());
-    let tree_width = (main.width / 5).clamp(16, 30);
+    match app.screen() {
+        Screen::Timeline => draw_timeline(frame, app, main),
+        Screen::Lanes => lanes::draw(frame, app, main),
+        Screen::Histogram => histogram::draw(frame, app, main),
+    }
+    status::draw(frame, app, status);
+    if let Some(selected) = app.security_shown() {
+        security::draw(frame, app, frame.area(), selected);
+    }
+    if app.help_shown() {
+        help::draw(frame, frame.area());
+    }
+}
+
+/// The main screen: the tree (when wide enough or asked for), the timeline and the detail.
+fn draw_timeline(frame: &mut Frame, app: &mut App, main: Rect) {
+    let tree_width = if app.tree_shown(main.width) {
+        (main.width / 5).clamp(16, 30)
+    } else {
+        0
+    };
     let [tree, right] =
         Layout::horizontal([Constraint::Length(tree_width), Constraint::Min(10)]).areas(main);
     let [timeline, detail] =
@@ -32,12 +57,21 @@ pub fn draw(frame: &mut Frame, app: &mut App) {
     app.areas.timeline = timeline;
     app.areas.detail = detail;
 
-    tree::draw(frame, app, tree);
+    if tree_width > 0 {
+        tree::draw(frame, app, tree);
+    }
     timeline::draw(frame, app, timeline);
     detail::draw(frame, app, detail);
-    status::draw(frame, app, status);
-    if app.help_shown() {
-        help::draw(frame, frame.area());
+}
+
+/// A popup of at most `width` x `height` in the middle of `area`.
+fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let (width, height) = (area.width.min(width), area.height.min(height));
+    Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
     }
 }
 

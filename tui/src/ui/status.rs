@@ -9,9 +9,72 @@ use ratatui::widgets::Paragraph;
 
 use smbcheck_model::names;
 
+use super::fit::fit;
 use crate::app::App;
 
 pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let style = Style::new().bg(Color::Black);
+    if let Some(q) = app.search() {
+        let line = Line::from(vec![
+            Span::styled(" / ", Style::new().bold()),
+            Span::raw(q.to_string()),
+            Span::styled("█", Color::Gray),
+            Span::raw("  Enter: find  Esc: cancel"),
+        ]);
+        frame.render_widget(Paragraph::new(line).style(style), area);
+        return;
+    }
+    let width = usize::from(area.width);
+    // The longest form that fits: the file name goes first, then the words get short,
+    // then the key hint; the counts stay.
+    let forms = [
+        (true, false, HINT),
+        (true, true, HINT),
+        (false, true, HINT),
+        (false, true, SHORT_HINT),
+        (false, true, ""),
+    ];
+    let (left, hint) = forms
+        .iter()
+        .map(|&(title, short, hint)| (status_spans(app, title, short), hint))
+        .find(|(spans, hint)| width_of(spans) + hint.chars().count() <= width)
+        .unwrap_or_else(|| (status_spans(app, false, true), ""));
+    let mut left = left;
+    let room = width.saturating_sub(width_of(&left) + hint.chars().count());
+    let not_verified = names::not_verified_line(&app.timeline().analysis);
+    if let Some(n) = app.notice().or(not_verified.as_deref()) {
+        // A notice cut to a word or two says nothing: it waits for a wider terminal.
+        if room >= NOTICE_MIN {
+            left.push(Span::styled(
+                format!(" │ {}", fit(n, room.saturating_sub(4))),
+                Color::Yellow,
+            ));
+        }
+    }
+    let [l, r] = Layout::horizontal([
+        Constraint::Min(0),
+        Constraint::Length(hint.chars().count() as u16),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(Line::from(left)).style(style), l);
+    frame.render_widget(
+        Paragraph::new(Line::from(hint).right_aligned()).style(style),
+        r,
+    );
+}
+
+const HINT: &str = "? help  q quit ";
+/// The least room worth giving a notice.
+const NOTICE_MIN: usize = 24;
+const SHORT_HINT: &str = "? help ";
+
+fn width_of(spans: &[Span]) -> usize {
+    spans.iter().map(|s| s.content.chars().count()).sum()
+}
+
+/// The counts, the filter and the position; `title`: with the file name first; `short`:
+/// the words abbreviated (`80 sig: 0 val 0 inv 80 unv │ 2 prob 2 brk`).
+fn status_spans(app: &App, title: bool, short: bool) -> Vec<Span<'static>> {
     let t = app.timeline();
     let a = &t.analysis;
     let s = &a.summary;
@@ -20,50 +83,49 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         format!("{}/{}", app.selected() + 1, app.view().len())
     };
-    let left: Vec<Span> = if let Some(q) = app.search() {
-        vec![
-            Span::styled(" / ", Style::new().bold()),
-            Span::raw(q.to_string()),
-            Span::styled("█", Color::Gray),
-            Span::raw("  Enter: find  Esc: cancel"),
-        ]
+    let w = |long: &'static str, abbr: &'static str| if short { abbr } else { long };
+    let mut spans = Vec::new();
+    if title {
+        spans.push(Span::styled(format!(" {} ", t.title), Style::new().bold()));
     } else {
-        let mut spans = vec![
-            Span::styled(format!(" {} ", t.title), Style::new().bold()),
-            Span::raw(format!("{} msgs {} signed: ", s.messages, s.signed)),
-            Span::styled(format!("{} valid", s.valid), Color::Green),
-            Span::raw(" "),
-            Span::styled(
-                format!("{} invalid", s.invalid),
-                if s.invalid > 0 {
-                    Style::new().fg(Color::Red).bold()
-                } else {
-                    Style::new()
-                },
-            ),
-            Span::raw(" "),
-            Span::styled(format!("{} unverified", s.unverified), Color::Yellow),
-            Span::raw(format!(
-                " │ {} problems {} breaks │ filter: {} │ {position}",
-                a.problems.len(),
-                a.breaks.len(),
-                app.filter().describe()
-            )),
-        ];
-        let not_verified = names::not_verified_line(a);
-        if let Some(n) = app.notice().or(not_verified.as_deref()) {
-            spans.push(Span::styled(format!(" │ {n}"), Color::Yellow));
-        }
-        spans
+        spans.push(Span::raw(" "));
+    }
+    spans.extend([
+        Span::raw(format!(
+            "{} {} {} {}: ",
+            s.messages,
+            w("msgs", "msg"),
+            s.signed,
+            w("signed", "sig")
+        )),
+        Span::styled(format!("{} {}", s.valid, w("valid", "val")), Color::Green),
+        Span::raw(" "),
+        Span::styled(
+            format!("{} {}", s.invalid, w("invalid", "inv")),
+            if s.invalid > 0 {
+                Style::new().fg(Color::Red).bold()
+            } else {
+                Style::new()
+            },
+        ),
+        Span::raw(" "),
+        Span::styled(
+            format!("{} {}", s.unverified, w("unverified", "unv")),
+            Color::Yellow,
+        ),
+    ]);
+    let filter = app.filter().describe();
+    let filter = match (short, filter.as_str()) {
+        (true, "none") => String::new(),
+        (true, _) => format!(" │ {filter}"),
+        (false, _) => format!(" │ filter: {filter}"),
     };
-    let [l, r] = Layout::horizontal([Constraint::Min(10), Constraint::Length(16)]).areas(area);
-    frame.render_widget(
-        Paragraph::new(Line::from(left)).style(Style::new().bg(Color::Black)),
-        l,
-    );
-    frame.render_widget(
-        Paragraph::new(Line::from("? help  q quit ").right_aligned())
-            .style(Style::new().bg(Color::Black)),
-        r,
-    );
+    spans.push(Span::raw(format!(
+        " │ {} {} {} {}{filter} │ {position}",
+        a.problems.len(),
+        w("problems", "prob"),
+        a.breaks.len(),
+        w("breaks", "brk"),
+    )));
+    spans
 }

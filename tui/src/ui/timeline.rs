@@ -9,11 +9,20 @@ use ratatui::widgets::{Cell, Row as TableRow, Table, TableState};
 use smbcheck_model::names;
 use smbcheck_model::{Direction, Message};
 
+use super::columns::Columns;
+use super::fit::{fit, short_command};
 use super::{pane_block, short_session, verdict_style, verdict_text};
 use crate::app::{App, Pane};
 
 /// The note column: problems, break/ack links, bindings, file names.
-fn note(app: &App, i: usize, msg: &Message) -> Line<'static> {
+/// The note column's width: what the other columns leave.
+fn note_width(cols: &Columns, width: u16) -> usize {
+    usize::from(width.saturating_sub(cols.used()))
+}
+
+/// The note column: problems, break/ack links, bindings, file names; cut after the last
+/// whole word that fits (`width`), so no number in it is cut.
+fn note(app: &App, i: usize, msg: &Message, width: usize) -> Line<'static> {
     let a = &app.timeline().analysis;
     let mut spans = Vec::new();
     if let Some(m) = app.marks(i) {
@@ -45,9 +54,38 @@ fn note(app: &App, i: usize, msg: &Message) -> Line<'static> {
         }
     }
     if let Some(f) = &msg.file {
-        spans.push(Span::raw(f.clone()));
+        // The whole path, else its file name, else as much of it as fits.
+        let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+        let room = width.saturating_sub(used);
+        let name = f.rsplit('\\').next().unwrap_or(f);
+        let shown = if f.chars().count() <= room {
+            f.clone()
+        } else if name.chars().count() <= room || room < 2 {
+            name.to_string()
+        } else {
+            name.chars().take(room - 1).chain(['…']).collect()
+        };
+        spans.push(Span::raw(shown));
     }
-    Line::from(spans)
+    fit_spans(spans, width)
+}
+
+/// `spans` cut, after the last whole word that fits in `width`, with `…`.
+fn fit_spans(spans: Vec<Span<'static>>, width: usize) -> Line<'static> {
+    let mut left = width;
+    let mut out = Vec::new();
+    for s in spans {
+        let n = s.content.chars().count();
+        if n <= left {
+            left -= n;
+            out.push(s);
+            continue;
+        }
+        let cut = fit(s.content.trim_end(), left);
+        out.push(Span::styled(cut, s.style));
+        break;
+    }
+    Line::from(out)
 }
 
 pub(super) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
@@ -78,6 +116,8 @@ pub(super) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
     let visible = app.view().get(app.offset..end).unwrap_or(&[]);
 
     let t = app.timeline();
+    let last = (app.extents().last_ns - t.start.0).max(0) as f64 / 1e9;
+    let cols = Columns::plan(app.extents(), format!("{last:.6}").len(), inner.width);
     let rows: Vec<TableRow> = visible
         .iter()
         .filter_map(|&i| t.messages.get(i).map(|r| (i, &r.message)))
@@ -87,60 +127,76 @@ pub(super) fn draw(frame: &mut Frame, app: &mut App, area: Rect) {
                 Direction::ToClient => Span::styled(arrow(m.dir), Color::Blue),
             };
             let status = names::status_text(m.status);
-            TableRow::new(vec![
+            let status = status.strip_prefix("STATUS_").unwrap_or(&status);
+            let command = names::command(m.protocol, m.command);
+            let verdict = if cols.verdict_reason() {
+                verdict_text(m.verdict)
+            } else {
+                m.verdict.name().to_string()
+            };
+            let mut cells = vec![
                 Cell::from(Line::from(format!("{:.6}", t.time(m))).right_aligned()),
                 Cell::from(Line::from(m.frame.to_string()).right_aligned()),
                 Cell::from(format!("#{}", m.conn)),
                 Cell::from(dir),
-                Cell::from(names::command(m.protocol, m.command)),
-                Cell::from(
+                Cell::from(if cols.short_command() {
+                    short_command(&command)
+                } else {
+                    command
+                }),
+            ];
+            if cols.message_id.is_some() {
+                cells.push(Cell::from(
                     Line::from(if m.message_id == u64::MAX {
                         "-".to_string()
                     } else {
                         m.message_id.to_string()
                     })
                     .right_aligned(),
-                ),
-                Cell::from(short_session(m.session_id)),
-                Cell::from(
-                    status
-                        .strip_prefix("STATUS_")
-                        .unwrap_or(&status)
-                        .to_string(),
-                ),
-                Cell::from(Span::styled(
-                    verdict_text(m.verdict),
-                    verdict_style(m.verdict),
-                )),
-                Cell::from(note(app, i, m)),
-            ])
+                ));
+            }
+            if cols.session.is_some() {
+                cells.push(Cell::from(short_session(m.session_id)));
+            }
+            cells.push(Cell::from(fit(status, usize::from(cols.status))));
+            cells.push(Cell::from(Span::styled(verdict, verdict_style(m.verdict))));
+            cells.push(Cell::from(note(app, i, m, note_width(&cols, inner.width))));
+            TableRow::new(cells)
         })
         .collect();
-    let header = TableRow::new(vec![
+    let mut header = vec![
         Cell::from(Line::from("Time").right_aligned()),
         Cell::from(Line::from("Frame").right_aligned()),
         Cell::from("Ch"),
         Cell::from(""),
         Cell::from("Command"),
-        Cell::from(Line::from("Msg").right_aligned()),
-        Cell::from("Session"),
+    ];
+    let mut widths = vec![
+        Constraint::Length(cols.time),
+        Constraint::Length(cols.frame),
+        Constraint::Length(cols.channel),
+        Constraint::Length(1),
+        Constraint::Length(cols.command),
+    ];
+    if let Some(w) = cols.message_id {
+        header.push(Cell::from(Line::from("Msg").right_aligned()));
+        widths.push(Constraint::Length(w));
+    }
+    if let Some(w) = cols.session {
+        header.push(Cell::from("Session"));
+        widths.push(Constraint::Length(w));
+    }
+    header.extend([
         Cell::from("Status"),
         Cell::from("Verdict"),
         Cell::from("Note"),
-    ])
-    .style(Style::new().add_modifier(Modifier::BOLD));
-    let widths = [
-        Constraint::Length(10),
-        Constraint::Length(7),
-        Constraint::Length(3),
-        Constraint::Length(1),
-        Constraint::Length(16),
-        Constraint::Length(5),
-        Constraint::Length(8),
-        Constraint::Length(24),
-        Constraint::Length(17),
-        Constraint::Min(8),
-    ];
+    ]);
+    widths.extend([
+        Constraint::Length(cols.status),
+        Constraint::Length(cols.verdict),
+        Constraint::Fill(1),
+    ]);
+    let header = TableRow::new(header).style(Style::new().add_modifier(Modifier::BOLD));
     let table = Table::new(rows, widths)
         .header(header)
         .block(block)
