@@ -162,4 +162,5 @@ fn an_unknown_dialect_is_named_and_leaves_the_messages_unverified() {
         summary["unverified_reasons"],
         serde_json::json!({ "unsupported": signed })
     );
+    let _ = std::fs::remove_dir_all(&dir);
 }
