@@ -44,7 +44,7 @@ fn compressed(name: &str) -> PathBuf {
 }
 
 /// A report without what the re-sent capture changes: frame numbers (`chain_first` is one)
-/// and times, and how its connections ended (FIN, RST).
+/// and times, how its connections ended (FIN, RST), and the capture file's name.
 fn without_frames(v: &Value) -> Value {
     match v {
         Value::Object(map) => Value::Object(
@@ -57,7 +57,9 @@ fn without_frames(v: &Value) -> Value {
                         || k.as_str() == "latency_ms"
                         || k.as_str() == "chain_first"
                         || k.as_str() == "fin"
-                        || k.as_str() == "rst")
+                        || k.as_str() == "rst"
+                        || k.as_str() == "capture"
+                        || k.as_str() == "captures")
                 })
                 .map(|(k, v)| (k.clone(), without_frames(v)))
                 .collect(),

@@ -53,7 +53,7 @@ fn analyse(records: &[&Record]) -> Analysis {
     let args = Args::try_parse_from(["smbcheck", "--password", "Secr3t!pass", "unused.pcap"])
         .expect("arguments");
     let mut pipeline = Pipeline::new(&args).expect("pipeline");
-    let mut sink = |_: &Message, _: &[u8]| {};
+    let mut sink = |_: &Message, _: Option<&_>, _: &[u8]| {};
     for r in records {
         pipeline.frame(r.number, r.ts, r.linktype, &r.data, None, &mut sink);
     }

@@ -46,7 +46,7 @@ fn analyse_segments(
         ..Default::default()
     });
     let mut verdicts: BTreeMap<u32, Vec<Verdict>> = BTreeMap::new();
-    let mut sink = |m: &smbcheck::model::Message, _: &[u8]| {
+    let mut sink = |m: &smbcheck::model::Message, _: Option<&_>, _: &[u8]| {
         verdicts.entry(m.conn).or_default().push(m.verdict)
     };
     let mut events = Vec::new();

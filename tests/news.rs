@@ -40,7 +40,7 @@ fn news_tells_sessions_bindings_breaks_and_problems_once_as_they_happen() {
         let args = Args::try_parse_from(["smbcheck", "--password", "Secr3t!pass", "x.pcap"])
             .expect("arguments");
         let mut pipeline = Pipeline::new(&args).expect("pipeline");
-        let mut sink = |_: &Message, _: &[u8]| {};
+        let mut sink = |_: &Message, _: Option<&_>, _: &[u8]| {};
         let mut seen = Seen::default();
         let mut told = Told::default();
         for r in &records {

@@ -4,6 +4,9 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/pcap_edit.rs"]
+mod pcap_edit;
+mod support;
 
 use std::ffi::OsStr;
 use std::process::Command;
@@ -86,4 +89,78 @@ fn echoes_are_counted_by_reason() {
             .ends_with("the signature echoes the request: the server held no session"),
         "{summary}"
     );
+}
+
+/// smb300.pcap with the DialectRevision of its NEGOTIATE response (MS-SMB2 2.2.4, body bytes
+/// 4-5, unsigned) changed from 0x0300 to 0x0399, a dialect no one knows: the value is shown,
+/// the problem `unknown-dialect` names it at that frame, and no signed message of the
+/// connection is judged (`unverified`, `unsupported`), never `invalid`, though the password
+/// is given.
+#[test]
+fn an_unknown_dialect_is_named_and_leaves_the_messages_unverified() {
+    let mut records = support::read_records(&[cli::sample("smb300.pcap")]);
+    let frames = pcap_edit::smb_frames(
+        records
+            .iter()
+            .map(|r| (r.linktype, r.number, r.data.as_slice())),
+    );
+    let response = frames
+        .iter()
+        .find(|f| {
+            let msg = &records[f.index].data[f.messages[0].clone()];
+            !f.to_server && msg[0] == 0xfe && msg[12..14] == [0, 0] // NEGOTIATE
+        })
+        .expect("a NEGOTIATE response");
+    let at = response.messages[0].start + pcap_edit::smb2::HEADER_LEN + 4;
+    let data = &mut records[response.index].data;
+    assert_eq!(data[at..at + 2], [0x00, 0x03], "DialectRevision 0x0300");
+    data[at..at + 2].copy_from_slice(&[0x99, 0x03]);
+    let dir = support::temp_dir("unknown-dialect");
+    let path = dir.join("smb300-dialect-0399.pcap");
+    std::fs::write(&path, support::write_pcap(&records, false, false)).expect("write variant");
+    if cli::require_tool("unknown_dialect", "tshark") {
+        let out = Command::new("tshark")
+            .args(["-n", "-r"])
+            .arg(&path)
+            .args(["-Y", "smb2.cmd == 0 && smb2.flags.response == 1"])
+            .args(["-T", "fields", "-e", "frame.number", "-e", "smb2.dialect"])
+            .output()
+            .expect("run tshark");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(text.trim(), format!("{}\t0x0399", response.number));
+    }
+
+    let run = cli::run_with_password(&path, "json");
+    assert_eq!(run.code, 1, "negotiate validation still disagrees: {run}");
+    let report = run.json();
+    assert_eq!(report["connections"][0]["dialect"], "0x0399");
+    let named: Vec<(u64, String)> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == "unknown-dialect")
+        .map(|p| {
+            (
+                cli::u64_of(p, "frame"),
+                cli::str_of(p, "detail").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(named.len(), 1, "{named:?}");
+    assert_eq!(named[0].0, response.number);
+    assert!(named[0].1.contains("0x0399"), "{named:?}");
+    let summary = &report["summary"];
+    assert_eq!(cli::u64_of(summary, "invalid"), 0, "{summary}");
+    assert_eq!(cli::u64_of(summary, "valid"), 0, "{summary}");
+    let signed = cli::u64_of(summary, "signed");
+    assert!(signed > 0);
+    if let Some(tshark) = tshark_signed(&path) {
+        assert_eq!(signed, tshark, "signed messages");
+    }
+    assert_eq!(cli::u64_of(summary, "unverified"), signed, "{summary}");
+    assert_eq!(
+        summary["unverified_reasons"],
+        serde_json::json!({ "unsupported": signed })
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -33,6 +33,7 @@ pub enum ProblemKind {
     InvalidMic,
     InvalidMechListMic,
     NegotiateMismatch,
+    UnknownDialect,
 }
 
 impl ProblemKind {
@@ -66,6 +67,7 @@ impl ProblemKind {
             ProblemKind::InvalidMic => "invalid-mic",
             ProblemKind::InvalidMechListMic => "invalid-mech-list-mic",
             ProblemKind::NegotiateMismatch => "negotiate-mismatch",
+            ProblemKind::UnknownDialect => "unknown-dialect",
         }
     }
 }

@@ -74,7 +74,9 @@ pub fn unverified_why(why: Unverified, secrets_given: bool) -> &'static str {
         }
         Unverified::LostBytes => "bytes lost from the capture",
         Unverified::Truncated => "cut by the snap length",
-        Unverified::Unsupported => "algorithm not known here (NEGOTIATE not captured)",
+        Unverified::Unsupported => {
+            "algorithm not known here (NEGOTIATE not captured, or a dialect not known)"
+        }
         Unverified::Malformed => "the message could not be rebuilt",
         Unverified::Echo => "the signature echoes the request: the server held no session",
     }

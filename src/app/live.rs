@@ -144,7 +144,7 @@ impl Capture<'_> {
                         p.linktype,
                         &p.data,
                         None,
-                        &mut |m: &Message, bytes: &[u8]| output.message(m, bytes),
+                        &mut |m: &Message, conn, bytes: &[u8]| output.message(m, conn, bytes),
                     )
                 }
                 Received::Idle => {}
@@ -208,7 +208,7 @@ impl Capture<'_> {
             }
             problems.push(problem);
         }
-        let mut sink = |m: &Message, bytes: &[u8]| output.message(m, bytes);
+        let mut sink = |m: &Message, conn: Option<&_>, bytes: &[u8]| output.message(m, conn, bytes);
         let analysis = pipeline.finish(end.captured, problems, args, &mut sink)?;
         if let Some(updates) = updates {
             let title = [PathBuf::from(format!("{} (capture ended)", names(&title)))];

@@ -6,6 +6,7 @@ pub mod cli;
 #[cfg(feature = "live")]
 pub mod live;
 pub mod memory;
+pub mod origin;
 pub mod pipeline;
 pub mod progress;
 pub mod run;

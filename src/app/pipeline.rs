@@ -8,11 +8,12 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 
 use crate::app::cli::{Args, EXIT_FAILED, EXIT_OK, Format};
+use crate::app::origin::Origins;
 use crate::capture::{Backing, Decoded, Timestamp, decode_tcp};
 use crate::engine::{Engine, EngineConfig, Sink};
 use crate::flow::{FlowConfig, FlowEvent, FlowTable};
 use crate::model::ProblemKind;
-use crate::model::{Analysis, Message, Problem};
+use crate::model::{Analysis, Connection, Message, Problem};
 use crate::report;
 use crate::report::decrypted_pcap::DecryptedPcap;
 use tui::Timeline;
@@ -181,6 +182,10 @@ pub struct Output<'o> {
     fail_on: Vec<String>,
     timeline: Option<crate::app::tui_view::Collector>,
     write_error: Option<io::Error>,
+    /// The capture files as named on the command line (none in a live capture), and which
+    /// of them each frame came from: the JSON and JSONL reports name them.
+    captures: Vec<String>,
+    origins: Origins,
 }
 
 impl<'o> Output<'o> {
@@ -198,7 +203,18 @@ impl<'o> Output<'o> {
                 }
             }),
             write_error: None,
+            captures: args
+                .captures
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect(),
+            origins: Origins::default(),
         }
+    }
+
+    /// Frame `frame` came from capture file `file` (its index on the command line).
+    pub fn frame_from(&mut self, frame: u64, file: usize) {
+        self.origins.note(frame, file);
     }
 
     pub fn format(&self) -> Format {
@@ -210,13 +226,18 @@ impl<'o> Output<'o> {
         self.timeline.is_some()
     }
 
-    /// The engine's sink: one judged message and its bytes.
-    pub fn message(&mut self, m: &Message, bytes: &[u8]) {
+    /// The engine's sink: one judged message, its connection and its bytes.
+    pub fn message(&mut self, m: &Message, conn: Option<&Connection>, bytes: &[u8]) {
         if let Some(timeline) = &mut self.timeline {
             timeline.push(m, bytes);
         }
         if self.format == Format::Jsonl && self.write_error.is_none() {
-            self.line(report::jsonl::message(m));
+            let capture = self
+                .origins
+                .file_of(m.frame)
+                .and_then(|file| self.captures.get(file));
+            let line = report::jsonl::message(m, conn, capture.map(String::as_str));
+            self.line(line);
         }
     }
 
@@ -281,8 +302,14 @@ impl<'o> Output<'o> {
         }
         let written = match self.format {
             Format::Text => report::text::write(analysis, self.out),
-            Format::Json => writeln!(self.out, "{:#}", report::json::report(analysis)),
-            Format::Jsonl => writeln!(self.out, "{}", report::jsonl::summary(analysis)),
+            Format::Json => {
+                let report = report::json::report(analysis, &self.captures);
+                writeln!(self.out, "{report:#}")
+            }
+            Format::Jsonl => {
+                let summary = report::jsonl::summary(analysis, &self.captures);
+                writeln!(self.out, "{summary}")
+            }
         }
         .and_then(|()| self.out.flush());
         match written {

@@ -30,7 +30,6 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
     let mut pipeline = Pipeline::new(args)?;
     let mut captures = Frames::open(&args.captures)?;
     let mut output = Output::new(args, out);
-    let mut sink = |m: &crate::model::Message, bytes: &[u8]| output.message(m, bytes);
 
     // Frames that could be used at all: a capture whose every frame has an unknown link
     // type, or is damaged beyond reading, is unusable (exit status 2).
@@ -46,13 +45,14 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         usable += 1;
         last_ts = frame.ts;
         progress.frame();
+        output.frame_from(frame.number, frame.file);
         pipeline.frame(
             frame.number,
             frame.ts,
             frame.linktype,
             frame.data,
             frame.backing,
-            &mut sink,
+            &mut |m, conn, bytes| output.message(m, conn, bytes),
         );
     }
     let damage = captures.issues().iter().map(|issue| Problem {
@@ -63,6 +63,7 @@ pub fn run(args: &Args, out: &mut dyn Write) -> Result<i32> {
         detail: issue.to_string(),
         failure: false,
     });
+    let mut sink = |m: &_, conn: Option<&_>, bytes: &[u8]| output.message(m, conn, bytes);
     let analysis = pipeline.finish(captures.frames_read(), damage, args, &mut sink)?;
     progress.finish();
     output.check()?;

@@ -43,9 +43,10 @@ pub struct EngineConfig {
     pub limits: crate::limits::Limits,
 }
 
-/// Where judged messages go as soon as they are judged, with the message's bytes (one
-/// compound element, or the whole PDU for SMB1 and undecrypted transforms).
-pub type Sink<'s> = dyn FnMut(&Message, &[u8]) + 's;
+/// Where judged messages go as soon as they are judged, with the connection they travelled
+/// on (as it stands then) and the message's bytes (one compound element, or the whole PDU
+/// for SMB1 and undecrypted transforms).
+pub type Sink<'s> = dyn FnMut(&Message, Option<&Connection>, &[u8]) + 's;
 
 pub struct Engine {
     secrets: Secrets,
@@ -472,7 +473,7 @@ impl Engine {
                 failure: true,
             });
         }
-        sink(&m, bytes);
+        sink(&m, self.conns.get(m.conn as usize).map(|c| &c.info), bytes);
     }
 
     fn problem(
@@ -497,7 +498,7 @@ impl Engine {
     /// Ends the analysis: the per-connection and per-session records in order.
     pub fn finish(mut self, frames: u64) -> Analysis {
         // Callers that never drained lose no count, only the sink's view of the last ones.
-        self.settle(&mut |_, _| {}, true);
+        self.settle(&mut |_, _, _| {}, true);
         self.report_findings();
         self.analysis.frames = frames;
         self.finish_breaks();

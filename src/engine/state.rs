@@ -17,6 +17,9 @@ pub struct ConnState {
     pub opened: bool,
     pub info: Connection,
     pub dialect: Option<Dialect>,
+    /// The NEGOTIATE response named a dialect not known here (its DialectRevision): no key
+    /// or algorithm can be chosen for the connection's messages.
+    pub unknown_dialect: Option<u16>,
     pub signing: Option<SigningAlgorithm>,
     pub cipher: Option<Cipher>,
     /// SMB 3.1.1 preauth integrity hash of the connection (after NEGOTIATE).
@@ -76,6 +79,7 @@ impl Default for ConnState {
                 negotiate_validated: None,
             },
             dialect: None,
+            unknown_dialect: None,
             signing: None,
             cipher: None,
             preauth: PreauthHash::new(),

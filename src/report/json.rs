@@ -1,15 +1,18 @@
 //! `--format json`: one object (the contract README.md documents: summary, sessions, bindings, breaks,
-//! problems; plus connections).
+//! problems; plus connections), its shape named by `report_version`.
 
 use serde_json::{Value, json};
 
-use super::{epoch_seconds, names, session_hex};
+use super::{REPORT_VERSION, epoch_seconds, names, session_hex};
 use crate::model::{
     Analysis, Binding, Break, BreakCounts, BreakKind, Connection, Problem, Session, VerdictCounts,
 };
 
-pub fn report(analysis: &Analysis) -> Value {
+/// The whole report over `captures` (the files as named on the command line).
+pub fn report(analysis: &Analysis, captures: &[String]) -> Value {
     json!({
+        "report_version": REPORT_VERSION,
+        "captures": captures,
         "summary": summary(analysis),
         "connections": analysis.connections.iter().map(connection).collect::<Vec<_>>(),
         "sessions": analysis.sessions.iter().map(session).collect::<Vec<_>>(),

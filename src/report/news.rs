@@ -1,13 +1,13 @@
 //! Live output: one text line or one JSONL object per session, binding, break or problem as
 //! it happens (the final report still lists them all).
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::{json, names, session_hex, text};
 use crate::engine::news::News;
 
 /// `--format jsonl`: the record as `--format json` shows it, with an `event` field naming
-/// which list it belongs to.
+/// which list it belongs to (and the fields of every JSONL line: no capture file, live).
 pub fn json(news: &News) -> Value {
     let (event, mut v) = match news {
         News::Session(s) => ("session", json::session(s)),
@@ -15,7 +15,7 @@ pub fn json(news: &News) -> Value {
         News::Break(b) => ("break", json::brk(b)),
         News::Problem(p) => ("problem", json::problem(p)),
     };
-    v["event"] = json!(event);
+    super::jsonl::stamp(&mut v, event, None);
     v
 }
 

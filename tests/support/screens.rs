@@ -40,7 +40,8 @@ pub fn timeline(path: &Path) -> Timeline {
     let mut captures = CaptureSet::open(&paths).expect("open capture");
     let mut flows = FlowTable::new(FlowConfig::default());
     let mut collector = Collector::new();
-    let mut sink = |m: &smbcheck::model::Message, bytes: &[u8]| collector.push(m, bytes);
+    let mut sink =
+        |m: &smbcheck::model::Message, _: Option<&_>, bytes: &[u8]| collector.push(m, bytes);
     let mut events = Vec::new();
     while let Some(frame) = captures.next_frame().expect("read frame") {
         if let Decoded::Tcp(seg) = decode_tcp(frame.linktype, frame.data) {

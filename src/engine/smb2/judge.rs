@@ -48,6 +48,10 @@ impl Engine {
         if echo {
             return Judged::new(Verdict::Unverified(Unverified::Echo), None);
         }
+        if conn.unknown_dialect.is_some() {
+            // Neither the keys nor the algorithm of a dialect not known here.
+            return Judged::new(Verdict::Unverified(Unverified::Unsupported), None);
+        }
         // The server checks a request, and signs its answer, with the key of the
         // connection's channel; on a connection that is not (yet) one of the session's
         // channels, with the session's key under the session's algorithm: a binding, its

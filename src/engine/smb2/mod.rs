@@ -234,6 +234,30 @@ impl Engine {
             // An unknown dialect shows its value.
             None => format!("0x{:04x}", resp.dialect_revision),
         });
+        // The wildcard answers an SMB1 multi-protocol NEGOTIATE: an SMB2 one follows
+        // (MS-SMB2 2.2.4, 3.3.5.3.1).
+        c.unknown_dialect = (c.dialect.is_none()
+            && resp.dialect_revision != smb2::DIALECT_WILDCARD)
+            .then_some(resp.dialect_revision);
+        if let Some(value) = c.unknown_dialect {
+            let detail = format!(
+                "the NEGOTIATE response on connection #{} names dialect 0x{value:04x}, which \
+                 is none of 2.0.2, 2.1, 3.0, 3.0.2, 3.1.1 (MS-SMB2 2.2.4): the connection's \
+                 keys and signing algorithm cannot be known, its signed messages are not \
+                 verified",
+                pdu.conn
+            );
+            let (frame, ts, conn) = (pdu.last_frame, pdu.ts, pdu.conn);
+            self.problem(
+                frame,
+                ts,
+                Some(conn),
+                ProblemKind::UnknownDialect,
+                detail,
+                false,
+            );
+        }
+        let c = &mut self.conns[pdu.conn as usize];
         c.info.server_guid = Some(dissectors::guid_string(&resp.server_guid));
         c.info.signing_required = resp.security_mode & smb2::NEGOTIATE_SIGNING_REQUIRED != 0;
         if !c.info.signing_required && pdu.damage.is_none() {
