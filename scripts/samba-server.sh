@@ -8,7 +8,8 @@
 # and starts smbd on ADDR:445 (a loopback address such as 127.0.0.7, so that several servers
 # can run at once; an address an interface already has is used as it is), with a writable share
 # named `share` at DIR/share. ADDR may be IPv6 (::1, or an address of a namespace's veth).
-# Needs root.
+# The extra lines go to [global]; a line `[name]` starts a share of its own (give its
+# `path`), whose section the lines after it fill. Needs root.
 # `stop` stops the smbd started in DIR. Both exit non-zero with a one-line reason on failure.
 set -euo pipefail
 

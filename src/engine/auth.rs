@@ -132,6 +132,17 @@ pub struct AuthOutcome {
 }
 
 impl AuthOutcome {
+    /// The server mapped this logon to guest (SMB2_SESSION_FLAG_IS_GUEST, SMB1 Action bit 0):
+    /// it took the logon without checking its password (Samba's `map to guest = bad user`
+    /// takes any unknown user), so a password that does not match is no problem.
+    pub fn mapped_to_guest(&mut self) {
+        if self.mismatch {
+            self.mismatch = false;
+            self.password_check =
+                Some("not-checked: guest logon (the server did not check the password)".into());
+        }
+    }
+
     /// `DOMAIN\user`, or `user`, or `?`.
     pub fn account(&self) -> String {
         match (&self.domain, &self.user) {

@@ -291,7 +291,7 @@ impl Engine {
         let raw = conn.smb1.raw_logon.take();
         let challenge = conn.smb1.challenge;
         let resp = smb1::parse_session_setup_response(h, &msg.block).ok();
-        let outcome = match (setup, raw) {
+        let mut outcome = match (setup, raw) {
             (Some(mut msgs), _) => {
                 if let Some(r) = &resp {
                     msgs.feed(r.security_blob, pdu.last_frame, false);
@@ -305,6 +305,9 @@ impl Engine {
             (None, None) => AuthOutcome::default(),
         };
         let guest = resp.is_some_and(|r| r.is_guest());
+        if guest {
+            outcome.mapped_to_guest();
+        }
         self.smb1_session(pdu, h, &outcome, guest);
         let what = format!(
             "{}'s logon (SMB1 UID {})",

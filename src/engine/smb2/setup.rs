@@ -239,7 +239,11 @@ impl Engine {
             .iter()
             .find(|k| k.session_id == session_id)
             .and_then(|k| k.session_key.clone());
-        let outcome = auth::replay_exchange(&setup.auth, &self.secrets, &self.kdc, known.as_ref());
+        let mut outcome =
+            auth::replay_exchange(&setup.auth, &self.secrets, &self.kdc, known.as_ref());
+        if status == STATUS_SUCCESS && flags & smb2::SESSION_FLAG_IS_GUEST != 0 {
+            outcome.mapped_to_guest();
+        }
         let session = self
             .smb2_sessions
             .entry(sref)
