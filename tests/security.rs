@@ -547,3 +547,25 @@ fn a_share_that_asks_for_encryption_reached_in_clear() {
 fn frames_of(f: &Value) -> BTreeSet<u64> {
     frames(Some(f))
 }
+
+/// A logon the server mapped to guest (tshark: the guest flag on its response) was taken
+/// without a password check (Samba's `map to guest = bad user`): a password that does not
+/// match it is no problem (smb311-guest.pcap, `nobody%x`, checked with alice's password).
+#[test]
+fn a_guest_logon_is_not_a_password_mismatch() {
+    let path = cli::sample("smb311-guest.pcap");
+    if cli::require_tool("a_guest_logon_is_not_a_password_mismatch", "tshark") {
+        let guest = tshark_frames(&path, "smb2.cmd == 1 && smb2.ses_flags.guest == 1");
+        assert_eq!(guest.len(), 1);
+    }
+    let run = cli::run_with_password(&path, "json");
+    assert_eq!(run.code, 0, "{run}");
+    let report = run.json();
+    let session = &report["sessions"][0];
+    assert_eq!(cli::str_of(session, "auth"), "guest");
+    assert!(
+        cli::str_of(session, "password_check").starts_with("not-checked: guest"),
+        "{session}"
+    );
+    assert!(cli::problems(&report).is_empty());
+}
