@@ -357,6 +357,19 @@ fn fail_on_chosen_kinds() {
     );
     let run = cli::run(&["--fail-on", "weak", path.to_str().unwrap()]);
     assert_eq!(run.code, 2, "{run}");
+    // The refusal lists the valid kinds: the eight of issue 22.
+    for kind in [
+        "smb1",
+        "ntlmv1",
+        "signing-not-required",
+        "unsigned-session",
+        "unencrypted-share",
+        "guest-session",
+        "anonymous-session",
+        "ntlm-without-mic",
+    ] {
+        assert!(run.stderr.contains(kind), "{run}");
+    }
     // The text report shows the section.
     let text = cli::run_with_password(&path, "text");
     assert!(text.stdout.contains("\nSecurity\n"), "{}", text.stdout);

@@ -17,7 +17,7 @@ pub use breaks::{Break, BreakAck, BreakCause, BreakCounts, BreakKind, LateAck};
 pub use connection::{
     Connection, Interface, MAX_SESSIONS_PER_CONNECTION, NegotiateValidation, TcpHealth,
 };
-pub use findings::{MAX_FINDING_FRAMES, Problem, ProblemKind, SECURITY_KINDS, SecurityFinding};
+pub use findings::{MAX_FINDING_FRAMES, Problem, ProblemKind, SecurityFinding, SecurityKind};
 pub use header::{Header, Smb1Header, Smb2Header, Smb2Ids, TransformHeader};
 pub use message::{Compression, Message, Protocol};
 pub use session::{

@@ -157,8 +157,14 @@ impl Engine {
             }
         }
         for (frame, conn, id, user) in unsigned {
-            self.posture
-                .note_session("unsigned-session", frame, conn, Some(id), user, "");
+            self.posture.note_session(
+                crate::model::SecurityKind::UnsignedSession,
+                frame,
+                conn,
+                Some(id),
+                user,
+                "",
+            );
         }
         for (t, kind, detail) in found {
             self.problem(t.frame, t.ts, Some(t.conn), kind, detail, false);

@@ -20,9 +20,9 @@ use super::state::{Smb1Session, new_session};
 use super::{Engine, Judged, Sink, damaged};
 use crate::crypto::sign::{self, SMB1_PLACEHOLDER};
 use crate::flow::Pdu;
-use crate::model::ProblemKind;
 use crate::model::names::session_hex;
 use crate::model::{Header, KeySource, KeyUsed, Protocol, Unverified, Verdict};
+use crate::model::{ProblemKind, SecurityKind};
 
 const MD5: &str = "MD5";
 /// Sequence numbers searched past the expected one after lost client bytes (two per lost
@@ -93,9 +93,9 @@ impl Engine {
                     conn.info.signing_algorithm = Some(MD5);
                     let (frame, id) = (pdu.last_frame, pdu.conn);
                     let dialect = conn.info.dialect.as_deref().unwrap_or("SMB1");
-                    self.posture.note("smb1", frame, id, dialect);
+                    self.posture.note(SecurityKind::Smb1, frame, id, dialect);
                     if !resp.signing_required() && pdu.damage.is_none() {
-                        let kind = "signing-not-required";
+                        let kind = SecurityKind::SigningNotRequired;
                         self.posture.note(kind, frame, id, "server");
                     }
                 }

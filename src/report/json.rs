@@ -25,7 +25,7 @@ pub fn report(analysis: &Analysis) -> Value {
 /// One finding of the Security section.
 fn security(f: &crate::model::SecurityFinding) -> Value {
     json!({
-        "kind": f.kind,
+        "kind": f.kind.name(),
         "count": f.count,
         "first_frame": f.first_frame,
         "frames": f.frames,

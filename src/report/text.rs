@@ -225,7 +225,9 @@ fn security(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     for f in &analysis.security {
         let mut line = format!(
             "  {:<22} {:>4}x  first frame {}",
-            f.kind, f.count, f.first_frame
+            f.kind.name(),
+            f.count,
+            f.first_frame
         );
         if !f.variants.is_empty() {
             line += &format!("  ({})", f.variants.join(", "));
