@@ -88,8 +88,13 @@ CONF
 stop() {
   local dir=$1 pid i
   [ -f "$dir/pid/smbd.pid" ] || return 0
+  dir=$(cd "$dir" && pwd)
   pid=$(cat "$dir/pid/smbd.pid")
-  kill "$pid" 2>/dev/null || return 0
+  # smbd starts samba-dcerpcd on demand (named pipes such as srvsvc for a share list), which
+  # outlives it: stop those of this server's smb.conf too, by their process ids.
+  local helpers
+  helpers=$(pgrep -f -- "samba-dcerpcd --configfile=$dir/smb.conf" || true)
+  kill "$pid" $helpers 2>/dev/null || return 0
   for i in $(seq 100); do
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.1

@@ -129,6 +129,8 @@ pub struct AuthOutcome {
     pub mech_list_mic: Option<LogonMac>,
     /// The frame of the mechListMIC found wrong (the client's or the server's).
     pub mech_list_mic_frame: Option<u64>,
+    /// The keys of a Kerberos logon's GSS-API context, which key its mechListMIC.
+    pub gss_keys: Option<krb::ContextKeys>,
 }
 
 impl AuthOutcome {
@@ -217,9 +219,7 @@ fn logon_macs(out: &mut AuthOutcome, msgs: &AuthMessages) {
         return;
     }
     let verdict = match (&auth, &msgs.mech_types, &key) {
-        _ if msgs.kerberos => LogonMac::Unverified(
-            "a Kerberos mechListMIC (RFC 4121 MIC token) is not checked".into(),
-        ),
+        _ if msgs.kerberos => kerberos_mech_list_mic(out, msgs, &no_key),
         (None, _, _) => LogonMac::Unverified("no NTLM AUTHENTICATE in the capture".into()),
         _ if msgs.damaged => {
             LogonMac::Unverified("bytes of the session setup were lost or cut".into())
@@ -248,6 +248,54 @@ fn logon_macs(out: &mut AuthOutcome, msgs: &AuthMessages) {
         }
     };
     out.mech_list_mic = Some(verdict);
+}
+
+/// A Kerberos logon's mechListMIC: a GSS-API MIC token over the DER mechTypes list, the
+/// client's with KG_USAGE_INITIATOR_SIGN, the server's with KG_USAGE_ACCEPTOR_SIGN (RFC 4178
+/// 5, RFC 4121 4.2.6.1; RFC 4757 7.2 for rc4-hmac).
+fn kerberos_mech_list_mic(out: &mut AuthOutcome, msgs: &AuthMessages, no_key: &str) -> LogonMac {
+    if msgs.damaged {
+        return LogonMac::Unverified("bytes of the session setup were lost or cut".into());
+    }
+    let Some(types) = &msgs.mech_types else {
+        return LogonMac::Unverified(
+            "the client's negTokenInit (mechTypes) is not captured".into(),
+        );
+    };
+    let Some(keys) = &out.gss_keys else {
+        if out.session_key.is_some() {
+            return LogonMac::Unverified(
+                "a session key from --keys does not give the Kerberos context's keys".into(),
+            );
+        }
+        return LogonMac::Unverified(no_key.to_string());
+    };
+    let mut wrong = Vec::new();
+    let sides = [
+        ("client", &msgs.client_mech_list_mic, krb::Sender::Initiator),
+        ("server", &msgs.server_mech_list_mic, krb::Sender::Acceptor),
+    ];
+    for (side, found, sender) in sides {
+        let Some((mic, frame)) = found else { continue };
+        match krb::verify_mic(keys, sender, mic, types) {
+            Ok(()) => {}
+            Err(krb::MicError::Invalid(why)) => {
+                out.mech_list_mic_frame.get_or_insert(*frame);
+                wrong.push(format!("the {side}'s (frame {frame}): {why}"));
+            }
+            Err(krb::MicError::Unchecked(why)) => {
+                return LogonMac::Unverified(format!("the {side}'s (frame {frame}): {why}"));
+            }
+        }
+    }
+    if wrong.is_empty() {
+        LogonMac::Valid
+    } else {
+        LogonMac::Invalid(format!(
+            "{}, as a Kerberos MIC token over the mechTypes list",
+            wrong.join("; ")
+        ))
+    }
 }
 
 /// Whether `mic` is the NTLMSSP signature (sequence number 0) of the mechTypes list under
@@ -550,5 +598,10 @@ fn replay_kerberos(
     };
     let key = krb::session_key(&req, rep.as_ref());
     out.session_key = Some(SecretBytes::new(key.as_bytes().to_vec()));
+    out.gss_keys = Some(krb::ContextKeys {
+        ticket: req.ticket_session_key.clone(),
+        initiator_subkey: req.authenticator_subkey.clone(),
+        acceptor_subkey: rep.and_then(|r| r.subkey),
+    });
     out
 }
