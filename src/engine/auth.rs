@@ -10,7 +10,7 @@ use crate::auth::Secrets;
 use crate::auth::credentials::{CredentialSource, Key16, SecretBytes};
 use crate::auth::ntlm::{self, AuthExchange, ReplayError};
 use crate::crypto::kerberos as krb;
-use crate::model::{KeySource, LogonMac};
+use crate::model::{AuthKind, KeySource, LogonMac, PasswordCheck};
 
 /// The NTLMSSP messages of one exchange (copied: they come from different PDUs).
 #[derive(Debug, Default, Clone)]
@@ -108,9 +108,9 @@ pub struct AuthOutcome {
     pub user: Option<String>,
     pub domain: Option<String>,
     pub workstation: Option<String>,
-    pub auth: Option<String>,
+    pub auth: Option<AuthKind>,
     pub key_source: Option<KeySource>,
-    pub password_check: Option<String>,
+    pub password_check: Option<PasswordCheck>,
     /// The session key (ExportedSessionKey for NTLM).
     pub session_key: Option<SecretBytes>,
     /// Where the key came from, for people (a keytab entry, the KDC exchange).
@@ -140,8 +140,9 @@ impl AuthOutcome {
     pub fn mapped_to_guest(&mut self) {
         if self.mismatch {
             self.mismatch = false;
-            self.password_check =
-                Some("not-checked: guest logon (the server did not check the password)".into());
+            self.password_check = Some(PasswordCheck::NotChecked(
+                "guest logon (the server did not check the password)".into(),
+            ));
         }
     }
 
@@ -172,13 +173,10 @@ pub fn replay_exchange(
 
 /// Why the logon's own signatures cannot be checked: it gave no key.
 fn no_key_reason(out: &AuthOutcome) -> String {
-    match out.password_check.as_deref() {
-        Some("mismatch") => "no key: the password does not match".into(),
-        Some(check) => format!(
-            "no key ({})",
-            check.strip_prefix("not-checked: ").unwrap_or(check)
-        ),
-        None => "no key".into(),
+    match &out.password_check {
+        Some(PasswordCheck::Mismatch) => "no key: the password does not match".into(),
+        Some(PasswordCheck::NotChecked(why)) => format!("no key ({why})"),
+        Some(PasswordCheck::Match) | None => "no key".into(),
     }
 }
 
@@ -396,10 +394,14 @@ fn replay_keys(
             .not_checked("bytes of the session setup were lost or cut from the capture".into());
     }
     if let Some(key) = known_key {
-        out.auth = Some(if msgs.kerberos { "Kerberos" } else { "NTLM" }.into());
+        out.auth = Some(if msgs.kerberos {
+            AuthKind::Kerberos
+        } else {
+            AuthKind::Ntlm
+        });
         out.session_key = Some(key.clone());
         out.key_source = Some(KeySource::SessionKey);
-        out.password_check = Some("not-checked: session key given".into());
+        out.password_check = Some(PasswordCheck::NotChecked("session key given".into()));
         return out;
     }
     let auth = match parsed {
@@ -475,21 +477,22 @@ fn replay(out: &mut AuthOutcome, exchange: &AuthExchange, secrets: &Secrets) {
         ..*exchange
     };
     match ntlm::classify(&exchange) {
-        Ok(kind) => out.auth = Some(kind.to_string()),
+        Ok(kind) => out.auth = Some(auth_kind(kind)),
         Err(e) => {
-            out.password_check = Some(format!("not-checked: {e}"));
+            out.password_check = Some(PasswordCheck::NotChecked(e.to_string()));
             out.unreplayable = Some(e.to_string());
             return;
         }
     }
-    if out.auth.as_deref() == Some("anonymous") {
+    if out.auth == Some(AuthKind::Anonymous) {
         out.key_source = Some(KeySource::None);
-        out.password_check = Some("not-checked: anonymous".into());
+        out.password_check = Some(PasswordCheck::NotChecked("anonymous".into()));
         return;
     }
     let Some(cred) = secrets.credentials.lookup(&user, &domain) else {
         out.key_source = Some(KeySource::None);
-        out.password_check = Some(format!("not-checked: no credentials for {}", out.account()));
+        let why = format!("no credentials for {}", out.account());
+        out.password_check = Some(PasswordCheck::NotChecked(why));
         return;
     };
     match ntlm::replay(&exchange, &cred.nt_hash, cred.lm_hash.as_ref()) {
@@ -498,7 +501,7 @@ fn replay(out: &mut AuthOutcome, exchange: &AuthExchange, secrets: &Secrets) {
                 CredentialSource::Password => KeySource::Password,
                 CredentialSource::NtHash => KeySource::NtHash,
             });
-            out.password_check = Some("match".into());
+            out.password_check = Some(PasswordCheck::Match);
             if exchange.flags == 0 {
                 out.smb1_mac_key = Some(ntlm::smb1_raw_mac_key(
                     &replayed.session_base_key,
@@ -511,14 +514,24 @@ fn replay(out: &mut AuthOutcome, exchange: &AuthExchange, secrets: &Secrets) {
         }
         Err(ReplayError::PasswordMismatch(_)) => {
             out.key_source = Some(KeySource::None);
-            out.password_check = Some("mismatch".into());
+            out.password_check = Some(PasswordCheck::Mismatch);
             out.mismatch = true;
         }
         Err(e) => {
             out.key_source = Some(KeySource::None);
-            out.password_check = Some(format!("not-checked: {e}"));
+            out.password_check = Some(PasswordCheck::NotChecked(e.to_string()));
             out.unreplayable = Some(e.to_string());
         }
+    }
+}
+
+/// The session's logon kind of an NTLM response kind.
+fn auth_kind(kind: ntlm::AuthKind) -> AuthKind {
+    match kind {
+        ntlm::AuthKind::Anonymous => AuthKind::Anonymous,
+        ntlm::AuthKind::NtlmV1 => AuthKind::NtlmV1,
+        ntlm::AuthKind::NtlmV1Ess => AuthKind::NtlmV1Ess,
+        ntlm::AuthKind::NtlmV2 => AuthKind::NtlmV2,
     }
 }
 
@@ -526,7 +539,7 @@ impl AuthOutcome {
     fn not_checked(mut self, why: String) -> Self {
         self.unreplayable = Some(why.clone());
         self.key_source = Some(KeySource::None);
-        self.password_check = Some(format!("not-checked: {why}"));
+        self.password_check = Some(PasswordCheck::NotChecked(why));
         self
     }
 }
@@ -542,7 +555,7 @@ fn replay_kerberos(
     secrets: &Secrets,
     kdc: &Kdc,
 ) -> AuthOutcome {
-    out.auth = Some("Kerberos".into());
+    out.auth = Some(AuthKind::Kerberos);
     let Some(ap_req) = msgs.ap_req.as_deref() else {
         return out.not_checked("Kerberos: no AP-REQ in the capture".into());
     };
@@ -571,7 +584,7 @@ fn replay_kerberos(
             "password via AS/TGS (frames {}, {})",
             t.frames.0, t.frames.1
         ));
-        out.password_check = Some("match".into());
+        out.password_check = Some(PasswordCheck::Match);
     } else {
         let entry = req.keytab_entry.and_then(|index| {
             secrets
@@ -587,7 +600,7 @@ fn replay_kerberos(
             out.key_detail = Some(format!("keytab: {} kvno {} {etype}", e.principal, e.kvno));
         }
         out.key_source = Some(KeySource::Keytab);
-        out.password_check = Some("not-checked: keytab".into());
+        out.password_check = Some(PasswordCheck::NotChecked("keytab".into()));
     }
     let rep = match msgs.ap_rep.as_deref() {
         Some(token) => match krb::ap_rep_keys(&req.ticket_session_key, token) {

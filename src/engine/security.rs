@@ -10,7 +10,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 
 use crate::flow::ConnId;
-use crate::model::{LogonMac, MAX_FINDING_FRAMES, SecurityFinding, SecurityKind, Session};
+use crate::model::{
+    AuthKind, LogonMac, MAX_FINDING_FRAMES, SecurityFinding, SecurityKind, Session,
+};
 
 /// Findings collected so far, by kind.
 #[derive(Debug, Default)]
@@ -83,21 +85,21 @@ impl Posture {
         let mut note = |kind, variant: &str| {
             self.note_session(kind, s.first_frame, conn, Some(s.id), user.clone(), variant)
         };
-        let auth = s.auth.as_deref().unwrap_or("");
-        if auth.starts_with("NTLMv1") || auth.starts_with("LM") {
-            note(SecurityKind::NtlmV1, auth);
+        let Some(auth) = s.auth else { return };
+        if auth.is_ntlm_v1() {
+            note(SecurityKind::NtlmV1, auth.name());
         }
-        if auth == "guest" {
+        if auth == AuthKind::Guest {
             note(SecurityKind::GuestSession, "");
         }
-        if auth == "anonymous" {
+        if auth == AuthKind::Anonymous {
             note(SecurityKind::AnonymousSession, "");
         }
         // NTLM with no MIC: NTLMv2 without one, NTLMv1 (never one), raw NTLM in SMB1 (no
         // NTLMSSP messages at all). An anonymous or guest logon is a finding of its own.
         let mic = matches!(s.ntlm_mic, None | Some(LogonMac::Absent(_)));
-        if auth.starts_with("NTLM") && mic {
-            note(SecurityKind::NtlmWithoutMic, auth);
+        if auth.is_ntlm() && mic {
+            note(SecurityKind::NtlmWithoutMic, auth.name());
         }
     }
 

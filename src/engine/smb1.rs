@@ -21,8 +21,8 @@ use super::{Engine, Judged, Sink, damaged};
 use crate::crypto::sign::{self, SMB1_PLACEHOLDER};
 use crate::flow::Pdu;
 use crate::model::names::session_hex;
+use crate::model::{AuthKind, ProblemKind, SecurityKind};
 use crate::model::{Header, KeySource, KeyUsed, Protocol, Unverified, Verdict};
-use crate::model::{ProblemKind, SecurityKind};
 
 const MD5: &str = "MD5";
 /// Sequence numbers searched past the expected one after lost client bytes (two per lost
@@ -317,7 +317,7 @@ impl Engine {
         self.logon_macs(pdu, &outcome, &what);
 
         let conn = &mut self.conns[pdu.conn as usize];
-        let anonymous = outcome.auth.as_deref() == Some("anonymous");
+        let anonymous = outcome.auth == Some(AuthKind::Anonymous);
         conn.smb1.logged_on |= h.status == STATUS_SUCCESS && !guest && !anonymous;
         let activating = !conn.smb1.signing_active && h.status == STATUS_SUCCESS && !guest;
         if !activating {
@@ -368,9 +368,9 @@ impl Engine {
         info.domain = outcome.domain.clone();
         info.workstation = outcome.workstation.clone();
         info.auth = if guest {
-            Some("guest".into())
+            Some(AuthKind::Guest)
         } else {
-            outcome.auth.clone()
+            outcome.auth
         };
         info.key_source = outcome.key_source.unwrap_or(KeySource::None);
         info.password_check = outcome.password_check.clone();

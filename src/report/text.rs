@@ -188,7 +188,7 @@ fn session(s: &Session, out: &mut dyn Write) -> io::Result<()> {
         "  {:<18}  {:<20}  {:<10}  {:<7}  {:<11}  {:>3}  {:>6}  {:>7}  {:>10}  {:>8}",
         session_hex(s.id),
         user,
-        s.auth.as_deref().unwrap_or("?"),
+        s.auth.map_or("?", |a| a.name()),
         s.dialect.as_deref().unwrap_or("?"),
         s.signing.unwrap_or("-"),
         s.channels.len(),
