@@ -496,18 +496,7 @@ fn a_share_that_asks_for_encryption_reached_in_clear() {
     ) {
         let flagged = tshark_frames(&path, "smb2.share_flags.encrypt_data == 1");
         assert_eq!(flagged, BTreeSet::from([number]));
-        let tid = Command::new("tshark")
-            .arg("-r")
-            .arg(&path)
-            .args(["-Y", &format!("frame.number == {number}")])
-            .args(["-T", "fields", "-e", "smb2.tid"])
-            .output()
-            .expect("tshark");
-        let tid = String::from_utf8(tid.stdout).unwrap().trim().to_owned();
-        let after = tshark_frames(
-            &path,
-            &format!("smb2.tid == {tid} && frame.number > {number}"),
-        );
+        let after = later_on_tree(&path, number);
         assert_eq!(
             cli::u64_of(f, "first_frame"),
             *after.first().unwrap(),
@@ -534,20 +523,9 @@ fn a_share_that_asks_for_encryption_reached_in_clear() {
             "one TREE_CONNECT response asks for encryption"
         );
         let number = *flagged.first().unwrap();
-        let tid = Command::new("tshark")
-            .arg("-r")
-            .arg(&sealed)
-            .args(["-Y", &format!("frame.number == {number}")])
-            .args(["-T", "fields", "-e", "smb2.tid"])
-            .output()
-            .expect("tshark");
-        let tid = String::from_utf8(tid.stdout).unwrap().trim().to_owned();
         // Without the password tshark sees no SMB2 header inside the transforms: a message
         // on that tree in clear would show.
-        let clear = tshark_frames(
-            &sealed,
-            &format!("smb2.tid == {tid} && frame.number > {number}"),
-        );
+        let clear = later_on_tree(&sealed, number);
         assert!(clear.is_empty(), "in clear on the sealed tree: {clear:?}");
         let sealed_frames = tshark_frames(
             &sealed,
@@ -555,6 +533,22 @@ fn a_share_that_asks_for_encryption_reached_in_clear() {
         );
         assert!(!sealed_frames.is_empty());
     }
+}
+
+/// The frames tshark shows after `frame` (a TREE_CONNECT response) on its TreeId, in clear.
+fn later_on_tree(capture: &Path, frame: u64) -> BTreeSet<u64> {
+    let tid = Command::new("tshark")
+        .arg("-r")
+        .arg(capture)
+        .args(["-Y", &format!("frame.number == {frame}")])
+        .args(["-T", "fields", "-e", "smb2.tid"])
+        .output()
+        .expect("tshark");
+    let tid = String::from_utf8(tid.stdout).unwrap().trim().to_owned();
+    tshark_frames(
+        capture,
+        &format!("smb2.tid == {tid} && frame.number > {frame}"),
+    )
 }
 
 fn frames_of(f: &Value) -> BTreeSet<u64> {

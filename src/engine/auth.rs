@@ -216,72 +216,61 @@ fn logon_macs(out: &mut AuthOutcome, msgs: &AuthMessages) {
         }
         return;
     }
-    let verdict = match (&auth, &msgs.mech_types, &key) {
-        _ if msgs.kerberos => kerberos_mech_list_mic(out, msgs, &no_key),
-        (None, _, _) => LogonMac::Unverified("no NTLM AUTHENTICATE in the capture".into()),
+    let verdict = match (&msgs.mech_types, &auth, &key) {
         _ if msgs.damaged => {
             LogonMac::Unverified("bytes of the session setup were lost or cut".into())
         }
-        (_, None, _) => {
+        (None, _, _) => {
             LogonMac::Unverified("the client's negTokenInit (mechTypes) is not captured".into())
         }
+        (Some(types), _, _) if msgs.kerberos => kerberos_mech_list_mic(out, msgs, types, &no_key),
+        (_, None, _) => LogonMac::Unverified("no NTLM AUTHENTICATE in the capture".into()),
         (_, _, None) => LogonMac::Unverified(no_key),
-        (Some(auth), Some(types), Some(key)) => {
-            let mut wrong = Vec::new();
-            for (side, found, client) in [("client", client, true), ("server", server, false)] {
-                let Some((mic, frame)) = found else { continue };
-                if !mech_list_mic_matches(key, auth.flags, client, types, mic) {
-                    out.mech_list_mic_frame.get_or_insert(*frame);
-                    wrong.push(format!("the {side}'s (frame {frame})"));
+        (Some(types), Some(auth), Some(key)) => {
+            let what = "does not match the NTLMSSP signature of the mechTypes list";
+            each_side(out, msgs, what, |client, mic| {
+                if mech_list_mic_matches(key, auth.flags, client, types, mic) {
+                    SideCheck::Good
+                } else {
+                    SideCheck::Bad(String::new())
                 }
-            }
-            if wrong.is_empty() {
-                LogonMac::Valid
-            } else {
-                LogonMac::Invalid(format!(
-                    "{} does not match the NTLMSSP signature of the mechTypes list",
-                    wrong.join(" and ")
-                ))
-            }
+            })
         }
     };
     out.mech_list_mic = Some(verdict);
 }
 
-/// A Kerberos logon's mechListMIC: a GSS-API MIC token over the DER mechTypes list, the
-/// client's with KG_USAGE_INITIATOR_SIGN, the server's with KG_USAGE_ACCEPTOR_SIGN (RFC 4178
-/// 5, RFC 4121 4.2.6.1; RFC 4757 7.2 for rc4-hmac).
-fn kerberos_mech_list_mic(out: &mut AuthOutcome, msgs: &AuthMessages, no_key: &str) -> LogonMac {
-    if msgs.damaged {
-        return LogonMac::Unverified("bytes of the session setup were lost or cut".into());
-    }
-    let Some(types) = &msgs.mech_types else {
-        return LogonMac::Unverified(
-            "the client's negTokenInit (mechTypes) is not captured".into(),
-        );
-    };
-    let Some(keys) = &out.gss_keys else {
-        if out.session_key.is_some() {
-            return LogonMac::Unverified(
-                "a session key from --keys does not give the Kerberos context's keys".into(),
-            );
-        }
-        return LogonMac::Unverified(no_key.to_string());
-    };
+/// One side's mechListMIC: it matches, it does not (why, if more than the whole says), or it
+/// cannot be checked (why).
+enum SideCheck {
+    Good,
+    Bad(String),
+    Unchecked(String),
+}
+
+/// The verdict on the mechListMICs the client and the server sent, each checked by `check`
+/// (told whether it is the client's): `valid` when every one sent matches; `what` says what
+/// a wrong one failed to be.
+fn each_side(
+    out: &mut AuthOutcome,
+    msgs: &AuthMessages,
+    what: &str,
+    check: impl Fn(bool, &[u8]) -> SideCheck,
+) -> LogonMac {
     let mut wrong = Vec::new();
     let sides = [
-        ("client", &msgs.client_mech_list_mic, krb::Sender::Initiator),
-        ("server", &msgs.server_mech_list_mic, krb::Sender::Acceptor),
+        ("client", &msgs.client_mech_list_mic, true),
+        ("server", &msgs.server_mech_list_mic, false),
     ];
-    for (side, found, sender) in sides {
+    for (side, found, client) in sides {
         let Some((mic, frame)) = found else { continue };
-        match krb::verify_mic(keys, sender, mic, types) {
-            Ok(()) => {}
-            Err(krb::MicError::Invalid(why)) => {
+        match check(client, mic) {
+            SideCheck::Good => {}
+            SideCheck::Bad(why) => {
                 out.mech_list_mic_frame.get_or_insert(*frame);
-                wrong.push(format!("the {side}'s (frame {frame}): {why}"));
+                wrong.push(format!("the {side}'s (frame {frame}){why}"));
             }
-            Err(krb::MicError::Unchecked(why)) => {
+            SideCheck::Unchecked(why) => {
                 return LogonMac::Unverified(format!("the {side}'s (frame {frame}): {why}"));
             }
         }
@@ -289,11 +278,40 @@ fn kerberos_mech_list_mic(out: &mut AuthOutcome, msgs: &AuthMessages, no_key: &s
     if wrong.is_empty() {
         LogonMac::Valid
     } else {
-        LogonMac::Invalid(format!(
-            "{}, as a Kerberos MIC token over the mechTypes list",
-            wrong.join("; ")
-        ))
+        LogonMac::Invalid(format!("{} {what}", wrong.join(" and ")))
     }
+}
+
+/// A Kerberos logon's mechListMIC: a GSS-API MIC token over the DER mechTypes list, the
+/// client's with KG_USAGE_INITIATOR_SIGN, the server's with KG_USAGE_ACCEPTOR_SIGN (RFC 4178
+/// 5, RFC 4121 4.2.6.1).
+fn kerberos_mech_list_mic(
+    out: &mut AuthOutcome,
+    msgs: &AuthMessages,
+    types: &[u8],
+    no_key: &str,
+) -> LogonMac {
+    let Some(keys) = out.gss_keys.clone() else {
+        if out.session_key.is_some() {
+            return LogonMac::Unverified(
+                "a session key from --keys does not give the Kerberos context's keys".into(),
+            );
+        }
+        return LogonMac::Unverified(no_key.to_string());
+    };
+    let what = "(a Kerberos MIC token over the mechTypes list)";
+    each_side(out, msgs, what, |client, mic| {
+        let sender = if client {
+            krb::Sender::Initiator
+        } else {
+            krb::Sender::Acceptor
+        };
+        match krb::verify_mic(&keys, sender, mic, types) {
+            Ok(()) => SideCheck::Good,
+            Err(krb::MicError::Invalid(why)) => SideCheck::Bad(format!(": {why}")),
+            Err(krb::MicError::Unchecked(why)) => SideCheck::Unchecked(why),
+        }
+    })
 }
 
 /// Whether `mic` is the NTLMSSP signature (sequence number 0) of the mechTypes list under
