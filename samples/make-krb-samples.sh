@@ -7,6 +7,9 @@
 # Usage: sudo bash samples/make-krb-samples.sh
 #   OUT=/tmp/x sudo -E bash samples/make-krb-samples.sh   write somewhere else
 #   KEEP_LAB=1 ...                                         keep the lab dir (full keytab) in /tmp
+#   sudo KEYTAB=NAME.keytab bash samples/make-krb-samples.sh SAMPLE...
+#                                                          only these samples (names without
+#                                                          .pcap), their keys in NAME.keytab
 #
 # Needs root (ip netns, samba, tcpdump). The DC lives in a network namespace of its own, so
 # nothing on the host's 127.0.0.1 (port 88, 389, 445) is touched.
@@ -26,6 +29,8 @@
 #                                two sessions, each bound to the other connection
 #   krb-multichannel-smb300.pcap the same over SMB 3.0 (AES-CMAC, which tshark checks)
 #   krb-kinit-wrong-password.pcap  kinit with 'Wr0ng!pass', port 88 only: KDC_ERR_PREAUTH_FAILED
+#   krb-smb311-mechlistmic.pcap  SMB 3.1.1 with spnego:client_no_optimistic=yes: the AP-REQ
+#                                goes in a second round, so both sides send a mechListMIC
 #   krb.keytab                   the cifs/dc1.krblab.test, DC1$ and alice keys of this lab only
 #                                (not krbtgt's, not Administrator's)
 # Every smbclient/smbtorture run uses --option='client signing=required'; the DC has
@@ -44,6 +49,8 @@ WORK=$(mktemp -d /tmp/smbcheck-krb.XXXXXX)
 chmod 755 "$WORK"   # the DC's share lies below it and is used as alice
 LAB=$WORK/lab
 LAB_STARTED=
+ONLY=("$@")
+KEYTAB=${KEYTAB:-krb.keytab}
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 die() { printf '\nFAILED: %s\n' "$*" >&2; exit 1; }
@@ -56,6 +63,16 @@ cleanup() {
 trap cleanup EXIT
 
 [ "$(id -u)" = 0 ] || die "run as root (ip netns, samba, tcpdump)"
+# One provisioning makes one set of keys: a subset must not replace krb.keytab, which holds
+# the keys of the other samples.
+[ ${#ONLY[@]} -eq 0 ] || [ "$KEYTAB" != krb.keytab ] \
+  || die "only some samples: give KEYTAB=another.keytab (krb.keytab holds the others' keys)"
+wanted() {
+  [ ${#ONLY[@]} -eq 0 ] && return 0
+  local n
+  for n in "${ONLY[@]}"; do [ "$n" = "$1" ] && return 0; done
+  return 1
+}
 for t in samba samba-tool smbclient smbtorture kinit ktutil klist tcpdump tshark ip python3; do
   command -v "$t" >/dev/null || die "missing $t (apt-get install samba samba-ad-dc krb5-user smbclient samba-testsuite tcpdump tshark)"
 done
@@ -67,7 +84,7 @@ bash "$LABSH" start "$LAB" || die "the DC did not start"
 # ---------------------------------------------------------------- keytab
 # Only the keys the samples need: the service account (the ticket's key, once under the
 # ticket's service name, once under the account name) and alice (AS-REP, PA-ENC-TIMESTAMP).
-log "krb.keytab: cifs/dc1.krblab.test, DC1\$, alice"
+log "$KEYTAB: cifs/dc1.krblab.test, DC1\$, alice"
 conf=$LAB/dc/etc/smb.conf
 kt=$WORK/krb.keytab
 rm -f "$kt"
@@ -80,13 +97,14 @@ for p in cifs/dc1.krblab.test 'DC1$' alice; do
 done
 printf '%swkt %s\nquit\n' "$ktcmds" "$kt" | ktutil >/dev/null || die "ktutil"
 if klist -k "$kt" | grep -q -i -E 'krbtgt|administrator'; then die "krbtgt/Administrator in $kt"; fi
-install -m 644 "$kt" "$OUT/krb.keytab"
-chown --reference="$OUT" "$OUT/krb.keytab"
-klist -k -t -e "$OUT/krb.keytab" >&2
+install -m 644 "$kt" "$OUT/$KEYTAB"
+chown --reference="$OUT" "$OUT/$KEYTAB"
+klist -k -t -e "$OUT/$KEYTAB" >&2
 
 # ---------------------------------------------------------------- captures
 # check NAME MIN: tshark sees at least MIN successful final SESSION_SETUP responses
 check_setups() {
+  wanted "$1" || return 0
   local pcap=$OUT/$1.pcap n
   n=$(tshark -r "$pcap" -Y 'smb2.cmd == 1 && smb2.flags.response == 1 && smb2.nt_status == 0' \
       2>/dev/null | wc -l)
@@ -99,6 +117,7 @@ check_setups() {
 
 # run NAME EXPECT [VAR=value...] -- krb-lab.sh command and arguments after DIR OUT
 run() {
+  wanted "$1" || return 0
   local name=$1 expect=$2 rc=0 pcap=$OUT/$1.pcap; shift 2
   local envs=()
   while [ "$1" != -- ]; do envs+=("$1"); shift; done
@@ -140,31 +159,45 @@ check_setups krb-smb311-rc4 1
 run krb-smb311-445only ok 'KRBLAB_FILTER=tcp port 445' -- capture "$SIGN" \
   --option='client min protocol=SMB3_11' --option='client max protocol=SMB3_11'
 check_setups krb-smb311-445only 1
-[ "$(tshark -r "$OUT/krb-smb311-445only.pcap" -Y 'tcp.port == 88 || udp.port == 88' 2>/dev/null | wc -l)" = 0 ] \
+! wanted krb-smb311-445only \
+  || [ "$(tshark -r "$OUT/krb-smb311-445only.pcap" -Y 'tcp.port == 88 || udp.port == 88' 2>/dev/null | wc -l)" = 0 ] \
   || die "krb-smb311-445only: port 88 traffic captured"
+# No optimistic token (Samba's spnego:client_no_optimistic): the server asks for the AP-REQ
+# in a second round, and with AES keys both sides then sign the mechTypes list
+# (auth/gensec/spnego.c: a negTokenTarg exchange, GENSEC_FEATURE_NEW_SPNEGO).
+run krb-smb311-mechlistmic ok -- capture "$SIGN" --option='client min protocol=SMB3_11' \
+  --option='client max protocol=SMB3_11' --option='spnego:client_no_optimistic=yes'
+check_setups krb-smb311-mechlistmic 1
+! wanted krb-smb311-mechlistmic \
+  || [ "$(tshark -r "$OUT/krb-smb311-mechlistmic.pcap" -Y 'spnego.mechListMIC' 2>/dev/null | wc -l)" = 2 ] \
+  || die "krb-smb311-mechlistmic: not two mechListMICs"
 
 # Multichannel: smbtorture does its own AS exchange (from -U) for each connection; no kinit.
 TORT=(smbtorture //dc1.krblab.test/share -s "$LAB/client.conf" --use-kerberos=required
       -U "alice%$PASS" "$SIGN" --option='torture:target=samba3')
 run krb-multichannel ok KRBLAB_KINIT=0 -- capture-cmd "${TORT[@]}" smb2.session.bind1
-grep -q '^success: bind1' "$WORK/krb-multichannel.out" || die "krb-multichannel: bind1 did not pass"
+! wanted krb-multichannel || grep -q '^success: bind1' "$WORK/krb-multichannel.out" \
+  || die "krb-multichannel: bind1 did not pass"
 check_setups krb-multichannel 4
 run krb-multichannel-smb300 ok KRBLAB_KINIT=0 -- capture-cmd "${TORT[@]}" \
   --option='client max protocol=SMB3_00' smb2.session.bind1
-grep -q '^success: bind1' "$WORK/krb-multichannel-smb300.out" \
+! wanted krb-multichannel-smb300 || grep -q '^success: bind1' "$WORK/krb-multichannel-smb300.out" \
   || die "krb-multichannel-smb300: bind1 did not pass"
 check_setups krb-multichannel-smb300 4
 
 # kinit with a wrong password: PREAUTH_REQUIRED, then PA-ENC-TIMESTAMP made from the wrong key
 # and KDC_ERR_PREAUTH_FAILED (24). The command after kinit is `true`.
 run krb-kinit-wrong-password fail "KRBLAB_PASS=$WRONG" 'KRBLAB_FILTER=port 88' -- capture-cmd true
-[ "$(tshark -r "$OUT/krb-kinit-wrong-password.pcap" -Y 'kerberos.error_code == 24' 2>/dev/null | wc -l)" -ge 1 ] \
+! wanted krb-kinit-wrong-password \
+  || [ "$(tshark -r "$OUT/krb-kinit-wrong-password.pcap" -Y 'kerberos.error_code == 24' 2>/dev/null | wc -l)" -ge 1 ] \
   || die "krb-kinit-wrong-password: no KDC_ERR_PREAUTH_FAILED"
 
 bash "$LABSH" stop "$LAB"
 LAB_STARTED=
 
-log "what tshark sees (scripts/krb-keys.py with $OUT/krb.keytab)"
-python3 "$ROOT/scripts/krb-keys.py" --keytab "$OUT/krb.keytab" "$OUT"/krb-*.pcap
+made=()
+for p in "$OUT"/krb-*.pcap; do wanted "$(basename "$p" .pcap)" && made+=("$p"); done
+log "what tshark sees (scripts/krb-keys.py with $OUT/$KEYTAB)"
+python3 "$ROOT/scripts/krb-keys.py" --keytab "$OUT/$KEYTAB" "${made[@]}"
 log "done; samples in $OUT"
-ls -l "$OUT"/krb-*.pcap "$OUT/krb.keytab" >&2
+ls -l "${made[@]}" "$OUT/$KEYTAB" >&2

@@ -189,6 +189,27 @@ capture smb2-compound-break ok "${TORT[@]}" smb2.compound.compound-break
 capture smb1-oplock-batch1 ok "${TORT[@]}" --option='client min protocol=NT1' \
   --option='client max protocol=NT1' raw.oplock.batch1
 
+# ---- the security posture (issue 22): a server that does not require signing
+# ('server signing = auto'), maps unknown users to guest and has a guest share and a share
+# that asks for encryption ('smb encrypt = desired': SMB2_SHAREFLAG_ENCRYPT_DATA on a 3.x
+# connection with a cipher, clear requests still accepted, source3/smbd/smb2_tcon.c).
+# smbclient with its default signing (desired, not required).
+if wanted smb311-guest || wanted smb311-anonymous || wanted smb311-share-encrypt-desired; then
+  mkdir -p "$SRV/pub" "$SRV/sealed"
+  chmod 777 "$SRV/pub" "$SRV/sealed"
+  start_smbd 'server signing = auto' 'map to guest = bad user' \
+    '[pub]' "path = $SRV/pub" 'guest ok = yes' \
+    '[sealed]' "path = $SRV/sealed" 'read only = no' 'smb encrypt = desired'
+  # an unknown user mapped to guest (SMB2_SESSION_FLAG_IS_GUEST), listing the guest share
+  capture smb311-guest ok smbclient //127.0.0.1/pub -U 'nobody%x' -c 'ls'
+  # anonymous NTLM (empty user and responses, NTLMSSP_NEGOTIATE_ANONYMOUS) listing shares
+  capture smb311-anonymous ok smbclient -U% -L //127.0.0.1
+  # alice on the share that asks for encryption: the client encrypts everything after the
+  # TREE_CONNECT response, even with 'client smb encrypt = off'
+  capture smb311-share-encrypt-desired ok smbclient //127.0.0.1/sealed -U "alice%$PASS" \
+    --option='client smb encrypt=off' -c 'ls'
+fi
+
 # ---- other link layers and IPv6, the smbclient commands above, server signing mandatory.
 # On lo, tcpdump writes Ethernet headers; `-i any` writes Linux cooked v2 headers
 # (LINUX_SLL2), `-i any -y LINUX_SLL` the first version. (This machine's kernel has no

@@ -8,7 +8,8 @@
 # and starts smbd on ADDR:445 (a loopback address such as 127.0.0.7, so that several servers
 # can run at once; an address an interface already has is used as it is), with a writable share
 # named `share` at DIR/share. ADDR may be IPv6 (::1, or an address of a namespace's veth).
-# Needs root.
+# The extra lines go to [global]; a line `[name]` starts a share of its own (give its
+# `path`), whose section the lines after it fill. Needs root.
 # `stop` stops the smbd started in DIR. Both exit non-zero with a one-line reason on failure.
 set -euo pipefail
 
@@ -87,8 +88,13 @@ CONF
 stop() {
   local dir=$1 pid i
   [ -f "$dir/pid/smbd.pid" ] || return 0
+  dir=$(cd "$dir" && pwd)
   pid=$(cat "$dir/pid/smbd.pid")
-  kill "$pid" 2>/dev/null || return 0
+  # smbd starts samba-dcerpcd on demand (named pipes such as srvsvc for a share list), which
+  # outlives it: stop those of this server's smb.conf too, by their process ids.
+  local helpers
+  helpers=$(pgrep -f -- "samba-dcerpcd --configfile=$dir/smb.conf" || true)
+  kill "$pid" $helpers 2>/dev/null || return 0
   for i in $(seq 100); do
     kill -0 "$pid" 2>/dev/null || return 0
     sleep 0.1

@@ -5,6 +5,7 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+mod support;
 
 use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
@@ -28,6 +29,18 @@ fn krb_samples() -> Vec<PathBuf> {
 fn keytab() -> PathBuf {
     cli::sample("krb.keytab")
 }
+
+/// The keytab of a sample's lab: krb-smb311-mechlistmic.pcap comes from a lab of its own
+/// (samples/README.md).
+fn keytab_for(capture: &Path) -> PathBuf {
+    if cli::file_name(capture) == MECH_LIST_MIC_SAMPLE {
+        cli::sample("krb-mechlistmic.keytab")
+    } else {
+        keytab()
+    }
+}
+
+const MECH_LIST_MIC_SAMPLE: &str = "krb-smb311-mechlistmic.pcap";
 
 fn report(args: &[&OsStr]) -> (i32, Value) {
     let mut all: Vec<&OsStr> = vec![OsStr::new("--format"), OsStr::new("json")];
@@ -64,7 +77,7 @@ fn the_keytab_alone_verifies_every_kerberos_sample() {
     for capture in krb_samples() {
         let (code, r) = report(&[
             OsStr::new("--keytab"),
-            keytab().as_os_str(),
+            keytab_for(&capture).as_os_str(),
             capture.as_os_str(),
         ]);
         all_verified(
@@ -226,4 +239,118 @@ fn a_credentials_file_names_the_principal() {
         capture.as_os_str(),
     ]);
     all_verified(&capture, code, &r, "password via AS/TGS");
+}
+
+/// The mechListMICs tshark shows in a capture: (frame, the token's bytes).
+fn tshark_mech_list_mics(capture: &Path) -> Vec<(u64, Vec<u8>)> {
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(capture)
+        .args(["-Y", "spnego.mechListMIC", "-T", "fields"])
+        .args(["-e", "frame.number", "-e", "spnego.mechListMIC"])
+        .output()
+        .expect("run tshark");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| {
+            let (frame, hex) = l.split_once('\t').expect("two fields");
+            let bytes = (0..hex.len() / 2)
+                .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+                .collect();
+            (frame.parse().unwrap(), bytes)
+        })
+        .collect()
+}
+
+/// A Kerberos logon's mechListMIC (an RFC 4121 MIC token over the mechTypes list): on every
+/// Kerberos sample, `valid` where tshark shows one (the server accepted the logon, so both
+/// tokens are good: krb-smb311-mechlistmic.pcap, the client's and the server's) and `absent`
+/// where it shows none (an optimistic AP-REQ in the first round: Samba signs nothing).
+#[test]
+fn kerberos_mech_list_mic_agrees_with_tshark() {
+    if !cli::require_tool("kerberos_mech_list_mic_agrees_with_tshark", "tshark") {
+        return;
+    }
+    let mut checked = 0;
+    for capture in krb_samples() {
+        let name = cli::file_name(&capture);
+        let mics = tshark_mech_list_mics(&capture);
+        let (code, r) = report(&[
+            OsStr::new("--keytab"),
+            keytab_for(&capture).as_os_str(),
+            capture.as_os_str(),
+        ]);
+        assert_eq!(code, 0, "{name}");
+        let want = if mics.is_empty() { "absent" } else { "valid" };
+        for s in r["sessions"].as_array().unwrap() {
+            assert_eq!(s["mech_list_mic"]["verdict"], want, "{name}: {s}");
+        }
+        if !mics.is_empty() {
+            // Both sides: TOK_ID 04 04, the server's with SentByAcceptor (RFC 4121 4.2.6.1).
+            let flags: Vec<u8> = mics.iter().map(|(_, m)| m[2] & 1).collect();
+            assert_eq!(flags, [1, 0], "{name}: the server's, then the client's");
+            assert!(mics.iter().all(|(_, m)| m.starts_with(&[4, 4])));
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked, 1,
+        "krb-smb311-mechlistmic.pcap has the mechListMICs"
+    );
+}
+
+/// One byte of a mechListMIC's checksum changed in a copy of krb-smb311-mechlistmic.pcap
+/// (the last byte of the token tshark shows in that frame, IP and TCP checksums left as
+/// they were): `invalid` at that frame, problem `invalid-mech-list-mic`, exit status 1.
+#[test]
+fn a_changed_kerberos_mech_list_mic_is_invalid() {
+    if !cli::require_tool("a_changed_kerberos_mech_list_mic_is_invalid", "tshark") {
+        return;
+    }
+    let sample = cli::sample(MECH_LIST_MIC_SAMPLE);
+    let mics = tshark_mech_list_mics(&sample);
+    assert_eq!(mics.len(), 2);
+    let dir = cli::scratch("krb-mech-list-mic");
+    for (frame, mic) in mics {
+        let mut records = support::read_records(std::slice::from_ref(&sample));
+        let data = &mut records[frame as usize - 1].data;
+        let at = data
+            .windows(mic.len())
+            .position(|w| w == mic.as_slice())
+            .expect("the token in its frame")
+            + mic.len()
+            - 1;
+        data[at] ^= 0x01;
+        let path = dir.join(format!("mechlistmic-{frame}.pcap"));
+        std::fs::write(&path, support::write_pcap(&records, false, false)).unwrap();
+        let changed = tshark_mech_list_mics(&path);
+        assert!(
+            changed
+                .iter()
+                .any(|(f, m)| *f == frame && m.last() != mic.last())
+        );
+        let (code, r) = report(&[
+            OsStr::new("--keytab"),
+            keytab_for(&sample).as_os_str(),
+            path.as_os_str(),
+        ]);
+        assert_eq!(code, 1, "frame {frame}");
+        let s = &r["sessions"][0];
+        assert_eq!(s["mech_list_mic"]["verdict"], "invalid", "{s}");
+        // SMB 3.1.1: the preauth integrity hash covers the changed SESSION_SETUP message,
+        // so the keys change and every signature turns invalid too (MS-SMB2 3.2.5.3.1).
+        assert_eq!(
+            r["summary"]["invalid"], r["summary"]["signed"],
+            "{}",
+            r["summary"]
+        );
+        let problems: Vec<&Value> = r["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["kind"] == "invalid-mech-list-mic")
+            .collect();
+        assert_eq!(problems.len(), 1, "{}", r["problems"]);
+        assert_eq!(cli::u64_of(problems[0], "frame"), frame);
+    }
 }

@@ -90,12 +90,69 @@ pub struct Problem {
     pub failure: bool,
 }
 
+/// A kind of weak setting the Security section reports (issue 22): one line of the section,
+/// JSON `security[].kind`, and a value of `--fail-on`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SecurityKind {
+    /// NT LM 0.12 negotiated.
+    Smb1,
+    /// NTLMv1, NTLMv1-ESS or LM responses.
+    NtlmV1,
+    /// A NEGOTIATE request or response without SIGNING_REQUIRED.
+    SigningNotRequired,
+    /// An authenticated, non-guest session whose messages are neither signed nor encrypted.
+    UnsignedSession,
+    /// A share or session that asks for encryption carrying a message in clear.
+    UnencryptedShare,
+    GuestSession,
+    AnonymousSession,
+    /// An NTLM AUTHENTICATE without a MIC.
+    NtlmWithoutMic,
+}
+
+impl SecurityKind {
+    /// Every kind, in the order `--help` lists them.
+    pub const ALL: [SecurityKind; 8] = [
+        SecurityKind::Smb1,
+        SecurityKind::NtlmV1,
+        SecurityKind::SigningNotRequired,
+        SecurityKind::UnsignedSession,
+        SecurityKind::UnencryptedShare,
+        SecurityKind::GuestSession,
+        SecurityKind::AnonymousSession,
+        SecurityKind::NtlmWithoutMic,
+    ];
+
+    /// The kind's name in reports and on the command line (`smb1`, `guest-session`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            SecurityKind::Smb1 => "smb1",
+            SecurityKind::NtlmV1 => "ntlmv1",
+            SecurityKind::SigningNotRequired => "signing-not-required",
+            SecurityKind::UnsignedSession => "unsigned-session",
+            SecurityKind::UnencryptedShare => "unencrypted-share",
+            SecurityKind::GuestSession => "guest-session",
+            SecurityKind::AnonymousSession => "anonymous-session",
+            SecurityKind::NtlmWithoutMic => "ntlm-without-mic",
+        }
+    }
+
+    /// The kind of a name, if it is one.
+    pub fn from_name(name: &str) -> Option<SecurityKind> {
+        SecurityKind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+impl std::fmt::Display for SecurityKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
+}
+
 /// One kind of weak setting and where the capture shows it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SecurityFinding {
-    /// `smb1`, `ntlmv1`, `signing-not-required`, `unsigned-session`, `unencrypted-share`,
-    /// `guest-session`, `anonymous-session`, `ntlm-without-mic`.
-    pub kind: &'static str,
+    pub kind: SecurityKind,
     /// How many times (connections, NEGOTIATE messages or logons).
     pub count: u64,
     pub first_frame: u64,
@@ -114,15 +171,3 @@ pub struct SecurityFinding {
 
 /// Bound on `SecurityFinding::frames` and its other lists.
 pub const MAX_FINDING_FRAMES: usize = 256;
-
-/// The finding kinds, for `--fail-on`.
-pub const SECURITY_KINDS: [&str; 8] = [
-    "smb1",
-    "ntlmv1",
-    "signing-not-required",
-    "unsigned-session",
-    "unencrypted-share",
-    "guest-session",
-    "anonymous-session",
-    "ntlm-without-mic",
-];

@@ -8,6 +8,7 @@ mod breaks;
 mod connection;
 mod findings;
 mod header;
+mod logon;
 mod message;
 pub mod names;
 mod session;
@@ -17,8 +18,9 @@ pub use breaks::{Break, BreakAck, BreakCause, BreakCounts, BreakKind, LateAck};
 pub use connection::{
     Connection, Interface, MAX_SESSIONS_PER_CONNECTION, NegotiateValidation, TcpHealth,
 };
-pub use findings::{MAX_FINDING_FRAMES, Problem, ProblemKind, SECURITY_KINDS, SecurityFinding};
+pub use findings::{MAX_FINDING_FRAMES, Problem, ProblemKind, SecurityFinding, SecurityKind};
 pub use header::{Header, Smb1Header, Smb2Header, Smb2Ids, TransformHeader};
+pub use logon::{AuthKind, PasswordCheck};
 pub use message::{Compression, Message, Protocol};
 pub use session::{
     Binding, KeySource, LogonChecks, LogonMac, MAX_REAUTH_LOGONS, Session, VerdictCounts,

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::net::SocketAddr;
 
-use crate::{ConnId, Protocol, Verdict};
+use crate::{AuthKind, ConnId, PasswordCheck, Protocol, Verdict};
 
 /// How the keys of a session were obtained.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,16 +89,14 @@ pub struct Session {
     pub user: Option<String>,
     pub domain: Option<String>,
     pub workstation: Option<String>,
-    /// `NTLMv1`, `NTLMv1-ESS`, `NTLMv2`, `anonymous`, `guest`, `Kerberos`, ...
-    pub auth: Option<String>,
+    pub auth: Option<AuthKind>,
     pub dialect: Option<String>,
     pub signing: Option<&'static str>,
     pub key_source: KeySource,
     /// Where the key came from, for people: `keytab: cifs/dc1.krblab.test kvno 1
     /// aes256-cts-hmac-sha1-96`, `password via AS/TGS (frames 3, 7)`.
     pub key_detail: Option<String>,
-    /// Result of the password check: `match`, `mismatch`, `not-checked: <why>`.
-    pub password_check: Option<String>,
+    pub password_check: Option<PasswordCheck>,
     /// Logon result: NT status of the final SESSION_SETUP response.
     pub logon_status: Option<u32>,
     pub first_frame: u64,

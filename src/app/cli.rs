@@ -9,6 +9,7 @@ use zeroize::Zeroizing;
 
 use crate::auth::credentials::{Credential, Credentials, parse_nt_hash};
 use crate::auth::key_list::parse_keys_file;
+use crate::model::SecurityKind;
 
 /// Exit status: nothing wrong found.
 pub const EXIT_OK: i32 = 0;
@@ -112,9 +113,8 @@ pub struct Args {
 
     /// Exit with status 1 when the Security section lists one of these finding kinds (comma
     /// separated); findings alone never change the exit status otherwise.
-    #[arg(long, value_name = "KIND,...", value_delimiter = ',',
-          value_parser = clap::builder::PossibleValuesParser::new(crate::model::SECURITY_KINDS))]
-    pub fail_on: Vec<String>,
+    #[arg(long, value_name = "KIND,...", value_delimiter = ',', value_parser = security_kind())]
+    pub fail_on: Vec<SecurityKind>,
 
     /// Browse the analysis in an interactive terminal timeline instead of printing a report
     /// (with -i it fills in while the capture runs; q ends both).
@@ -186,6 +186,14 @@ impl Args {
     pub fn is_live(&self) -> bool {
         !self.live.interface.is_empty() || self.live.list_interfaces
     }
+}
+
+/// `--fail-on`'s values: the Security finding kinds by name (clap lists them in `--help` and
+/// in the error for an unknown one).
+fn security_kind() -> impl clap::builder::TypedValueParser<Value = SecurityKind> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(SecurityKind::ALL.map(SecurityKind::name))
+        .try_map(|name| SecurityKind::from_name(&name).ok_or("not a finding kind"))
 }
 
 /// Parses the command line, runs, prints, and returns the exit status.

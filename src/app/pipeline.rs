@@ -179,7 +179,7 @@ pub struct Output<'o> {
     format: Format,
     fail_unverified: bool,
     /// `--fail-on`: Security finding kinds that make the exit status 1.
-    fail_on: Vec<String>,
+    fail_on: Vec<crate::model::SecurityKind>,
     timeline: Option<crate::app::tui_view::Collector>,
     write_error: Option<io::Error>,
     /// The capture files as named on the command line (none in a live capture), and which
@@ -258,7 +258,7 @@ impl<'o> Output<'o> {
     /// 1 when a check failed (or, with --fail-unverified, a signed message was not
     /// verified; with --fail-on, a chosen Security finding was made), else 0.
     pub fn exit_status(&self, analysis: &Analysis) -> i32 {
-        let fail_on = |kind: &str| self.fail_on.iter().any(|k| k == kind);
+        let fail_on = |kind| self.fail_on.contains(&kind);
         if analysis.failed_with(self.fail_unverified)
             || analysis.security.iter().any(|f| fail_on(f.kind))
         {

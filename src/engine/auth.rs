@@ -10,7 +10,7 @@ use crate::auth::Secrets;
 use crate::auth::credentials::{CredentialSource, Key16, SecretBytes};
 use crate::auth::ntlm::{self, AuthExchange, ReplayError};
 use crate::crypto::kerberos as krb;
-use crate::model::{KeySource, LogonMac};
+use crate::model::{AuthKind, KeySource, LogonMac, PasswordCheck};
 
 /// The NTLMSSP messages of one exchange (copied: they come from different PDUs).
 #[derive(Debug, Default, Clone)]
@@ -108,9 +108,9 @@ pub struct AuthOutcome {
     pub user: Option<String>,
     pub domain: Option<String>,
     pub workstation: Option<String>,
-    pub auth: Option<String>,
+    pub auth: Option<AuthKind>,
     pub key_source: Option<KeySource>,
-    pub password_check: Option<String>,
+    pub password_check: Option<PasswordCheck>,
     /// The session key (ExportedSessionKey for NTLM).
     pub session_key: Option<SecretBytes>,
     /// Where the key came from, for people (a keytab entry, the KDC exchange).
@@ -129,9 +129,23 @@ pub struct AuthOutcome {
     pub mech_list_mic: Option<LogonMac>,
     /// The frame of the mechListMIC found wrong (the client's or the server's).
     pub mech_list_mic_frame: Option<u64>,
+    /// The keys of a Kerberos logon's GSS-API context, which key its mechListMIC.
+    pub gss_keys: Option<krb::ContextKeys>,
 }
 
 impl AuthOutcome {
+    /// The server mapped this logon to guest (SMB2_SESSION_FLAG_IS_GUEST, SMB1 Action bit 0):
+    /// it took the logon without checking its password (Samba's `map to guest = bad user`
+    /// takes any unknown user), so a password that does not match is no problem.
+    pub fn mapped_to_guest(&mut self) {
+        if self.mismatch {
+            self.mismatch = false;
+            self.password_check = Some(PasswordCheck::NotChecked(
+                "guest logon (the server did not check the password)".into(),
+            ));
+        }
+    }
+
     /// `DOMAIN\user`, or `user`, or `?`.
     pub fn account(&self) -> String {
         match (&self.domain, &self.user) {
@@ -159,13 +173,10 @@ pub fn replay_exchange(
 
 /// Why the logon's own signatures cannot be checked: it gave no key.
 fn no_key_reason(out: &AuthOutcome) -> String {
-    match out.password_check.as_deref() {
-        Some("mismatch") => "no key: the password does not match".into(),
-        Some(check) => format!(
-            "no key ({})",
-            check.strip_prefix("not-checked: ").unwrap_or(check)
-        ),
-        None => "no key".into(),
+    match &out.password_check {
+        Some(PasswordCheck::Mismatch) => "no key: the password does not match".into(),
+        Some(PasswordCheck::NotChecked(why)) => format!("no key ({why})"),
+        Some(PasswordCheck::Match) | None => "no key".into(),
     }
 }
 
@@ -205,38 +216,102 @@ fn logon_macs(out: &mut AuthOutcome, msgs: &AuthMessages) {
         }
         return;
     }
-    let verdict = match (&auth, &msgs.mech_types, &key) {
-        _ if msgs.kerberos => LogonMac::Unverified(
-            "a Kerberos mechListMIC (RFC 4121 MIC token) is not checked".into(),
-        ),
-        (None, _, _) => LogonMac::Unverified("no NTLM AUTHENTICATE in the capture".into()),
+    let verdict = match (&msgs.mech_types, &auth, &key) {
         _ if msgs.damaged => {
             LogonMac::Unverified("bytes of the session setup were lost or cut".into())
         }
-        (_, None, _) => {
+        (None, _, _) => {
             LogonMac::Unverified("the client's negTokenInit (mechTypes) is not captured".into())
         }
+        (Some(types), _, _) if msgs.kerberos => kerberos_mech_list_mic(out, msgs, types, &no_key),
+        (_, None, _) => LogonMac::Unverified("no NTLM AUTHENTICATE in the capture".into()),
         (_, _, None) => LogonMac::Unverified(no_key),
-        (Some(auth), Some(types), Some(key)) => {
-            let mut wrong = Vec::new();
-            for (side, found, client) in [("client", client, true), ("server", server, false)] {
-                let Some((mic, frame)) = found else { continue };
-                if !mech_list_mic_matches(key, auth.flags, client, types, mic) {
-                    out.mech_list_mic_frame.get_or_insert(*frame);
-                    wrong.push(format!("the {side}'s (frame {frame})"));
+        (Some(types), Some(auth), Some(key)) => {
+            let what = "does not match the NTLMSSP signature of the mechTypes list";
+            each_side(out, msgs, what, |client, mic| {
+                if mech_list_mic_matches(key, auth.flags, client, types, mic) {
+                    SideCheck::Good
+                } else {
+                    SideCheck::Bad(String::new())
                 }
-            }
-            if wrong.is_empty() {
-                LogonMac::Valid
-            } else {
-                LogonMac::Invalid(format!(
-                    "{} does not match the NTLMSSP signature of the mechTypes list",
-                    wrong.join(" and ")
-                ))
-            }
+            })
         }
     };
     out.mech_list_mic = Some(verdict);
+}
+
+/// One side's mechListMIC: it matches, it does not (why, if more than the whole says), or it
+/// cannot be checked (why).
+enum SideCheck {
+    Good,
+    Bad(String),
+    Unchecked(String),
+}
+
+/// The verdict on the mechListMICs the client and the server sent, each checked by `check`
+/// (told whether it is the client's): `valid` when every one sent matches; `what` says what
+/// a wrong one failed to be.
+fn each_side(
+    out: &mut AuthOutcome,
+    msgs: &AuthMessages,
+    what: &str,
+    check: impl Fn(bool, &[u8]) -> SideCheck,
+) -> LogonMac {
+    let mut wrong = Vec::new();
+    let sides = [
+        ("client", &msgs.client_mech_list_mic, true),
+        ("server", &msgs.server_mech_list_mic, false),
+    ];
+    for (side, found, client) in sides {
+        let Some((mic, frame)) = found else { continue };
+        match check(client, mic) {
+            SideCheck::Good => {}
+            SideCheck::Bad(why) => {
+                out.mech_list_mic_frame.get_or_insert(*frame);
+                wrong.push(format!("the {side}'s (frame {frame}){why}"));
+            }
+            SideCheck::Unchecked(why) => {
+                return LogonMac::Unverified(format!("the {side}'s (frame {frame}): {why}"));
+            }
+        }
+    }
+    if wrong.is_empty() {
+        LogonMac::Valid
+    } else {
+        LogonMac::Invalid(format!("{} {what}", wrong.join(" and ")))
+    }
+}
+
+/// A Kerberos logon's mechListMIC: a GSS-API MIC token over the DER mechTypes list, the
+/// client's with KG_USAGE_INITIATOR_SIGN, the server's with KG_USAGE_ACCEPTOR_SIGN (RFC 4178
+/// 5, RFC 4121 4.2.6.1).
+fn kerberos_mech_list_mic(
+    out: &mut AuthOutcome,
+    msgs: &AuthMessages,
+    types: &[u8],
+    no_key: &str,
+) -> LogonMac {
+    let Some(keys) = out.gss_keys.clone() else {
+        if out.session_key.is_some() {
+            return LogonMac::Unverified(
+                "a session key from --keys does not give the Kerberos context's keys".into(),
+            );
+        }
+        return LogonMac::Unverified(no_key.to_string());
+    };
+    let what = "(a Kerberos MIC token over the mechTypes list)";
+    each_side(out, msgs, what, |client, mic| {
+        let sender = if client {
+            krb::Sender::Initiator
+        } else {
+            krb::Sender::Acceptor
+        };
+        match krb::verify_mic(&keys, sender, mic, types) {
+            Ok(()) => SideCheck::Good,
+            Err(krb::MicError::Invalid(why)) => SideCheck::Bad(format!(": {why}")),
+            Err(krb::MicError::Unchecked(why)) => SideCheck::Unchecked(why),
+        }
+    })
 }
 
 /// Whether `mic` is the NTLMSSP signature (sequence number 0) of the mechTypes list under
@@ -337,10 +412,14 @@ fn replay_keys(
             .not_checked("bytes of the session setup were lost or cut from the capture".into());
     }
     if let Some(key) = known_key {
-        out.auth = Some(if msgs.kerberos { "Kerberos" } else { "NTLM" }.into());
+        out.auth = Some(if msgs.kerberos {
+            AuthKind::Kerberos
+        } else {
+            AuthKind::Ntlm
+        });
         out.session_key = Some(key.clone());
         out.key_source = Some(KeySource::SessionKey);
-        out.password_check = Some("not-checked: session key given".into());
+        out.password_check = Some(PasswordCheck::NotChecked("session key given".into()));
         return out;
     }
     let auth = match parsed {
@@ -416,21 +495,22 @@ fn replay(out: &mut AuthOutcome, exchange: &AuthExchange, secrets: &Secrets) {
         ..*exchange
     };
     match ntlm::classify(&exchange) {
-        Ok(kind) => out.auth = Some(kind.to_string()),
+        Ok(kind) => out.auth = Some(auth_kind(kind)),
         Err(e) => {
-            out.password_check = Some(format!("not-checked: {e}"));
+            out.password_check = Some(PasswordCheck::NotChecked(e.to_string()));
             out.unreplayable = Some(e.to_string());
             return;
         }
     }
-    if out.auth.as_deref() == Some("anonymous") {
+    if out.auth == Some(AuthKind::Anonymous) {
         out.key_source = Some(KeySource::None);
-        out.password_check = Some("not-checked: anonymous".into());
+        out.password_check = Some(PasswordCheck::NotChecked("anonymous".into()));
         return;
     }
     let Some(cred) = secrets.credentials.lookup(&user, &domain) else {
         out.key_source = Some(KeySource::None);
-        out.password_check = Some(format!("not-checked: no credentials for {}", out.account()));
+        let why = format!("no credentials for {}", out.account());
+        out.password_check = Some(PasswordCheck::NotChecked(why));
         return;
     };
     match ntlm::replay(&exchange, &cred.nt_hash, cred.lm_hash.as_ref()) {
@@ -439,7 +519,7 @@ fn replay(out: &mut AuthOutcome, exchange: &AuthExchange, secrets: &Secrets) {
                 CredentialSource::Password => KeySource::Password,
                 CredentialSource::NtHash => KeySource::NtHash,
             });
-            out.password_check = Some("match".into());
+            out.password_check = Some(PasswordCheck::Match);
             if exchange.flags == 0 {
                 out.smb1_mac_key = Some(ntlm::smb1_raw_mac_key(
                     &replayed.session_base_key,
@@ -452,14 +532,24 @@ fn replay(out: &mut AuthOutcome, exchange: &AuthExchange, secrets: &Secrets) {
         }
         Err(ReplayError::PasswordMismatch(_)) => {
             out.key_source = Some(KeySource::None);
-            out.password_check = Some("mismatch".into());
+            out.password_check = Some(PasswordCheck::Mismatch);
             out.mismatch = true;
         }
         Err(e) => {
             out.key_source = Some(KeySource::None);
-            out.password_check = Some(format!("not-checked: {e}"));
+            out.password_check = Some(PasswordCheck::NotChecked(e.to_string()));
             out.unreplayable = Some(e.to_string());
         }
+    }
+}
+
+/// The session's logon kind of an NTLM response kind.
+fn auth_kind(kind: ntlm::AuthKind) -> AuthKind {
+    match kind {
+        ntlm::AuthKind::Anonymous => AuthKind::Anonymous,
+        ntlm::AuthKind::NtlmV1 => AuthKind::NtlmV1,
+        ntlm::AuthKind::NtlmV1Ess => AuthKind::NtlmV1Ess,
+        ntlm::AuthKind::NtlmV2 => AuthKind::NtlmV2,
     }
 }
 
@@ -467,7 +557,7 @@ impl AuthOutcome {
     fn not_checked(mut self, why: String) -> Self {
         self.unreplayable = Some(why.clone());
         self.key_source = Some(KeySource::None);
-        self.password_check = Some(format!("not-checked: {why}"));
+        self.password_check = Some(PasswordCheck::NotChecked(why));
         self
     }
 }
@@ -483,7 +573,7 @@ fn replay_kerberos(
     secrets: &Secrets,
     kdc: &Kdc,
 ) -> AuthOutcome {
-    out.auth = Some("Kerberos".into());
+    out.auth = Some(AuthKind::Kerberos);
     let Some(ap_req) = msgs.ap_req.as_deref() else {
         return out.not_checked("Kerberos: no AP-REQ in the capture".into());
     };
@@ -512,7 +602,7 @@ fn replay_kerberos(
             "password via AS/TGS (frames {}, {})",
             t.frames.0, t.frames.1
         ));
-        out.password_check = Some("match".into());
+        out.password_check = Some(PasswordCheck::Match);
     } else {
         let entry = req.keytab_entry.and_then(|index| {
             secrets
@@ -528,7 +618,7 @@ fn replay_kerberos(
             out.key_detail = Some(format!("keytab: {} kvno {} {etype}", e.principal, e.kvno));
         }
         out.key_source = Some(KeySource::Keytab);
-        out.password_check = Some("not-checked: keytab".into());
+        out.password_check = Some(PasswordCheck::NotChecked("keytab".into()));
     }
     let rep = match msgs.ap_rep.as_deref() {
         Some(token) => match krb::ap_rep_keys(&req.ticket_session_key, token) {
@@ -539,5 +629,10 @@ fn replay_kerberos(
     };
     let key = krb::session_key(&req, rep.as_ref());
     out.session_key = Some(SecretBytes::new(key.as_bytes().to_vec()));
+    out.gss_keys = Some(krb::ContextKeys {
+        ticket: req.ticket_session_key.clone(),
+        initiator_subkey: req.authenticator_subkey.clone(),
+        acceptor_subkey: rep.and_then(|r| r.subkey),
+    });
     out
 }

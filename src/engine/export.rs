@@ -8,7 +8,7 @@ use super::Engine;
 use crate::auth::credentials::{Key16, SecretBytes};
 use crate::crypto::keys::Cipher;
 use crate::flow::ConnId;
-use crate::model::{KeySource, Session};
+use crate::model::{AuthKind, KeySource, PasswordCheck, Session};
 
 /// Every key the engine derived, in session order.
 #[derive(Debug, Default)]
@@ -133,7 +133,7 @@ impl Engine {
                     *conn == c.info.id
                         && s.info.logon_status == Some(0)
                         && s.info.key_source != KeySource::None
-                        && s.info.auth.as_deref() != Some("guest")
+                        && s.info.auth != Some(AuthKind::Guest)
                 })
                 .map(|((_, uid), s)| (s.info.first_frame, *uid, &s.info))
                 .collect();
@@ -167,15 +167,13 @@ fn account(s: &Session) -> Option<String> {
 }
 
 fn why_no_keys(s: &Session) -> String {
-    match s.password_check.as_deref() {
-        Some("mismatch") => return "password-mismatch".into(),
-        Some(check) if check != "match" => {
-            return check.strip_prefix("not-checked: ").unwrap_or(check).into();
-        }
-        _ => {}
+    match &s.password_check {
+        Some(PasswordCheck::Mismatch) => return "password-mismatch".into(),
+        Some(PasswordCheck::NotChecked(why)) => return why.clone(),
+        Some(PasswordCheck::Match) | None => {}
     }
-    match s.auth.as_deref() {
-        Some(a @ ("anonymous" | "guest")) => format!("{a} session"),
+    match s.auth {
+        Some(a @ (AuthKind::Anonymous | AuthKind::Guest)) => format!("{a} session"),
         _ if s.logon_status.is_some_and(|st| st != 0) => "logon failed".into(),
         _ => "no key".into(),
     }

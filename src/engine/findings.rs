@@ -10,7 +10,7 @@ use super::Engine;
 use crate::flow::Pdu;
 use crate::model::ProblemKind;
 use crate::model::names::{self, session_hex};
-use crate::model::{Protocol, Verdict};
+use crate::model::{AuthKind, Protocol, Verdict};
 
 /// The first message of a kind of finding, and how many there were.
 #[derive(Debug, Clone)]
@@ -58,7 +58,7 @@ impl Engine {
             return;
         };
         let established = session.info.logon_status == Some(STATUS_SUCCESS)
-            && !matches!(session.info.auth.as_deref(), Some("guest" | "anonymous"));
+            && session.info.auth.is_none_or(AuthKind::authenticates);
         // Interim responses and break notifications are never signed (MS-SMB2 3.3.4.4,
         // 3.3.4.6); NEGOTIATE and SESSION_SETUP precede the key; a CANCEL may go out unsigned
         // (3.2.4.24).
@@ -150,15 +150,21 @@ impl Engine {
         for ((conn, uid), s) in &self.smb1_sessions {
             let c = &self.conns[*conn as usize].smb1;
             let authenticated = s.info.logon_status == Some(STATUS_SUCCESS)
-                && !matches!(s.info.auth.as_deref(), Some("guest" | "anonymous") | None);
+                && s.info.auth.is_some_and(AuthKind::authenticates);
             if c.logged_on && !c.signing_active && authenticated {
                 let user = super::security::user_of(&s.info);
                 unsigned.push((s.info.first_frame, *conn, u64::from(*uid), user));
             }
         }
         for (frame, conn, id, user) in unsigned {
-            self.posture
-                .note_session("unsigned-session", frame, conn, Some(id), user, "");
+            self.posture.note_session(
+                crate::model::SecurityKind::UnsignedSession,
+                frame,
+                conn,
+                Some(id),
+                user,
+                "",
+            );
         }
         for (t, kind, detail) in found {
             self.problem(t.frame, t.ts, Some(t.conn), kind, detail, false);

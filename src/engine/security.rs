@@ -10,12 +10,14 @@ use std::collections::{BTreeMap, HashSet};
 use std::net::SocketAddr;
 
 use crate::flow::ConnId;
-use crate::model::{LogonMac, MAX_FINDING_FRAMES, SecurityFinding, Session};
+use crate::model::{
+    AuthKind, LogonMac, MAX_FINDING_FRAMES, SecurityFinding, SecurityKind, Session,
+};
 
 /// Findings collected so far, by kind.
 #[derive(Debug, Default)]
 pub struct Posture {
-    found: BTreeMap<&'static str, SecurityFinding>,
+    found: BTreeMap<SecurityKind, SecurityFinding>,
     /// Trees (connection, TreeId) whose TREE_CONNECT response set SMB2_SHAREFLAG_ENCRYPT_DATA,
     /// and sessions (server, SessionId) whose logon set SMB2_SESSION_FLAG_ENCRYPT_DATA
     /// (bounded: `MAX_ENCRYPTED`).
@@ -34,14 +36,14 @@ fn push_unique<T: PartialEq>(list: &mut Vec<T>, value: T) {
 
 impl Posture {
     /// One more occurrence of `kind` at `frame` on `conn`; `variant` says which form.
-    pub fn note(&mut self, kind: &'static str, frame: u64, conn: ConnId, variant: &str) {
+    pub fn note(&mut self, kind: SecurityKind, frame: u64, conn: ConnId, variant: &str) {
         self.note_session(kind, frame, conn, None, None, variant);
     }
 
     /// One more occurrence of `kind` for a session (`session`: its id, `user` its account).
     pub fn note_session(
         &mut self,
-        kind: &'static str,
+        kind: SecurityKind,
         frame: u64,
         conn: ConnId,
         session: Option<u64>,
@@ -51,10 +53,15 @@ impl Posture {
         let (why, fix) = texts(kind);
         let f = self.found.entry(kind).or_insert_with(|| SecurityFinding {
             kind,
+            count: 0,
             first_frame: frame,
+            frames: Vec::new(),
+            connections: Vec::new(),
+            sessions: Vec::new(),
+            users: Vec::new(),
+            variants: Vec::new(),
             why,
             fix,
-            ..SecurityFinding::default()
         });
         f.count += 1;
         f.first_frame = f.first_frame.min(frame);
@@ -78,21 +85,21 @@ impl Posture {
         let mut note = |kind, variant: &str| {
             self.note_session(kind, s.first_frame, conn, Some(s.id), user.clone(), variant)
         };
-        let auth = s.auth.as_deref().unwrap_or("");
-        if auth.starts_with("NTLMv1") || auth.starts_with("LM") {
-            note("ntlmv1", auth);
+        let Some(auth) = s.auth else { return };
+        if auth.is_ntlm_v1() {
+            note(SecurityKind::NtlmV1, auth.name());
         }
-        if auth == "guest" {
-            note("guest-session", "");
+        if auth == AuthKind::Guest {
+            note(SecurityKind::GuestSession, "");
         }
-        if auth == "anonymous" {
-            note("anonymous-session", "");
+        if auth == AuthKind::Anonymous {
+            note(SecurityKind::AnonymousSession, "");
         }
         // NTLM with no MIC: NTLMv2 without one, NTLMv1 (never one), raw NTLM in SMB1 (no
         // NTLMSSP messages at all). An anonymous or guest logon is a finding of its own.
         let mic = matches!(s.ntlm_mic, None | Some(LogonMac::Absent(_)));
-        if auth.starts_with("NTLM") && mic {
-            note("ntlm-without-mic", auth);
+        if auth.is_ntlm() && mic {
+            note(SecurityKind::NtlmWithoutMic, auth.name());
         }
     }
 
@@ -120,43 +127,43 @@ pub fn user_of(s: &Session) -> Option<String> {
 }
 
 /// Why a kind matters, and the settings that change it.
-fn texts(kind: &str) -> (&'static str, &'static str) {
+fn texts(kind: SecurityKind) -> (&'static str, &'static str) {
     match kind {
-        "smb1" => (
+        SecurityKind::Smb1 => (
             "SMB1 (NT LM 0.12) has no preauth integrity, no encryption and only MD5 signing; \
              it is deprecated and the target of EternalBlue-class attacks",
             "smb.conf: server min protocol = SMB2_02 (client min protocol likewise); Windows: \
              Disable-WindowsOptionalFeature SMB1Protocol, or Set-SmbServerConfiguration \
              -EnableSMB1Protocol $false",
         ),
-        "ntlmv1" => (
+        SecurityKind::NtlmV1 => (
             "NTLMv1 and LM responses can be cracked or relayed to recover the NT hash \
              (DES with a known challenge)",
             "smb.conf: ntlm auth = ntlmv2-only (server), client ntlmv2 auth = yes; Windows: \
              Network security: LAN Manager authentication level = Send NTLMv2 response only. \
              Refuse LM & NTLM",
         ),
-        "signing-not-required" => (
+        SecurityKind::SigningNotRequired => (
             "without SIGNING_REQUIRED on both sides a man in the middle can strip signing and \
              relay or change the session (NTLM relay)",
             "smb.conf: server signing = mandatory, client signing = required; Windows: \
              Microsoft network server/client: Digitally sign communications (always) = \
              Enabled",
         ),
-        "guest-session" => (
+        SecurityKind::GuestSession => (
             "a guest session authenticates nobody and has no key: nothing it carries is \
              signed or encrypted",
             "smb.conf: map to guest = never, guest ok = no; Windows: Accounts: Guest account \
              status = Disabled, Enable insecure guest logons = Disabled",
         ),
-        "anonymous-session" => (
+        SecurityKind::AnonymousSession => (
             "an anonymous (null) session has no key: shares and RPC reachable through it are \
              open to anyone, unsigned",
             "smb.conf: restrict anonymous = 2; Windows: Network access: Restrict anonymous \
              access to Named Pipes and Shares = Enabled, Do not allow anonymous enumeration \
              of SAM accounts and shares = Enabled",
         ),
-        "unsigned-session" => (
+        SecurityKind::UnsignedSession => (
             "an authenticated session whose messages are neither signed nor encrypted can be \
              read and changed in transit, and relayed",
             "smb.conf: server signing = mandatory (or smb encrypt = required), client signing \
@@ -164,7 +171,7 @@ fn texts(kind: &str) -> (&'static str, &'static str) {
              communications (always) = Enabled, or Set-SmbServerConfiguration \
              -EncryptData $true",
         ),
-        "unencrypted-share" => (
+        SecurityKind::UnencryptedShare => (
             "a share or session that asks for encryption (SMB2_SHAREFLAG_ENCRYPT_DATA, \
              SMB2_SESSION_FLAG_ENCRYPT_DATA) carried a message in clear: its data is readable \
              in transit",
@@ -172,13 +179,12 @@ fn texts(kind: &str) -> (&'static str, &'static str) {
              (SMB 3.x); Windows: Set-SmbServerConfiguration -RejectUnencryptedAccess $true, \
              Set-SmbShare -EncryptData $true",
         ),
-        "ntlm-without-mic" => (
+        SecurityKind::NtlmWithoutMic => (
             "an NTLM AUTHENTICATE without a MIC can be changed or relayed undetected (\"drop \
              the MIC\", CVE-2019-1040); NTLMv1 never has one",
             "use NTLMv2 with a client that sends the MIC (Samba 4.x, Windows Vista and later), \
              or Kerberos; smb.conf: ntlm auth = ntlmv2-only; Windows: Network security: \
              Restrict NTLM",
         ),
-        _ => ("", ""),
     }
 }

@@ -20,8 +20,8 @@ use super::state::{Smb1Session, new_session};
 use super::{Engine, Judged, Sink, damaged};
 use crate::crypto::sign::{self, SMB1_PLACEHOLDER};
 use crate::flow::Pdu;
-use crate::model::ProblemKind;
 use crate::model::names::session_hex;
+use crate::model::{AuthKind, ProblemKind, SecurityKind};
 use crate::model::{Header, KeySource, KeyUsed, Protocol, Unverified, Verdict};
 
 const MD5: &str = "MD5";
@@ -93,9 +93,9 @@ impl Engine {
                     conn.info.signing_algorithm = Some(MD5);
                     let (frame, id) = (pdu.last_frame, pdu.conn);
                     let dialect = conn.info.dialect.as_deref().unwrap_or("SMB1");
-                    self.posture.note("smb1", frame, id, dialect);
+                    self.posture.note(SecurityKind::Smb1, frame, id, dialect);
                     if !resp.signing_required() && pdu.damage.is_none() {
-                        let kind = "signing-not-required";
+                        let kind = SecurityKind::SigningNotRequired;
                         self.posture.note(kind, frame, id, "server");
                     }
                 }
@@ -291,7 +291,7 @@ impl Engine {
         let raw = conn.smb1.raw_logon.take();
         let challenge = conn.smb1.challenge;
         let resp = smb1::parse_session_setup_response(h, &msg.block).ok();
-        let outcome = match (setup, raw) {
+        let mut outcome = match (setup, raw) {
             (Some(mut msgs), _) => {
                 if let Some(r) = &resp {
                     msgs.feed(r.security_blob, pdu.last_frame, false);
@@ -305,6 +305,9 @@ impl Engine {
             (None, None) => AuthOutcome::default(),
         };
         let guest = resp.is_some_and(|r| r.is_guest());
+        if guest {
+            outcome.mapped_to_guest();
+        }
         self.smb1_session(pdu, h, &outcome, guest);
         let what = format!(
             "{}'s logon (SMB1 UID {})",
@@ -314,7 +317,7 @@ impl Engine {
         self.logon_macs(pdu, &outcome, &what);
 
         let conn = &mut self.conns[pdu.conn as usize];
-        let anonymous = outcome.auth.as_deref() == Some("anonymous");
+        let anonymous = outcome.auth == Some(AuthKind::Anonymous);
         conn.smb1.logged_on |= h.status == STATUS_SUCCESS && !guest && !anonymous;
         let activating = !conn.smb1.signing_active && h.status == STATUS_SUCCESS && !guest;
         if !activating {
@@ -365,9 +368,9 @@ impl Engine {
         info.domain = outcome.domain.clone();
         info.workstation = outcome.workstation.clone();
         info.auth = if guest {
-            Some("guest".into())
+            Some(AuthKind::Guest)
         } else {
-            outcome.auth.clone()
+            outcome.auth
         };
         info.key_source = outcome.key_source.unwrap_or(KeySource::None);
         info.password_check = outcome.password_check.clone();

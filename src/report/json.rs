@@ -28,7 +28,7 @@ pub fn report(analysis: &Analysis, captures: &[String]) -> Value {
 /// One finding of the Security section.
 fn security(f: &crate::model::SecurityFinding) -> Value {
     json!({
-        "kind": f.kind,
+        "kind": f.kind.name(),
         "count": f.count,
         "first_frame": f.first_frame,
         "frames": f.frames,
@@ -146,12 +146,12 @@ pub(crate) fn session(s: &Session) -> Value {
         "protocol": s.protocol.name(),
         "user": user,
         "workstation": s.workstation,
-        "auth": s.auth,
+        "auth": s.auth.map(|a| a.name()),
         "dialect": s.dialect,
         "signing": s.signing,
         "key_source": s.key_source.name(),
         "key_detail": s.key_detail,
-        "password_check": s.password_check,
+        "password_check": s.password_check.as_ref().map(|c| c.to_string()),
         "logon_status": s.logon_status.map(names::status_text),
         "first_frame": s.first_frame,
         "channels": s.channels.len(),

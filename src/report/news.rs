@@ -28,7 +28,7 @@ pub fn text(news: &News) -> String {
                 s.first_frame,
                 session_hex(s.id),
                 text::user_name(s),
-                s.auth.as_deref().unwrap_or("?"),
+                s.auth.map_or("?", |a| a.name()),
                 s.dialect.as_deref().unwrap_or("?"),
                 s.signing.unwrap_or("-"),
                 s.key_source.name(),

@@ -188,7 +188,7 @@ fn session(s: &Session, out: &mut dyn Write) -> io::Result<()> {
         "  {:<18}  {:<20}  {:<10}  {:<7}  {:<11}  {:>3}  {:>6}  {:>7}  {:>10}  {:>8}",
         session_hex(s.id),
         user,
-        s.auth.as_deref().unwrap_or("?"),
+        s.auth.map_or("?", |a| a.name()),
         s.dialect.as_deref().unwrap_or("?"),
         s.signing.unwrap_or("-"),
         s.channels.len(),
@@ -225,7 +225,9 @@ fn security(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     for f in &analysis.security {
         let mut line = format!(
             "  {:<22} {:>4}x  first frame {}",
-            f.kind, f.count, f.first_frame
+            f.kind.name(),
+            f.count,
+            f.first_frame
         );
         if !f.variants.is_empty() {
             line += &format!("  ({})", f.variants.join(", "));

@@ -38,11 +38,7 @@ pub fn parse_gss_token(tok: &[u8]) -> Result<Krb5Token<'_>> {
     if tok.first() != Some(&TAG_GSS_APPLICATION) {
         return parse_message(tok);
     }
-    let (_, outer) = der::parse_tlv(tok)?;
-    let (inner, oid) = der::parse_tagged(TAG_OID)(outer.value)?;
-    if Mech::from_oid(oid.value) != Mech::Kerberos {
-        return Err(invalid("GSS-API token of another mechanism"));
-    }
+    let inner = unframe(tok)?;
     let (tok_id, msg) = inner.split_at_checked(2).ok_or(Error::Truncated)?;
     let token = parse_message(msg)?;
     let expected = match token {
@@ -54,6 +50,21 @@ pub fn parse_gss_token(tok: &[u8]) -> Result<Krb5Token<'_>> {
         return Err(invalid("TOK_ID does not match the Kerberos message"));
     }
     Ok(token)
+}
+
+/// The per-message token inside the RFC 1964 1.1 framing (`0x60 len { OID, token }`) of a
+/// Kerberos GSS-API token, or the token itself when it has none (RFC 4121 4.2.6 tokens are
+/// not framed).
+pub fn unframe(tok: &[u8]) -> Result<&[u8]> {
+    if tok.first() != Some(&TAG_GSS_APPLICATION) {
+        return Ok(tok);
+    }
+    let (_, outer) = der::parse_tlv(tok)?;
+    let (inner, oid) = der::parse_tagged(TAG_OID)(outer.value)?;
+    if Mech::from_oid(oid.value) != Mech::Kerberos {
+        return Err(invalid("GSS-API token of another mechanism"));
+    }
+    Ok(inner)
 }
 
 /// The Kerberos token of an SMB security buffer: the SPNEGO mechToken (negTokenInit)

@@ -42,7 +42,7 @@ pub use fast::{
     KrbFastResponse, parse_krb_fast_req, parse_krb_fast_response, parse_pa_fx_fast_reply,
     parse_pa_fx_fast_request,
 };
-pub use gss::{Krb5Token, find_token, parse_gss_token};
+pub use gss::{Krb5Token, find_token, parse_gss_token, unframe};
 pub use kdc::{
     EncKdcRepPart, KdcRep, KdcReq, KrbError, parse_enc_kdc_rep_part, parse_kdc_rep, parse_kdc_req,
     parse_krb_error,

@@ -1,5 +1,5 @@
 //! The RFC 3961 simplified profile with AES (RFC 3962): n-fold, DK, CBC with ciphertext
-//! stealing, and decryption with HMAC-SHA1-96.
+//! stealing, decryption with HMAC-SHA1-96, and the HMAC-SHA1-96 checksum.
 
 use aes::cipher::array::Array;
 use aes::cipher::consts::U16;
@@ -166,4 +166,15 @@ pub(super) fn aes_decrypt(
         .map_err(|_| KrbCryptoError::Integrity)?;
     plain.drain(..BLOCK);
     Ok(plain)
+}
+
+/// RFC 3961 5.4 checksum of the simplified profile (hmac-sha1-96-aes128/256, RFC 3962):
+/// HMAC-SHA1(Kc, data) truncated to 96 bits, Kc = DK(key, usage | 0x99).
+pub(super) fn aes_checksum(key: &[u8], usage: u32, data: &[u8]) -> Zeroizing<Vec<u8>> {
+    let kc = dk(key, &usage_constant(usage, 0x99));
+    let mut h = <Hmac<Sha1> as KeyInit>::new_from_slice(&kc).expect("HMAC takes any key length");
+    h.update(data);
+    let mut out = Zeroizing::new(h.finalize().into_bytes().to_vec());
+    out.truncate(MAC_LEN);
+    out
 }

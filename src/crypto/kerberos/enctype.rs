@@ -1,13 +1,14 @@
 //! The enctypes implemented, the Kerberos key type, the error type, and decryption
-//! with its integrity check (dispatching to [`super::aes`] and [`super::rc4`]).
+//! with its integrity check and the keyed checksum (dispatching to [`super::aes`] and
+//! [`super::rc4`]).
 
 use std::fmt;
 
 use dissectors::kerberos::{EncryptedData, EncryptionKey};
 use zeroize::Zeroizing;
 
-use super::aes::aes_decrypt;
-use super::rc4::rc4_decrypt;
+use super::aes::{aes_checksum, aes_decrypt};
+use super::rc4::{rc4_checksum, rc4_decrypt};
 use crate::auth::credentials::SecretBytes;
 
 /// An encryption type this module implements.
@@ -206,4 +207,17 @@ pub fn decrypt_data(
         usage,
         data.cipher,
     )
+}
+
+/// The keyed checksum of the enctype (RFC 3961 4: get_mic) of `data` with `key` for key
+/// usage `usage`: hmac-sha1-96-aes128/256 (12 bytes) or hmac-md5 for rc4-hmac (16 bytes).
+pub fn checksum(key: &KrbKey, usage: u32, data: &[u8]) -> Result<Zeroizing<Vec<u8>>> {
+    let enctype = Enctype::from_wire(key.enctype)?;
+    check_key(enctype, key.as_bytes())?;
+    Ok(match enctype {
+        Enctype::Aes128CtsHmacSha196 | Enctype::Aes256CtsHmacSha196 => {
+            aes_checksum(key.as_bytes(), usage, data)
+        }
+        Enctype::Rc4Hmac => rc4_checksum(key.as_bytes(), usage, data),
+    })
 }

@@ -22,6 +22,9 @@
 //!   identity) when the armor ticket's session key is known. Armored AS exchanges are
 //!   not handled (they need the armor TGT's session key and an encrypted-challenge or
 //!   other FAST preauthentication).
+//! - GSS-API MIC tokens (SPNEGO's mechListMIC after a Kerberos logon): [`verify_mic`]
+//!   checks an RFC 4121 4.2.6.1 token with the keyed [`checksum`] of the enctype and the
+//!   context's keys ([`ContextKeys`]).
 //! - Pseudo-random functions: [`prf`] (RFC 3961 3, RFC 3962 6 for AES, HMAC-SHA1 for
 //!   rc4-hmac as MIT krb5 and Heimdal do), [`prf_plus`] and [`krb_fx_cf2`] (RFC 6113
 //!   5.1).
@@ -35,9 +38,10 @@
 //! Keys and plaintexts live in zeroizing types ([`KrbKey`], `Zeroizing<Vec<u8>>`) whose
 //! `Debug` shows no key byte.
 //!
-//! The files: `enctype` (enctypes, keys, errors, decryption), `aes` (RFC 3961/3962:
-//! n-fold, DK, CBC-CTS), `rc4` (RFC 4757), `s2k` (string-to-key), `exchange` (AP and KDC
-//! exchanges), `prf` (PRF, PRF+, KRB-FX-CF2) and `fast` (RFC 6113 armor and reply keys).
+//! The files: `enctype` (enctypes, keys, errors, decryption, checksum), `aes` (RFC
+//! 3961/3962: n-fold, DK, CBC-CTS, HMAC-SHA1-96), `rc4` (RFC 4757), `s2k` (string-to-key),
+//! `exchange` (AP and KDC exchanges), `mic` (GSS-API MIC tokens), `prf` (PRF, PRF+,
+//! KRB-FX-CF2) and `fast` (RFC 6113 armor and reply keys).
 //!
 //! [`prf`]: fn@prf
 
@@ -45,17 +49,19 @@ mod aes;
 mod enctype;
 mod exchange;
 mod fast;
+mod mic;
 mod prf;
 mod rc4;
 mod s2k;
 #[cfg(test)]
 mod tests;
 
-pub use enctype::{Enctype, KrbCryptoError, KrbKey, decrypt, decrypt_data};
+pub use enctype::{Enctype, KrbCryptoError, KrbKey, checksum, decrypt, decrypt_data};
 pub use exchange::{
     ApRepKeys, ApReqKeys, KdcRepKeys, ap_rep_keys, ap_req_keys, ap_req_keys_with_session_key,
     kdc_rep_keys, session_key, tgs_req_subkey,
 };
 pub use fast::{strengthen_reply_key, tgs_armor_key, tgs_rep_keys, tgs_rep_keys_with_armor};
+pub use mic::{ContextKeys, MicError, Sender, verify_mic};
 pub use prf::{krb_fx_cf2, prf, prf_plus};
 pub use s2k::{default_salt, string_to_key};

@@ -1,7 +1,8 @@
-//! rc4-hmac (RFC 4757): decryption with HMAC-MD5 and the Microsoft key usage numbers.
+//! rc4-hmac (RFC 4757): decryption with HMAC-MD5, the HMAC-MD5 checksum, and the Microsoft
+//! key usage numbers.
 
 use hmac::{Hmac, Mac};
-use md5::Md5;
+use md5::{Digest, Md5};
 use rc4::{KeyInit, Rc4, StreamCipher};
 use zeroize::Zeroizing;
 
@@ -51,4 +52,15 @@ pub(super) fn rc4_decrypt(key: &[u8], usage: u32, cipher: &[u8]) -> Result<Zeroi
         .map_err(|_| KrbCryptoError::Integrity)?;
     plain.drain(..RC4_CONFOUNDER);
     Ok(plain)
+}
+
+/// RFC 4757 4 checksum (hmac-md5, -138): Ksign = HMAC-MD5(key, "signaturekey\0"),
+/// checksum = HMAC-MD5(Ksign, MD5(T as 4 bytes little-endian | data)).
+pub(super) fn rc4_checksum(key: &[u8], usage: u32, data: &[u8]) -> Zeroizing<Vec<u8>> {
+    let ksign = hmac_md5(key, b"signaturekey\0");
+    let mut md5 = Md5::new();
+    md5.update(rc4_usage(usage).to_le_bytes());
+    md5.update(data);
+    let inner = md5.finalize();
+    Zeroizing::new(hmac_md5(&ksign[..], &inner).to_vec())
 }

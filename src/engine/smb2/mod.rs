@@ -13,9 +13,9 @@ use super::{Engine, Judged, Sealed, Sink};
 use crate::crypto::keys::{Cipher, Dialect, PreauthHash};
 use crate::crypto::sign::{SMB2_HEADER_LEN, SigningAlgorithm};
 use crate::flow::Pdu;
-use crate::model::ProblemKind;
 use crate::model::names::session_hex;
 use crate::model::{Header, Protocol, Verdict};
+use crate::model::{ProblemKind, SecurityKind};
 
 impl Engine {
     /// An SMB2 PDU (a single message or a compound chain). `decrypted` says how the
@@ -102,7 +102,7 @@ impl Engine {
                 // A NEGOTIATE not all captured (zeros for lost bytes) shows no setting.
                 if req.security_mode & smb2::NEGOTIATE_SIGNING_REQUIRED == 0 && pdu.damage.is_none()
                 {
-                    let kind = "signing-not-required";
+                    let kind = SecurityKind::SigningNotRequired;
                     self.posture.note(kind, pdu.last_frame, pdu.conn, "client");
                 }
             }
@@ -177,7 +177,7 @@ impl Engine {
             .and_then(|s| super::security::user_of(&s.info));
         let variant = if share { "share" } else { "session" };
         self.posture.note_session(
-            "unencrypted-share",
+            SecurityKind::UnencryptedShare,
             pdu.last_frame,
             pdu.conn,
             Some(h.session_id),
@@ -261,7 +261,7 @@ impl Engine {
         c.info.server_guid = Some(dissectors::guid_string(&resp.server_guid));
         c.info.signing_required = resp.security_mode & smb2::NEGOTIATE_SIGNING_REQUIRED != 0;
         if !c.info.signing_required && pdu.damage.is_none() {
-            let kind = "signing-not-required";
+            let kind = SecurityKind::SigningNotRequired;
             self.posture.note(kind, pdu.last_frame, pdu.conn, "server");
         }
         c.signing = c.dialect.map(SigningAlgorithm::for_dialect);

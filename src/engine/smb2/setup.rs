@@ -12,7 +12,7 @@ use crate::crypto::sign::SigningAlgorithm;
 use crate::flow::Pdu;
 use crate::model::ProblemKind;
 use crate::model::names::session_hex;
-use crate::model::{Binding, Verdict};
+use crate::model::{AuthKind, Binding, Verdict};
 
 /// SESSION_SETUP responses remembered per connection as seen before their requests.
 const MAX_EARLY_RESPONSES: usize = 16;
@@ -239,7 +239,11 @@ impl Engine {
             .iter()
             .find(|k| k.session_id == session_id)
             .and_then(|k| k.session_key.clone());
-        let outcome = auth::replay_exchange(&setup.auth, &self.secrets, &self.kdc, known.as_ref());
+        let mut outcome =
+            auth::replay_exchange(&setup.auth, &self.secrets, &self.kdc, known.as_ref());
+        if status == STATUS_SUCCESS && flags & smb2::SESSION_FLAG_IS_GUEST != 0 {
+            outcome.mapped_to_guest();
+        }
         let session = self
             .smb2_sessions
             .entry(sref)
@@ -257,7 +261,7 @@ impl Engine {
             session.info.user = outcome.user.clone();
             session.info.domain = outcome.domain.clone();
             session.info.workstation = outcome.workstation.clone();
-            session.info.auth = outcome.auth.clone();
+            session.info.auth = outcome.auth;
             if let Some(src) = outcome.key_source {
                 session.info.key_source = src;
             }
@@ -270,9 +274,9 @@ impl Engine {
             session.info.dialect = dialect.map(|d| d.to_string());
             session.info.signing = conn_alg.map(SigningAlgorithm::name);
             if flags & smb2::SESSION_FLAG_IS_GUEST != 0 {
-                session.info.auth = Some("guest".into());
+                session.info.auth = Some(AuthKind::Guest);
             } else if flags & smb2::SESSION_FLAG_IS_NULL != 0 {
-                session.info.auth = Some("anonymous".into());
+                session.info.auth = Some(AuthKind::Anonymous);
             }
             if status == STATUS_SUCCESS
                 && flags & smb2::SESSION_FLAG_ENCRYPT_DATA != 0
@@ -289,7 +293,7 @@ impl Engine {
             // A session seen only through its binding: the binding's logon names the user.
             session.info.user = outcome.user.clone();
             session.info.domain = outcome.domain.clone();
-            session.info.auth = outcome.auth.clone();
+            session.info.auth = outcome.auth;
         }
         if reauth && status == STATUS_SUCCESS {
             session.info.reauthentications += 1;

@@ -47,7 +47,7 @@ fn tree_line(t: &Timeline, item: TreeItem) -> Line<'static> {
                     " {} {} {}",
                     short_session(s.id),
                     user,
-                    s.auth.as_deref().unwrap_or("")
+                    s.auth.map_or("", |a| a.name())
                 ))];
                 if s.counts.invalid > 0 {
                     spans.push(Span::styled(format!(" {}✗", s.counts.invalid), Color::Red));

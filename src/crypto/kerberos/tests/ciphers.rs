@@ -1,7 +1,8 @@
 use super::hex;
 use crate::crypto::kerberos::aes::{cts_decrypt, nfold};
 use crate::crypto::kerberos::{
-    Enctype, KrbCryptoError, KrbKey, decrypt, krb_fx_cf2, prf, prf_plus, string_to_key,
+    ContextKeys, Enctype, KrbCryptoError, KrbKey, MicError, Sender, checksum, decrypt, krb_fx_cf2,
+    prf, prf_plus, string_to_key, verify_mic,
 };
 
 // RFC 3961 appendix A.1.
@@ -336,4 +337,95 @@ fn krb_fx_cf2_mit_t_cf2() {
         assert_eq!(krb_fx_cf2(&k2, b"b", &k1, b"a").unwrap(), out);
         assert_ne!(krb_fx_cf2(&k1, b"b", &k2, b"a").unwrap(), out);
     }
+}
+
+// MIT krb5 src/lib/crypto/crypto_tests/t_cksums.c: hmac-sha1-96-aes128 (usage 3),
+// hmac-sha1-96-aes256 (usage 4) and hmac-md5 with rc4-hmac (CKSUMTYPE_HMAC_MD5_ARCFOUR,
+// usage 6).
+#[test]
+fn checksums_mit_t_cksums() {
+    let cases: &[(&str, i32, u32, &str, &str)] = &[
+        (
+            "eight nine ten eleven twelve thirteen",
+            17,
+            3,
+            "9062430C8CDA3388922E6D6A509F5B7A",
+            "01A4B088D45628F6946614E3",
+        ),
+        (
+            "fourteen",
+            18,
+            4,
+            "B1AE4CD8462AFF1677053CC9279AAC30B796FB81CE21474DD3DDBCFEA4EC76D7",
+            "E08739E3279E2903EC8E3836",
+        ),
+        (
+            "seventeen eighteen nineteen twenty",
+            23,
+            6,
+            "F7D3A155AF5E238A0B7A871A96BA2AB2",
+            "EB38CC97E2230F59DA4117DC5859D7EC",
+        ),
+    ];
+    for (plain, etype, usage, key, want) in cases {
+        let key = KrbKey::new(*etype, &hex(key));
+        let got = checksum(&key, *usage, plain.as_bytes()).unwrap();
+        assert_eq!(&got[..], &hex(want)[..], "etype {etype}");
+    }
+}
+
+/// RFC 4121 4.2.6.1 MIC tokens laid out by the RFC around the checksum checked above: the
+/// key follows the AcceptorSubkey flag, the usage the sender, and any changed byte of the
+/// data or the token is `Invalid`.
+#[test]
+fn cfx_mic_tokens() {
+    let ticket = KrbKey::new(17, &[1; 16]);
+    let initiator = KrbKey::new(17, &[2; 16]);
+    let acceptor = KrbKey::new(18, &[3; 32]);
+    let keys = ContextKeys {
+        ticket,
+        initiator_subkey: Some(initiator.clone()),
+        acceptor_subkey: Some(acceptor.clone()),
+    };
+    let data = b"mechTypes";
+    let token = |flags: u8, key: &KrbKey, usage: u32| {
+        let mut header = vec![0x04, 0x04, flags, 0xff, 0xff, 0xff, 0xff, 0xff];
+        header.extend_from_slice(&7u64.to_be_bytes());
+        let sum = checksum(key, usage, &[&data[..], &header].concat()).unwrap();
+        [header, sum.to_vec()].concat()
+    };
+    // The acceptor's token, AcceptorSubkey set: usage 23, the acceptor subkey.
+    let server = token(0x05, &acceptor, 23);
+    assert_eq!(verify_mic(&keys, Sender::Acceptor, &server, data), Ok(()));
+    // The initiator's token, AcceptorSubkey set: usage 25, the acceptor subkey.
+    let client = token(0x04, &acceptor, 25);
+    assert_eq!(verify_mic(&keys, Sender::Initiator, &client, data), Ok(()));
+    // Without the flag the initiator's subkey.
+    let client = token(0x00, &initiator, 25);
+    assert_eq!(verify_mic(&keys, Sender::Initiator, &client, data), Ok(()));
+    // The wrong usage, the wrong side, a changed byte: invalid.
+    let wrong_usage = token(0x04, &acceptor, 23);
+    let invalid = |r: Result<(), MicError>| matches!(r, Err(MicError::Invalid(_)));
+    assert!(invalid(verify_mic(
+        &keys,
+        Sender::Initiator,
+        &wrong_usage,
+        data
+    )));
+    assert!(invalid(verify_mic(&keys, Sender::Initiator, &server, data)));
+    let mut changed = server.clone();
+    *changed.last_mut().unwrap() ^= 1;
+    assert!(invalid(verify_mic(&keys, Sender::Acceptor, &changed, data)));
+    assert!(invalid(verify_mic(
+        &keys,
+        Sender::Acceptor,
+        &server,
+        b"mechTypez"
+    )));
+    assert!(invalid(verify_mic(
+        &keys,
+        Sender::Acceptor,
+        &server[..10],
+        data
+    )));
 }
