@@ -581,7 +581,7 @@ fn security_list_and_filter() {
             .analysis
             .security
             .iter()
-            .map(|f| f.kind)
+            .map(|f| f.kind.name())
             .collect();
         let smb1 = kinds.iter().position(|k| *k == "smb1").unwrap();
         for _ in 0..smb1 {
@@ -594,7 +594,7 @@ fn security_list_and_filter() {
             .map(|&i| app.timeline().messages[i].message.frame)
             .collect();
         assert_eq!(shown, negotiate, "{w}x{h}");
-        assert_eq!(app.filter().security, Some("smb1"));
+        assert_eq!(app.filter().security, Some(smbcheck::model::SecurityKind::Smb1));
         app.handle(Action::ClearFilters);
         assert_eq!(app.view().len(), app.timeline().messages.len());
     }

@@ -2,6 +2,7 @@
 //! after a change while keeping the selection where it was.
 
 use smbcheck_model::names::session_hex;
+use smbcheck_model::SecurityKind;
 
 use crate::model::Row;
 
@@ -15,7 +16,7 @@ pub struct Filter {
     pub session: Option<u64>,
     pub channel: Option<u32>,
     /// The frames of one security finding (its kind).
-    pub security: Option<&'static str>,
+    pub security: Option<SecurityKind>,
 }
 
 impl Filter {
@@ -35,7 +36,7 @@ impl Filter {
             parts.push(format!("channel #{c}"));
         }
         if let Some(k) = self.security {
-            parts.push(format!("security {k}"));
+            parts.push(format!("security {}", k.name()));
         }
         if parts.is_empty() {
             "none".to_string()
