@@ -594,7 +594,10 @@ fn security_list_and_filter() {
             .map(|&i| app.timeline().messages[i].message.frame)
             .collect();
         assert_eq!(shown, negotiate, "{w}x{h}");
-        assert_eq!(app.filter().security, Some(smbcheck::model::SecurityKind::Smb1));
+        assert_eq!(
+            app.filter().security,
+            Some(smbcheck::model::SecurityKind::Smb1)
+        );
         app.handle(Action::ClearFilters);
         assert_eq!(app.view().len(), app.timeline().messages.len());
     }

@@ -1,8 +1,8 @@
 //! Which rows the view shows: the filter, the filter actions, and rebuilding the view
 //! after a change while keeping the selection where it was.
 
-use smbcheck_model::names::session_hex;
 use smbcheck_model::SecurityKind;
+use smbcheck_model::names::session_hex;
 
 use crate::model::Row;
 
