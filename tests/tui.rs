@@ -49,7 +49,9 @@ fn timeline(path: &Path) -> Timeline {
     let mut collector = Collector::new();
     let mut sink = |m: &smbcheck::model::Message, bytes: &[u8]| collector.push(m, bytes);
     let mut events = Vec::new();
+    let mut last = None;
     while let Some(frame) = captures.next_frame().expect("read frame") {
+        last = Some((frame.number, frame.ts));
         if let Decoded::Tcp(seg) = decode_tcp(frame.linktype, frame.data) {
             flows.push(frame.number, frame.ts, &seg, &mut events);
         }
@@ -57,7 +59,7 @@ fn timeline(path: &Path) -> Timeline {
             engine.handle(event, &mut sink);
         }
     }
-    flows.finish(&mut events);
+    flows.finish(last, &mut events);
     for event in events.drain(..) {
         engine.handle(event, &mut sink);
     }

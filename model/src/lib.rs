@@ -15,7 +15,8 @@ mod verdict;
 
 pub use breaks::{Break, BreakAck, BreakCause, BreakCounts, BreakKind, LateAck};
 pub use connection::{
-    Connection, Interface, MAX_SESSIONS_PER_CONNECTION, NegotiateValidation, TcpHealth,
+    Connection, Interface, MAX_SESSIONS_PER_CONNECTION, MAX_SILENCES, NegotiateValidation, Silence,
+    SilenceEnd, TcpHealth,
 };
 pub use findings::{MAX_FINDING_FRAMES, Problem, ProblemKind, SECURITY_KINDS, SecurityFinding};
 pub use header::{Header, Smb1Header, Smb2Header, Smb2Ids, TransformHeader};

@@ -232,13 +232,13 @@ impl Sink<'_> {
 }
 
 impl StreamSink for Sink<'_> {
-    fn acknowledged(&mut self, of_frame: u64, frame: u64, ts: Timestamp) {
+    fn acknowledged(&mut self, of_frame: u64, rtt_ns: Option<i64>, frame: u64, ts: Timestamp) {
         self.out.push(FlowEvent::Tcp {
             conn: self.conn,
             dir: self.dir,
             frame,
             ts,
-            note: super::TcpNote::Acknowledged { of_frame },
+            note: super::TcpNote::Acknowledged { of_frame, rtt_ns },
         });
     }
 
