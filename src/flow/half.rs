@@ -120,6 +120,12 @@ impl HalfStream {
         self.flush_at_fin(out);
     }
 
+    /// The connection is over: what was kept to name retransmitted and acknowledged
+    /// segments is let go.
+    pub(crate) fn release(&mut self) {
+        self.reassembler.release();
+    }
+
     /// All bytes up to the FIN were delivered.
     pub(crate) fn finished(&self) -> bool {
         self.reassembler.finished()

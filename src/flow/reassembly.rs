@@ -119,6 +119,13 @@ impl Reassembler {
         }
     }
 
+    /// The connection is over: the segments remembered are let go (a closed connection
+    /// stays in the flow table until room is needed; 64 remembered segments each way
+    /// would make it weigh kilobytes).
+    pub(crate) fn release(&mut self) {
+        self.seen = std::collections::VecDeque::new();
+    }
+
     pub(crate) fn started(&self) -> bool {
         self.next_seq.is_some()
     }

@@ -414,6 +414,8 @@ impl Connection {
             .events(self.id, out.get(mark..).unwrap_or_default());
         if self.to_server.finished() && self.to_client.finished() {
             self.closed = true;
+            self.to_server.release();
+            self.to_client.release();
             out.push(FlowEvent::Closed {
                 conn: self.id,
                 frame,
@@ -427,6 +429,8 @@ impl Connection {
         if !self.closed {
             self.to_server.flush(out);
             self.to_client.flush(out);
+            self.to_server.release();
+            self.to_client.release();
             self.closed = true;
             out.push(FlowEvent::Closed {
                 conn: self.id,
