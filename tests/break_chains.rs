@@ -620,7 +620,10 @@ fn retransmissions_equal_tshark_on_every_sample() {
 /// says so with tshark's times.
 #[test]
 fn never_acknowledged_chain_stalls_to_the_capture_end() {
-    if !cli::require_tool("never_acknowledged_chain_stalls_to_the_capture_end", "tshark") {
+    if !cli::require_tool(
+        "never_acknowledged_chain_stalls_to_the_capture_end",
+        "tshark",
+    ) {
         return;
     }
     let path = cli::sample("smb2-mc-oplocks-test3-spec-breakretry.pcap");

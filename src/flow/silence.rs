@@ -104,12 +104,13 @@ impl SilenceWatch {
                         })
                     }
                 },
+                // Samples are needed only without the handshake's round trip.
                 (
                     TcpNote::Acknowledged {
                         rtt_ns: Some(rtt), ..
                     },
                     dir,
-                ) => {
+                ) if self.handshake_rtt.is_none() => {
                     let min = match dir {
                         Direction::ToClient => &mut self.min_server_data,
                         Direction::ToServer => &mut self.min_client_data,
@@ -123,6 +124,7 @@ impl SilenceWatch {
 
     /// The silence in progress, if any, ends at `frame` (`how`); reported on `conn` if it
     /// lasted longer than the threshold.
+    #[inline]
     pub(crate) fn end(
         &mut self,
         conn: ConnId,
