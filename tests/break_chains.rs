@@ -465,49 +465,42 @@ fn break_chains_agree_with_tshark() {
             }
         }
 
+        // Every CREATE tshark shows going STATUS_PENDING is the cause of a break here, with
+        // its wait (checked above within 1%).
+        for pending in view
+            .rows
+            .iter()
+            .filter(|r| r.cmd == Some(5) && r.response && r.status == Some(STATUS_PENDING))
+        {
+            let request = view
+                .rows
+                .iter()
+                .rev()
+                .find(|r| {
+                    r.frame < pending.frame
+                        && r.cmd == Some(5)
+                        && !r.response
+                        && r.stream == pending.stream
+                        && r.msg_id == pending.msg_id
+                })
+                .expect("the pending CREATE's request");
+            assert!(
+                breaks
+                    .iter()
+                    .any(|b| b["cause"]["frame"].as_u64() == Some(request.frame)
+                        && b["cause"]["wait_ms"].is_f64()),
+                "{name}: the CREATE at frame {} went pending (frame {}) but causes no break \
+                 with a wait",
+                request.frame,
+                pending.frame
+            );
+        }
+
         // Channel health: retransmissions each way per connection, as tshark counts them;
         // the client's silences as computed from tshark's fields.
         for c in r["connections"].as_array().unwrap() {
-            let port: u16 = c["client"]
-                .as_str()
-                .unwrap()
-                .rsplit(':')
-                .next()
-                .unwrap()
-                .parse()
-                .unwrap();
-            let stream = view.stream_of(port);
-            let want = view.silences(stream, port);
-            let got = c["silences"].as_array().expect("silences");
-            assert_eq!(
-                got.len(),
-                want.len(),
-                "{name}: connection {} (stream {stream}): silences {got:?}, tshark {want:?}",
-                c["id"]
-            );
-            for (g, w) in got.iter().zip(&want) {
-                let what = format!("{name}: connection {} silence {w:?}: {g}", c["id"]);
-                assert_eq!(g["start_frame"].as_u64(), Some(w.start), "{what}");
-                assert_eq!(g["end_frame"].as_u64(), Some(w.end), "{what}");
-                assert_eq!(g["ended_by"], w.ended_by, "{what}");
-                assert_eq!(
-                    g["retransmissions"].as_u64(),
-                    Some(w.retransmissions),
-                    "{what}"
-                );
-                let ms = g["duration_ms"].as_f64().unwrap();
-                assert!((ms - w.seconds * 1000.0).abs() < 0.002, "{what}");
-                let rtt = view
-                    .rows
-                    .iter()
-                    .filter(|r| r.stream == stream)
-                    .find_map(|r| r.initial_rtt);
-                match (g["rtt_ms"].as_f64(), rtt) {
-                    (Some(ms), Some(s)) => assert!((ms - s * 1000.0).abs() < 0.002, "{what}"),
-                    (got, want) => panic!("{what}: rtt {got:?}, tshark {want:?}"),
-                }
-                silences_seen += 1;
-            }
+            let port = client_port(c);
+            silences_seen += check_silences(name, &view, c, port);
             let count = |from: u16, to: u16| {
                 let mut frames: Vec<u64> = view
                     .rows
@@ -654,4 +647,98 @@ fn never_acknowledged_chain_stalls_to_the_capture_end() {
         want / 1000.0
     );
     assert!(text.contains(&phrase), "{phrase}\n{text}");
+}
+
+/// Compares connection `c`'s silences (its client port `port`) with those computed from
+/// tshark's view; how many there were.
+fn check_silences(name: &str, view: &View, c: &Value, port: u16) -> usize {
+    let stream = view.stream_of(port);
+    let want = view.silences(stream, port);
+    let got = c["silences"].as_array().expect("silences");
+    assert_eq!(
+        got.len(),
+        want.len(),
+        "{name}: connection {} (stream {stream}): silences {got:?}, tshark {want:?}",
+        c["id"]
+    );
+    let rtt = view
+        .rows
+        .iter()
+        .filter(|r| r.stream == stream)
+        .find_map(|r| r.initial_rtt);
+    for (g, w) in got.iter().zip(&want) {
+        let what = format!("{name}: connection {} silence {w:?}: {g}", c["id"]);
+        assert_eq!(g["start_frame"].as_u64(), Some(w.start), "{what}");
+        assert_eq!(g["end_frame"].as_u64(), Some(w.end), "{what}");
+        assert_eq!(g["ended_by"], w.ended_by, "{what}");
+        assert_eq!(
+            g["retransmissions"].as_u64(),
+            Some(w.retransmissions),
+            "{what}"
+        );
+        let ms = g["duration_ms"].as_f64().unwrap();
+        assert!((ms - w.seconds * 1000.0).abs() < 0.002, "{what}");
+        match (g["rtt_ms"].as_f64(), rtt) {
+            (Some(ms), Some(s)) => assert!((ms - s * 1000.0).abs() < 0.002, "{what}"),
+            (got, want) => panic!("{what}: rtt {got:?}, tshark {want:?}"),
+        }
+    }
+    want.len()
+}
+
+/// The client port of a connection in smbcheck's JSON.
+fn client_port(c: &Value) -> u16 {
+    c["client"]
+        .as_str()
+        .unwrap()
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// Silences that end otherwise than by a client segment, on break-retry samples changed with
+/// editcap: the two-channel capture cut at frame 97, inside the silence of stream 1 (it ends
+/// with the capture); the lease capture without frame 82, the client's CLOSE request that
+/// ended the silence of stream 1 (it then ends at the server's RST, frame 83 of the sample,
+/// 82 of the changed file). Both compared with tshark on the changed files.
+#[test]
+fn silences_end_at_a_rst_or_the_capture_end() {
+    let test = "silences_end_at_a_rst_or_the_capture_end";
+    if !cli::require_tool(test, "tshark") || !cli::require_tool(test, "editcap") {
+        return;
+    }
+    let dir = cli::scratch("silence-ends");
+    let cases = [
+        (
+            "smb2-mc-oplocks-test2-breakretry.pcap",
+            vec!["-r", "1-97"],
+            "capture-end",
+        ),
+        ("smb2-mc-leases-test2-breakretry.pcap", vec!["82"], "rst"),
+    ];
+    for (sample, args, ended_by) in cases {
+        let path = dir.join(format!("{ended_by}-{sample}"));
+        let status = Command::new("editcap")
+            .arg(cli::sample(sample))
+            .arg(&path)
+            .args(&args)
+            .status()
+            .expect("run editcap");
+        assert!(status.success(), "editcap {args:?} {sample}");
+        let view = View {
+            rows: tshark_rows(&path),
+        };
+        let r = smbcheck_json(&path);
+        let mut kinds = Vec::new();
+        for c in r["connections"].as_array().unwrap() {
+            check_silences(sample, &view, c, client_port(c));
+            for s in c["silences"].as_array().unwrap() {
+                kinds.push(s["ended_by"].as_str().unwrap().to_string());
+            }
+        }
+        assert_eq!(kinds, [ended_by], "{sample} {args:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
