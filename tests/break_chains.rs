@@ -150,6 +150,16 @@ fn smbcheck_json(capture: &Path) -> Value {
     })
 }
 
+/// smbcheck's text report of `capture`.
+fn smbcheck_text(capture: &Path) -> String {
+    let out = Command::new(cli::bin())
+        .args(["--password", PASSWORD])
+        .arg(capture)
+        .output()
+        .expect("run smbcheck");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 fn is_copy(r: &Row) -> bool {
     r.cmd == Some(18) && r.response && r.msg_id == Some(NOTIFY_ID) && !r.retrans
 }
@@ -544,12 +554,7 @@ fn late_ack_is_no_false_alarm_and_text_tells_the_wait() {
     let r = smbcheck_json(&path);
     assert_eq!(r["break_counts"]["unmatched_acks"], 0);
     assert_eq!(r["break_counts"]["late_acks"], 1);
-    let out = Command::new(cli::bin())
-        .args(["--password", PASSWORD])
-        .arg(&path)
-        .output()
-        .expect("run smbcheck");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = smbcheck_text(&path);
     // tshark: CREATE #84 3.098031 -> final #95 4.374423 (1.276 s); break #85 on stream 1
     // (4 retransmissions: 88 at 3.314326 to 98, the client's next segment 99 at 5.478321,
     // silent 2.164 s), re-sent #91 on stream 2 at +1.275 s, acknowledged #93.
@@ -636,12 +641,7 @@ fn never_acknowledged_chain_stalls_to_the_capture_end() {
             end.frame
         );
     }
-    let out = Command::new(cli::bin())
-        .args(["--password", PASSWORD])
-        .arg(&path)
-        .output()
-        .expect("run smbcheck");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = smbcheck_text(&path);
     let phrase = format!(
         "never acknowledged (capture ended {:.2} s after the first copy)",
         want / 1000.0
