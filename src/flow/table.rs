@@ -365,6 +365,11 @@ impl Connection {
             if in_flight && !seg.syn && !seg.rst && !seg.payload.is_empty() {
                 self.half(seg.src).push(seg, frame, ts, out);
             }
+            // The client's last ACK, after the FINs, still ends a silence.
+            if seg.src == self.endpoints.client {
+                self.silence
+                    .end(self.id, (frame, ts), SilenceEnd::ClientSegment, out);
+            }
             return;
         }
         if seg.syn && seg.ack.is_none() && seg.src == self.endpoints.client {
