@@ -773,3 +773,78 @@ fn silences_end_at_a_rst_or_the_capture_end() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `break-copy-unseen`: a CREATE that went STATUS_PENDING whose first break copy after it
+/// came at least 1 s and more than half its wait later (tshark's times) is named, with the
+/// client's silence on the channel the server retransmitted to (from tshark's frames); no
+/// other CREATE is. On the break-retry samples: the lease capture's CREATE at frame 63 only.
+#[test]
+fn break_copy_unseen_agrees_with_tshark() {
+    if !cli::require_tool("break_copy_unseen_agrees_with_tshark", "tshark") {
+        return;
+    }
+    let mut named = 0;
+    for name in SAMPLES {
+        let path = cli::sample(name);
+        let view = View {
+            rows: tshark_rows(&path),
+        };
+        let mut want = Vec::new();
+        for pending in view
+            .rows
+            .iter()
+            .filter(|r| r.cmd == Some(5) && r.response && r.status == Some(STATUS_PENDING))
+        {
+            let request = view
+                .rows
+                .iter()
+                .rev()
+                .find(|r| {
+                    r.frame < pending.frame
+                        && r.cmd == Some(5)
+                        && !r.response
+                        && r.stream == pending.stream
+                        && r.msg_id == pending.msg_id
+                })
+                .expect("the pending CREATE's request");
+            let (wait, _) = view.create_wait(request.frame);
+            let first = view
+                .rows
+                .iter()
+                .find(|r| r.frame > request.frame && is_copy(r))
+                .expect("a break after the pending CREATE");
+            let gap = first.time - request.time;
+            if gap >= 1.0 && gap >= wait / 2.0 {
+                want.push(request.frame);
+            }
+        }
+        let r = smbcheck_json(&path);
+        let found: Vec<&Value> = r["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["kind"] == "break-copy-unseen")
+            .collect();
+        let frames: Vec<u64> = found.iter().map(|p| p["frame"].as_u64().unwrap()).collect();
+        assert_eq!(frames, want, "{name}: break-copy-unseen");
+        for p in found {
+            named += 1;
+            let detail = p["detail"].as_str().unwrap();
+            // The channels the server retransmitted on, each with its silence.
+            for c in r["connections"].as_array().unwrap() {
+                let port = client_port(c);
+                let stream = view.stream_of(port);
+                if !view.rows.iter().any(|r| r.stream == stream && r.retrans) {
+                    continue;
+                }
+                let silence = &view.silences(stream, port)[0];
+                let phrase = format!(
+                    "#{} (client silent {:.3} s from frame {})",
+                    c["id"], silence.seconds, silence.start
+                );
+                assert!(detail.contains(&phrase), "{name}: {phrase} in {detail}");
+            }
+        }
+    }
+    assert_eq!(named, 1, "break-copy-unseen findings");
+}
