@@ -477,14 +477,16 @@ fn damaged_bytes_never_panic() {
             };
             let mut table = smbcheck::flow::FlowTable::new(Default::default());
             let mut out = Vec::new();
+            let mut last = None;
             while let Ok(Some(frame)) = set.next_frame() {
+                last = Some((frame.number, frame.ts));
                 if let smbcheck::capture::Decoded::Tcp(seg) =
                     smbcheck::capture::decode_tcp(frame.linktype, frame.data)
                 {
                     table.push(frame.number, frame.ts, &seg, &mut out);
                 }
             }
-            table.finish(&mut out);
+            table.finish(last, &mut out);
         }
     }
 }

@@ -56,7 +56,7 @@ fn analyse_segments(
             engine.handle(e, &mut sink);
         }
     }
-    table.finish(&mut events);
+    table.finish(segments.last().map(|s| (s.frame, s.ts)), &mut events);
     for e in events.drain(..) {
         engine.handle(e, &mut sink);
     }

@@ -53,7 +53,9 @@ fn seeds_of(path: &Path, corpus: &Corpus) {
     let mut table = FlowTable::new(FlowConfig::default());
     let mut events = Vec::new();
     let mut frames = Vec::new();
+    let mut last = None;
     while let Ok(Some(frame)) = set.next_frame() {
+        last = Some((frame.number, frame.ts));
         if frame.linktype != ETHERNET {
             continue;
         }
@@ -63,7 +65,7 @@ fn seeds_of(path: &Path, corpus: &Corpus) {
         }
         frames.push(frame.data.to_vec());
     }
-    table.finish(&mut events);
+    table.finish(last, &mut events);
     for chunk in frames.chunks(FRAMES_PER_SEED) {
         corpus.put(
             "reassembly",

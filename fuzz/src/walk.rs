@@ -73,8 +73,9 @@ impl FlowCounts {
             FlowEvent::Gap { .. } => self.gaps += 1,
             FlowEvent::Closed { .. } => self.closed += 1,
             FlowEvent::LimitReached { .. } => self.limits += 1,
-            // Retransmissions, RST, FIN: what TCP did, no byte of the stream.
-            FlowEvent::Tcp { .. } => {}
+            // Retransmissions, RST, FIN, silences: what TCP did, no byte of the stream; the
+            // capture's end.
+            FlowEvent::Tcp { .. } | FlowEvent::End { .. } => {}
         }
     }
 }
@@ -85,14 +86,16 @@ pub fn reassembly(data: &[u8]) -> FlowCounts {
     let mut table = FlowTable::new(FlowConfig::default());
     let mut events = Vec::new();
     let mut counts = FlowCounts::default();
+    let mut last = None;
     for (i, frame) in frames(data).enumerate() {
         let number = i as u64 + 1;
+        last = Some((number, Timestamp(number as i64 * 1000)));
         if let Decoded::Tcp(seg) = decode_tcp(ETHERNET, frame) {
             table.push(number, Timestamp(number as i64 * 1000), &seg, &mut events);
         }
         events.drain(..).for_each(|e| counts.add(&e));
     }
-    table.finish(&mut events);
+    table.finish(last, &mut events);
     events.drain(..).for_each(|e| counts.add(&e));
     counts
 }

@@ -1,5 +1,5 @@
-//! A TCP connection and what it negotiated (`Connection`), its TCP health (`TcpHealth`),
-//! its negotiate validation (`NegotiateValidation`) and the network interfaces the server
+//! A TCP connection and what it negotiated (`Connection`), its TCP health (`TcpHealth`,
+//! `Silence`), its negotiate validation (`NegotiateValidation`) and the network interfaces the server
 //! announced on it (`Interface`).
 
 use std::net::SocketAddr;
@@ -35,7 +35,8 @@ pub struct Connection {
     pub negotiate_validated: Option<NegotiateValidation>,
 }
 
-/// A connection's TCP health: retransmitted segments each way, the first RST and FIN.
+/// A connection's TCP health: retransmitted segments each way, the client's silences, the
+/// first RST and FIN.
 #[derive(Clone, Debug, Default)]
 pub struct TcpHealth {
     pub retransmissions_to_server: u64,
@@ -44,6 +45,59 @@ pub struct TcpHealth {
     pub rst: Option<(u64, Timestamp, bool)>,
     /// The first FIN: frame, time, sent by the server.
     pub fin: Option<(u64, Timestamp, bool)>,
+    /// The client's silences while the server retransmitted, in capture order (at most
+    /// `MAX_SILENCES` kept).
+    pub silences: Vec<Silence>,
+}
+
+/// Silences kept per connection.
+pub const MAX_SILENCES: usize = 1024;
+
+/// A silence of the client (issue 23): from a server retransmission with no client segment
+/// since the previous client segment, until the next client segment, a RST, or the end of
+/// the capture, when longer than the threshold (src/flow/silence.rs: `SILENCE_RTTS` times
+/// the connection's RTT, and at least the longest delay TCP allows an ACK).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Silence {
+    /// The server's retransmission that began it.
+    pub start_frame: u64,
+    pub start_ts: Timestamp,
+    /// The client's next segment, the RST, or the capture's last frame.
+    pub end_frame: u64,
+    pub end_ts: Timestamp,
+    pub ended_by: SilenceEnd,
+    /// Server retransmissions from its start to its end (the first included).
+    pub retransmissions: u64,
+    /// The connection's RTT estimate when it ended (handshake, else data and ACK pairs),
+    /// milliseconds; None when none could be made.
+    pub rtt_ms: Option<f64>,
+}
+
+impl Silence {
+    pub fn duration_ms(&self) -> f64 {
+        (self.end_ts.0 - self.start_ts.0) as f64 / 1e6
+    }
+}
+
+/// What ended a [`Silence`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SilenceEnd {
+    /// A segment from the client (anything: data, ACK, FIN, SYN).
+    ClientSegment,
+    /// A RST from either side.
+    Reset,
+    /// The capture ended first.
+    CaptureEnd,
+}
+
+impl SilenceEnd {
+    pub fn name(self) -> &'static str {
+        match self {
+            SilenceEnd::ClientSegment => "client-segment",
+            SilenceEnd::Reset => "rst",
+            SilenceEnd::CaptureEnd => "capture-end",
+        }
+    }
 }
 
 /// FSCTL_VALIDATE_NEGOTIATE_INFO (MS-SMB2 3.2.5.14.12, 3.3.5.15.12) of a connection,

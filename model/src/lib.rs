@@ -16,7 +16,8 @@ mod verdict;
 
 pub use breaks::{Break, BreakAck, BreakCause, BreakCounts, BreakKind, LateAck};
 pub use connection::{
-    Connection, Interface, MAX_SESSIONS_PER_CONNECTION, NegotiateValidation, TcpHealth,
+    Connection, Interface, MAX_SESSIONS_PER_CONNECTION, MAX_SILENCES, NegotiateValidation, Silence,
+    SilenceEnd, TcpHealth,
 };
 pub use findings::{MAX_FINDING_FRAMES, Problem, ProblemKind, SecurityFinding, SecurityKind};
 pub use header::{Header, Smb1Header, Smb2Header, Smb2Ids, TransformHeader};

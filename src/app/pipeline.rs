@@ -37,6 +37,8 @@ pub struct Pipeline {
     /// `--decrypted-out`: the writer, and the first error writing it.
     decrypted_out: Option<DecryptedPcap>,
     decrypted_out_error: Option<io::Error>,
+    /// The last frame read (number, time): the capture's end.
+    last_frame: Option<(u64, Timestamp)>,
 }
 
 impl Pipeline {
@@ -82,6 +84,7 @@ impl Pipeline {
             undecodable: Undecodable::default(),
             decrypted_out,
             decrypted_out_error: None,
+            last_frame: None,
         })
     }
 
@@ -112,6 +115,7 @@ impl Pipeline {
         backing: Option<Backing>,
         sink: &mut Sink,
     ) {
+        self.last_frame = Some((number, ts));
         match decode_tcp(linktype, data) {
             Decoded::Tcp(seg) if is_kdc(seg.src.port(), seg.dst.port()) => {
                 let mut records = Vec::new();
@@ -151,7 +155,7 @@ impl Pipeline {
         args: &Args,
         sink: &mut Sink,
     ) -> Result<Analysis> {
-        self.flows.finish(&mut self.events);
+        self.flows.finish(self.last_frame, &mut self.events);
         self.drain_events(sink);
         self.engine.drain(sink);
         if let (Some(out), Some(path)) = (self.decrypted_out.take(), &args.decrypted_out) {

@@ -147,7 +147,24 @@ impl Engine {
             .conns
             .iter()
             .filter(|s| s.info.tcp.retransmissions_to_client > 0 && Some(s.info.server) == server)
-            .map(|s| format!("#{}", s.info.id))
+            .map(|s| {
+                // The client's silence there while the CREATE waited, if one.
+                let silent = s
+                    .info
+                    .tcp
+                    .silences
+                    .iter()
+                    .find(|q| q.start_ts.0 <= b.ts.0 && q.end_ts.0 >= c.ts.0);
+                match silent {
+                    Some(q) => format!(
+                        "#{} (client silent {:.3} s from frame {})",
+                        s.info.id,
+                        q.duration_ms() / 1000.0,
+                        q.start_frame
+                    ),
+                    None => format!("#{}", s.info.id),
+                }
+            })
             .collect();
         let blocked = if blocked.is_empty() {
             String::new()

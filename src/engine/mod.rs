@@ -187,6 +187,7 @@ impl Engine {
                 ts,
                 note,
             } => self.tcp(conn, dir, (frame, ts), note),
+            FlowEvent::End { ts, .. } => self.tracker.seen_at(ts),
             FlowEvent::LimitReached {
                 conn,
                 flow,
@@ -197,8 +198,8 @@ impl Engine {
         }
     }
 
-    /// What TCP did on `conn` (issue 23): counted on the connection, and the break copies
-    /// and late acknowledgments it concerns learn of it.
+    /// What TCP did on `conn` (issue 23): counted on the connection (silences kept there),
+    /// and the break copies and late acknowledgments it concerns learn of it.
     fn tcp(
         &mut self,
         conn: ConnId,
@@ -207,7 +208,6 @@ impl Engine {
         note: crate::flow::TcpNote,
     ) {
         use crate::flow::{Direction, TcpNote};
-        self.tracker.seen_at(ts);
         let Some(c) = self.conns.get_mut(conn as usize) else {
             return;
         };
@@ -224,7 +224,7 @@ impl Engine {
                     self.tracker.retransmitted(conn, dir, of);
                 }
             }
-            TcpNote::Acknowledged { of_frame } => {
+            TcpNote::Acknowledged { of_frame, .. } => {
                 if by_server {
                     self.tracker.tcp_acknowledged(conn, of_frame, frame);
                 }
@@ -235,6 +235,11 @@ impl Engine {
             }
             TcpNote::Fin => {
                 tcp.fin.get_or_insert((frame, ts, by_server));
+            }
+            TcpNote::Silence(silence) => {
+                if tcp.silences.len() < crate::model::MAX_SILENCES {
+                    tcp.silences.push(silence);
+                }
             }
         }
     }

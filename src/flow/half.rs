@@ -120,6 +120,12 @@ impl HalfStream {
         self.flush_at_fin(out);
     }
 
+    /// The connection is over: what was kept to name retransmitted and acknowledged
+    /// segments is let go.
+    pub(crate) fn release(&mut self) {
+        self.reassembler.release();
+    }
+
     /// All bytes up to the FIN were delivered.
     pub(crate) fn finished(&self) -> bool {
         self.reassembler.finished()
@@ -232,13 +238,13 @@ impl Sink<'_> {
 }
 
 impl StreamSink for Sink<'_> {
-    fn acknowledged(&mut self, of_frame: u64, frame: u64, ts: Timestamp) {
+    fn acknowledged(&mut self, of_frame: u64, rtt_ns: Option<i64>, frame: u64, ts: Timestamp) {
         self.out.push(FlowEvent::Tcp {
             conn: self.conn,
             dir: self.dir,
             frame,
             ts,
-            note: super::TcpNote::Acknowledged { of_frame },
+            note: super::TcpNote::Acknowledged { of_frame, rtt_ns },
         });
     }
 

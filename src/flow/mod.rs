@@ -3,6 +3,7 @@
 mod half;
 mod nbss;
 mod reassembly;
+mod silence;
 mod table;
 
 pub use table::{FlowConfig, FlowTable};
@@ -19,7 +20,7 @@ use std::sync::Arc;
 use crate::capture::{Mapping, Timestamp};
 
 /// The connection index and the direction of a message are types of the analysis model.
-pub use smbcheck_model::{ConnId, Direction};
+pub use smbcheck_model::{ConnId, Direction, Silence, SilenceEnd};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Endpoints {
@@ -154,7 +155,7 @@ impl Tail {
 }
 
 /// See [`FlowEvent::Tcp`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum TcpNote {
     /// A segment re-sending bytes already seen; `of_frame` first carried them (when still
     /// remembered).
@@ -162,12 +163,17 @@ pub enum TcpNote {
         of_frame: Option<u64>,
     },
     /// The other side's TCP acknowledged (at the event's frame) every byte of the segment
-    /// first seen at `of_frame`, which went in the event's direction.
+    /// first seen at `of_frame`, which went in the event's direction; `rtt_ns`: the time
+    /// from that segment to the acknowledgment, unless the segment was re-sent.
     Acknowledged {
         of_frame: u64,
+        rtt_ns: Option<i64>,
     },
     Reset,
     Fin,
+    /// The client was silent while the server retransmitted (`silence.rs`); the event comes
+    /// at the silence's end, direction ToClient.
+    Silence(Silence),
 }
 
 #[derive(Clone, Debug)]
@@ -195,14 +201,20 @@ pub enum FlowEvent {
         frame: u64,
         ts: Timestamp,
     },
-    /// What TCP did on a connection that is no byte of the stream: a retransmission, a RST
-    /// or a FIN sent in direction `dir` (channel health, issue 23).
+    /// What TCP did on a connection that is no byte of the stream: a retransmission, an
+    /// acknowledgment, a RST or a FIN sent in direction `dir`, a silence of the client
+    /// (channel health, issue 23).
     Tcp {
         conn: ConnId,
         dir: Direction,
         frame: u64,
         ts: Timestamp,
         note: TcpNote,
+    },
+    /// The capture ended; its last frame (of any kind), the last event.
+    End {
+        frame: u64,
+        ts: Timestamp,
     },
     /// A resource limit was reached: `conn` (None for a flow that was not followed at
     /// all) lost buffered bytes or was refused; `flow` names its two endpoints.

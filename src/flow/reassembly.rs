@@ -26,12 +26,24 @@ pub(crate) trait StreamSink {
     /// when that is still remembered.
     fn retransmission(&mut self, of_frame: Option<u64>, frame: u64, ts: Timestamp);
     /// The other side's TCP acknowledged, at `frame`, all of the segment first seen at
-    /// `of_frame`.
-    fn acknowledged(&mut self, of_frame: u64, frame: u64, ts: Timestamp);
+    /// `of_frame`; `rtt_ns` is the time from that segment to this acknowledgment when the
+    /// segment was never re-sent (Karn's rule, RFC 6298 3: a re-sent one's is ambiguous).
+    fn acknowledged(&mut self, of_frame: u64, rtt_ns: Option<i64>, frame: u64, ts: Timestamp);
 }
 
 /// Segments remembered (stream range, frame) to name the frame a retransmission repeats.
 const SEEN_SEGMENTS: usize = 64;
+
+/// A segment seen for the first time: its stream range, frame and time, whether it was
+/// re-sent, and whether the other side's TCP acknowledged all of it.
+struct Seen {
+    start: u64,
+    end: u64,
+    frame: u64,
+    ts: Timestamp,
+    resent: bool,
+    acked: bool,
+}
 
 struct Pending {
     data: Vec<u8>,
@@ -75,9 +87,8 @@ pub(crate) struct Reassembler {
     /// The end of the furthest segment seen (stream offset): a segment starting before it
     /// re-sends bytes (a retransmission, as tshark's `tcp.analysis.retransmission`).
     seen_end: u64,
-    /// The latest segments seen for the first time: stream range, frame, and whether the
-    /// other side's TCP acknowledged all of it.
-    seen: std::collections::VecDeque<(u64, u64, u64, bool)>,
+    /// The latest segments seen for the first time.
+    seen: std::collections::VecDeque<Seen>,
 }
 
 impl Reassembler {
@@ -106,6 +117,13 @@ impl Reassembler {
         if self.next_seq.is_none() {
             self.next_seq = Some(isn.wrapping_add(1));
         }
+    }
+
+    /// The connection is over: the segments remembered are let go (a closed connection
+    /// stays in the flow table until room is needed; 64 remembered segments each way
+    /// would make it weigh kilobytes).
+    pub(crate) fn release(&mut self) {
+        self.seen = std::collections::VecDeque::new();
     }
 
     pub(crate) fn started(&self) -> bool {
@@ -165,12 +183,15 @@ impl Reassembler {
         }
         if off < self.seen_end {
             if !(len == 1 && off + 1 == self.seen_end) {
-                let of_frame = self
+                let of = self
                     .seen
-                    .iter()
+                    .iter_mut()
                     .rev()
-                    .find(|(start, end, _, _)| *start <= off && off < *end)
-                    .map(|(_, _, frame, _)| *frame);
+                    .find(|s| s.start <= off && off < s.end);
+                let of_frame = of.map(|s| {
+                    s.resent = true;
+                    s.frame
+                });
                 sink.retransmission(of_frame, seg.frame, seg.ts);
             }
             self.seen_end = self.seen_end.max(off + len);
@@ -180,7 +201,14 @@ impl Reassembler {
         if self.seen.len() >= SEEN_SEGMENTS {
             self.seen.pop_front();
         }
-        self.seen.push_back((off, off + len, seg.frame, false));
+        self.seen.push_back(Seen {
+            start: off,
+            end: off + len,
+            frame: seg.frame,
+            ts: seg.ts,
+            resent: false,
+            acked: false,
+        });
     }
 
     /// The other side's TCP acknowledged the stream up to `ahead` bytes past the stream
@@ -202,14 +230,15 @@ impl Reassembler {
             return;
         };
         for entry in self.seen.iter_mut().rev() {
-            if entry.1 > upto {
+            if entry.end > upto {
                 continue;
             }
-            if entry.3 {
+            if entry.acked {
                 break; // acknowledgments are cumulative: the ones before were reported
             }
-            entry.3 = true;
-            sink.acknowledged(entry.2, frame, ts);
+            entry.acked = true;
+            let rtt = (!entry.resent).then_some(ts.0 - entry.ts.0);
+            sink.acknowledged(entry.frame, rtt, frame, ts);
         }
     }
 

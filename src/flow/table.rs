@@ -9,7 +9,8 @@ use crate::limits::{Limit, Limits};
 
 use super::half::HalfStream;
 use super::nbss::{max_len_for_port, plausible_header};
-use super::{ConnId, Direction, Endpoints, FlowEvent};
+use super::silence::SilenceWatch;
+use super::{ConnId, Direction, Endpoints, FlowEvent, SilenceEnd};
 
 const SMB_PORTS: [u16; 2] = [445, 139];
 
@@ -78,6 +79,7 @@ struct Connection {
     reset_by: Option<SocketAddr>,
     /// Bytes both directions held after the last segment (counted in the table's total).
     buffered: usize,
+    silence: SilenceWatch,
 }
 
 impl FlowTable {
@@ -102,6 +104,10 @@ impl FlowTable {
             Some(flow) => {
                 if is_client_syn && starts_new_connection(flow, seg.seq) {
                     if let Flow::Smb(conn) = flow {
+                        // The new SYN is the old connection's client speaking.
+                        let id = conn.id;
+                        conn.silence
+                            .end(id, (frame, ts), SilenceEnd::ClientSegment, out);
                         self.open -= usize::from(!conn.closed);
                         conn.end(frame, ts, out);
                         self.buffered -= std::mem::take(&mut conn.buffered);
@@ -194,21 +200,30 @@ impl FlowTable {
         false
     }
 
-    /// End of capture: holes are given up and unfinished PDUs flushed as damaged, in
-    /// connection order.
-    pub fn finish(&mut self, out: &mut Vec<FlowEvent>) {
-        let mut open: Vec<&mut Connection> = self
+    /// End of capture, whose last frame (of any kind) is `end`: holes are given up and
+    /// unfinished PDUs flushed as damaged, silences still going on end, in connection
+    /// order; then the `End` event.
+    pub fn finish(&mut self, end: Option<(u64, Timestamp)>, out: &mut Vec<FlowEvent>) {
+        let mut conns: Vec<&mut Connection> = self
             .flows
             .values_mut()
             .filter_map(|flow| match flow {
-                Flow::Smb(conn) if !conn.closed || conn.reset_by.is_some() => Some(conn.as_mut()),
+                Flow::Smb(conn) => Some(conn.as_mut()),
                 _ => None,
             })
             .collect();
-        open.sort_by_key(|conn| conn.id);
-        for conn in open {
-            conn.to_server.flush(out);
-            conn.to_client.flush(out);
+        conns.sort_by_key(|conn| conn.id);
+        for conn in conns {
+            if !conn.closed || conn.reset_by.is_some() {
+                conn.to_server.flush(out);
+                conn.to_client.flush(out);
+            }
+            if let Some(end) = end {
+                conn.silence.end(conn.id, end, SilenceEnd::CaptureEnd, out);
+            }
+        }
+        if let Some((frame, ts)) = end {
+            out.push(FlowEvent::End { frame, ts });
         }
     }
 
@@ -276,6 +291,7 @@ fn promote(
         closed: false,
         reset_by: None,
         buffered: 0,
+        silence: SilenceWatch::default(),
     };
     // Replay the handshake seen so far so both directions know where they start.
     for (sender, isn) in [candidate.syn, candidate.syn_ack].into_iter().flatten() {
@@ -349,12 +365,23 @@ impl Connection {
             if in_flight && !seg.syn && !seg.rst && !seg.payload.is_empty() {
                 self.half(seg.src).push(seg, frame, ts, out);
             }
+            // The client's last ACK, after the FINs, still ends a silence.
+            if seg.src == self.endpoints.client {
+                self.silence
+                    .end(self.id, (frame, ts), SilenceEnd::ClientSegment, out);
+            }
             return;
         }
         if seg.syn && seg.ack.is_none() && seg.src == self.endpoints.client {
             self.client_isn.get_or_insert(seg.seq);
         }
         let to_server = seg.src == self.endpoints.client;
+        let mark = out.len();
+        self.silence.handshake(to_server, seg.syn, ts);
+        if to_server && !seg.rst {
+            self.silence
+                .end(self.id, (frame, ts), SilenceEnd::ClientSegment, out);
+        }
         if seg.rst || seg.fin {
             out.push(FlowEvent::Tcp {
                 conn: self.id,
@@ -373,6 +400,8 @@ impl Connection {
             });
         }
         if seg.rst {
+            self.silence
+                .end(self.id, (frame, ts), SilenceEnd::Reset, out);
             self.reset_by = Some(seg.src);
             self.end(frame, ts, out);
             return;
@@ -386,8 +415,12 @@ impl Connection {
         if let Some(ack) = seg.ack {
             receiver.acked(ack, frame, ts, out);
         }
+        self.silence
+            .events(self.id, out.get(mark..).unwrap_or_default());
         if self.to_server.finished() && self.to_client.finished() {
             self.closed = true;
+            self.to_server.release();
+            self.to_client.release();
             out.push(FlowEvent::Closed {
                 conn: self.id,
                 frame,
@@ -401,6 +434,8 @@ impl Connection {
         if !self.closed {
             self.to_server.flush(out);
             self.to_client.flush(out);
+            self.to_server.release();
+            self.to_client.release();
             self.closed = true;
             out.push(FlowEvent::Closed {
                 conn: self.id,

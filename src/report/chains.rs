@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::{names, session_hex};
 use crate::model::names::duration;
-use crate::model::{Break, Connection};
+use crate::model::{Break, Connection, Silence};
 
 /// The copies of each chain, by (kind, first frame), in notification order.
 pub(crate) fn chains(breaks: &[Break]) -> HashMap<(&'static str, u64), Vec<&Break>> {
@@ -26,9 +26,23 @@ fn retransmissions(n: u64) -> String {
     }
 }
 
-/// The sentence that leads a chain (given its copies): who waited how long, where each
-/// copy went and what came of it.
-pub(crate) fn lead(copies: &[&Break]) -> Option<String> {
+/// The client's silence on the connection of copy `b` while the server retransmitted it:
+/// the first silence there that began after the copy and not after the client's TCP ACK of
+/// it.
+fn silence_of<'c>(b: &Break, connections: &'c [Connection]) -> Option<&'c Silence> {
+    if b.tcp_retransmissions == 0 {
+        return None;
+    }
+    let c = connections.iter().find(|c| c.id == b.conn)?;
+    c.tcp
+        .silences
+        .iter()
+        .find(|s| s.start_frame > b.frame && b.tcp_acked.is_none_or(|acked| s.start_frame <= acked))
+}
+
+/// The sentence that leads a chain (given its copies and the capture's connections): who
+/// waited how long, where each copy went and what came of it.
+pub(crate) fn lead(copies: &[&Break], connections: &[Connection]) -> Option<String> {
     let first = copies.first()?;
     let head = match &first.cause {
         Some(c) => {
@@ -74,7 +88,7 @@ pub(crate) fn lead(copies: &[&Break]) -> Option<String> {
     for (k, b) in copies.iter().enumerate() {
         if fold && k > 0 && k + 1 < copies.len() {
             if k == 1 {
-                parts.push(folded(first, middle));
+                parts.push(folded(first, middle, connections));
             }
             continue;
         }
@@ -126,6 +140,12 @@ pub(crate) fn lead(copies: &[&Break]) -> Option<String> {
                 if b.tcp_retransmissions > 0 {
                     why.push(retransmissions(b.tcp_retransmissions));
                 }
+                if let Some(silence) = silence_of(b, connections) {
+                    why.push(format!(
+                        "client silent for {}",
+                        duration(silence.duration_ms())
+                    ));
+                }
                 if let Some(l) = &b.late_ack {
                     let answer = match (&l.answer, l.answer_frame) {
                         (Some(a), Some(f)) => format!(", answered by {a} at frame {f}"),
@@ -148,7 +168,7 @@ pub(crate) fn lead(copies: &[&Break]) -> Option<String> {
     if let Some(stall) = first.stall_ms {
         if !acked {
             s += &format!(
-                "; never acknowledged (stalled {} to the end)",
+                "; never acknowledged (capture ended {} after the first copy)",
                 duration(stall)
             );
         } else if copies.len() > 1 {
@@ -159,7 +179,7 @@ pub(crate) fn lead(copies: &[&Break]) -> Option<String> {
 }
 
 /// Copies re-sent one after another, none answered, in one phrase.
-fn folded(first: &Break, middle: &[&Break]) -> String {
+fn folded(first: &Break, middle: &[&Break], connections: &[Connection]) -> String {
     let (Some(a), Some(b)) = (middle.first(), middle.last()) else {
         return String::new();
     };
@@ -168,11 +188,35 @@ fn folded(first: &Break, middle: &[&Break]) -> String {
         retrans.clone().min().unwrap_or(0),
         retrans.max().unwrap_or(0),
     );
-    let each = if low == high {
+    let mut each = if low == high {
         retransmissions(low)
     } else {
         format!("{low} to {high} retransmissions")
     };
+    let silent: Vec<f64> = middle
+        .iter()
+        .filter_map(|b| silence_of(b, connections))
+        .map(Silence::duration_ms)
+        .collect();
+    if let (Some(low), Some(high)) = (
+        silent.iter().copied().reduce(f64::min),
+        silent.iter().copied().reduce(f64::max),
+    ) {
+        each += &if silent.len() == middle.len() {
+            format!(
+                ", client silent for {} to {}",
+                duration(low),
+                duration(high)
+            )
+        } else {
+            format!(
+                "; client silent on {} of them, for {} to {}",
+                silent.len(),
+                duration(low),
+                duration(high)
+            )
+        };
+    }
     format!(
         "re-sent {} times on #{}..#{} from {} to {} after the first (no answer, {each} each)",
         middle.len(),
@@ -183,8 +227,11 @@ fn folded(first: &Break, middle: &[&Break]) -> String {
     )
 }
 
+/// Silences listed per connection in the text; more are counted.
+const SILENCES_SHOWN: usize = 3;
+
 /// What TCP did on a connection, when it retransmitted or was reset: retransmissions each
-/// way, RST, FIN.
+/// way, the client's silences, RST, FIN.
 pub(crate) fn tcp_health(c: &Connection) -> Option<String> {
     let t = &c.tcp;
     if t.retransmissions_to_server + t.retransmissions_to_client == 0 && t.rst.is_none() {
@@ -195,6 +242,26 @@ pub(crate) fn tcp_health(c: &Connection) -> Option<String> {
         parts.push(format!(
             "TCP retransmissions to server {} to client {}",
             t.retransmissions_to_server, t.retransmissions_to_client
+        ));
+    }
+    for s in t.silences.iter().take(SILENCES_SHOWN) {
+        let until = match s.ended_by {
+            crate::model::SilenceEnd::ClientSegment => "",
+            crate::model::SilenceEnd::Reset => ", until the RST",
+            crate::model::SilenceEnd::CaptureEnd => ", until the capture ended",
+        };
+        parts.push(format!(
+            "client silent {} (frames {} to {}{until}, {})",
+            duration(s.duration_ms()),
+            s.start_frame,
+            s.end_frame,
+            retransmissions(s.retransmissions)
+        ));
+    }
+    if t.silences.len() > SILENCES_SHOWN {
+        parts.push(format!(
+            "{} more silences",
+            t.silences.len() - SILENCES_SHOWN
         ));
     }
     for (what, seen) in [("RST", t.rst), ("FIN", t.fin)] {

@@ -90,9 +90,10 @@ impl DecryptedPcap {
                 Ok(())
             }
             FlowEvent::Pdu(pdu) => self.pdu(pdu, &pdu.data),
-            FlowEvent::Gap { .. } | FlowEvent::LimitReached { .. } | FlowEvent::Tcp { .. } => {
-                Ok(())
-            }
+            FlowEvent::Gap { .. }
+            | FlowEvent::LimitReached { .. }
+            | FlowEvent::Tcp { .. }
+            | FlowEvent::End { .. } => Ok(()),
             FlowEvent::Closed { conn, ts, .. } => {
                 self.segment(*conn, Direction::ToServer, *ts, Flags::Fin, b"")?;
                 self.segment(*conn, Direction::ToClient, *ts, Flags::Fin, b"")

@@ -132,6 +132,16 @@ fn connection(c: &Connection) -> Value {
         "fin": c.tcp.fin.map(|(frame, ts, by_server)| json!({
             "frame": frame, "time": epoch_seconds(ts), "by": if by_server { "server" } else { "client" },
         })),
+        "silences": c.tcp.silences.iter().map(|s| json!({
+            "start_frame": s.start_frame,
+            "start_time": epoch_seconds(s.start_ts),
+            "end_frame": s.end_frame,
+            "end_time": epoch_seconds(s.end_ts),
+            "duration_ms": s.duration_ms(),
+            "ended_by": s.ended_by.name(),
+            "retransmissions": s.retransmissions,
+            "rtt_ms": s.rtt_ms,
+        })).collect::<Vec<_>>(),
     })
 }
 

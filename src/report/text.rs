@@ -297,7 +297,7 @@ fn breaks(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
         if b.frame == b.chain_first
             && let Some(lead) = chains
                 .get(&(b.kind.name(), b.frame))
-                .and_then(|c| super::chains::lead(c))
+                .and_then(|c| super::chains::lead(c, &analysis.connections))
         {
             writeln!(out, "  {lead}")?;
         }

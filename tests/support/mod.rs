@@ -118,7 +118,7 @@ pub fn flow_events(segments: &[Segment]) -> Vec<FlowEvent> {
     for seg in segments {
         table.push(seg.frame, seg.ts, &seg.borrowed(), &mut out);
     }
-    table.finish(&mut out);
+    table.finish(segments.last().map(|s| (s.frame, s.ts)), &mut out);
     out
 }
 

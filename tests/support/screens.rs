@@ -43,7 +43,9 @@ pub fn timeline(path: &Path) -> Timeline {
     let mut sink =
         |m: &smbcheck::model::Message, _: Option<&_>, bytes: &[u8]| collector.push(m, bytes);
     let mut events = Vec::new();
+    let mut last = None;
     while let Some(frame) = captures.next_frame().expect("read frame") {
+        last = Some((frame.number, frame.ts));
         if let Decoded::Tcp(seg) = decode_tcp(frame.linktype, frame.data) {
             flows.push(frame.number, frame.ts, &seg, &mut events);
         }
@@ -51,7 +53,7 @@ pub fn timeline(path: &Path) -> Timeline {
             engine.handle(event, &mut sink);
         }
     }
-    flows.finish(&mut events);
+    flows.finish(last, &mut events);
     for event in events.drain(..) {
         engine.handle(event, &mut sink);
     }

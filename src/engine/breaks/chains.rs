@@ -217,7 +217,8 @@ impl Tracker {
         }
     }
 
-    /// End of capture at `end`: chains never acknowledged stalled until then.
+    /// End of capture at `end` (its last frame, of any stream): chains never acknowledged
+    /// stalled from their first copy until then.
     pub(super) fn finish_chains(&mut self, end: Timestamp) {
         for b in &mut self.breaks {
             if b.stall_ms.is_none() && b.ack_required != Some(false) {

@@ -105,7 +105,8 @@ pub struct Tracker {
     caused: Capped<(ConnId, u64), Vec<usize>>,
     /// CREATE waits by (connection, request frame).
     waits: Capped<(ConnId, u64), Wait>,
-    /// The time of the latest message or segment seen: the end of the capture at the end.
+    /// The time of the latest message seen, and at the end of the capture the time of its
+    /// last frame (`FlowEvent::End`): where a chain never acknowledged stalls to.
     last_ts: Timestamp,
     pub breaks: Vec<Break>,
     pub counts: BreakCounts,
@@ -178,7 +179,7 @@ impl Tracker {
         Some(i)
     }
 
-    /// The time of a message or segment seen: the end of the capture, at its end.
+    /// The time of a message seen, or of the capture's last frame.
     pub fn seen_at(&mut self, ts: Timestamp) {
         if ts.0 > self.last_ts.0 {
             self.last_ts = ts;
