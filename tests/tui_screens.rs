@@ -305,7 +305,7 @@ fn lane_rows(text: &str) -> Vec<LaneRow> {
                 .map(|(_, n)| *n)
                 .collect::<Vec<u32>>()
         };
-        let marks = at("BAaODP+RF");
+        let marks = at("BAaODP+RFs");
         assert!(marks.len() <= 1, "one mark a row: {label}");
         let Some(&mark) = marks.first() else { continue };
         rows.push(LaneRow {
@@ -317,11 +317,11 @@ fn lane_rows(text: &str) -> Vec<LaneRow> {
     rows
 }
 
-/// The frame a lane label starts with (`f85 ...`) and the one it names after `of f` or
-/// `first f`.
+/// The frame a lane label starts with (`f85 ...`) and the one it names after `of f`,
+/// `first f` or `to f` (the end of a silence).
 fn label_frames(label: &str) -> (u64, Option<u64>) {
     let frame = label[1..].split(' ').next().unwrap().parse().unwrap();
-    let other = ["ack of f", "first f"].iter().find_map(|p| {
+    let other = ["ack of f", "first f", "to f"].iter().find_map(|p| {
         let rest = &label[label.find(p)? + p.len()..];
         rest.split(|c: char| !c.is_ascii_digit())
             .next()?
@@ -346,6 +346,15 @@ fn lane_view_draws_breaks_on_their_streams() {
     let ports = client_ports(&capture);
     let chains = chains(&capture);
     let ms = |a: u64, b: u64| (times[&b] - times[&a]) * 1000.0;
+    // The server's retransmissions, where a client's silence begins.
+    let retransmitted: BTreeSet<u64> = tshark::fields(
+        &capture,
+        "tcp.analysis.retransmission && tcp.srcport == 445",
+        &["frame.number"],
+    )
+    .into_iter()
+    .map(|r| r[0].parse().unwrap())
+    .collect();
     for (w, h) in SIZES {
         let mut app = App::new(timeline(&capture));
         app.handle(Action::Lanes);
@@ -361,6 +370,7 @@ fn lane_view_draws_breaks_on_their_streams() {
         };
         let rows = lane_rows(&text);
         let mut checked = BTreeSet::new();
+        let mut silences = BTreeSet::new();
         for row in &rows {
             let (frame, other) = label_frames(&row.label);
             assert_eq!(
@@ -370,6 +380,13 @@ fn lane_view_draws_breaks_on_their_streams() {
                 row.label,
                 row.mark
             );
+            if row.label.contains("client silent") {
+                // From a server retransmission to the client's next segment, on one stream.
+                let end = other.unwrap();
+                assert!(retransmitted.contains(&frame), "{}", row.label);
+                assert_eq!(ports[&end], ports[&frame], "{}", row.label);
+                silences.insert(frame);
+            }
             if row.label.split(' ').nth(1) == Some("ack") {
                 let brk = other.unwrap();
                 let chain = chains.iter().find(|c| c.ack == Some(frame)).unwrap();
@@ -421,6 +438,9 @@ fn lane_view_draws_breaks_on_their_streams() {
             })
             .collect();
         assert_eq!(checked, expected, "{w}x{h}:\n{text}");
+        // The one silence of this capture starts at the server's first retransmission.
+        let first_retransmission = retransmitted.first().copied();
+        assert_eq!(silences.first().copied(), first_retransmission, "{w}x{h}");
 
         // Enter on an acknowledgment shows it in the timeline.
         let ack = *expected.iter().next().unwrap();

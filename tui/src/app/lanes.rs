@@ -40,6 +40,12 @@ pub struct Health {
 pub enum HealthKind {
     Rst,
     Fin,
+    /// The client said nothing while the server retransmitted (model `Silence`): until
+    /// `end_frame`, with the server's retransmissions inside it.
+    Silence {
+        end_frame: u64,
+        retransmissions: u64,
+    },
 }
 
 impl HealthKind {
@@ -47,6 +53,7 @@ impl HealthKind {
         match self {
             HealthKind::Rst => "RST",
             HealthKind::Fin => "FIN",
+            HealthKind::Silence { .. } => "silence",
         }
     }
 }
@@ -271,8 +278,8 @@ fn lanes(a: &Analysis, session: usize, breaks: &[usize]) -> Vec<Lane> {
     lanes
 }
 
-/// What TCP did on a connection, as lane events: its first RST and FIN. (Another health
-/// event, such as a silence with its end in `until`, is one more line here.)
+/// What TCP did on a connection, as lane events: its first RST and FIN, and the client's
+/// silences (drawn down the lane to their end).
 fn health_events(c: &Connection) -> Vec<(Timestamp, u64, Health)> {
     let mut out = Vec::new();
     for (kind, seen) in [(HealthKind::Rst, c.tcp.rst), (HealthKind::Fin, c.tcp.fin)] {
@@ -287,6 +294,20 @@ fn health_events(c: &Connection) -> Vec<(Timestamp, u64, Health)> {
                 },
             ));
         }
+    }
+    for silence in &c.tcp.silences {
+        out.push((
+            silence.start_ts,
+            silence.start_frame,
+            Health {
+                kind: HealthKind::Silence {
+                    end_frame: silence.end_frame,
+                    retransmissions: silence.retransmissions,
+                },
+                by_server: false,
+                until: Some(silence.end_ts),
+            },
+        ));
     }
     out
 }

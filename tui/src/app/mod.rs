@@ -23,7 +23,7 @@ use crate::action::Action;
 use crate::model::{Row, Timeline};
 
 pub use filter::Filter;
-pub use lanes::{EventKind, LaneEvent, LaneRole, LaneSpan, LaneView, SpanKind};
+pub use lanes::{EventKind, HealthKind, LaneEvent, LaneRole, LaneSpan, LaneView, SpanKind};
 pub use latency::{BUCKETS, Histogram, bucket, histogram};
 pub use marks::Marks;
 pub use tree::TreeItem;

@@ -18,7 +18,7 @@ use smbcheck_model::{Analysis, Break};
 use super::detail::cause_text;
 use super::fit::fit;
 use super::{pane_block, short_session};
-use crate::app::{App, EventKind, LaneEvent, LaneRole, LaneSpan, LaneView, SpanKind};
+use crate::app::{App, EventKind, HealthKind, LaneEvent, LaneRole, LaneSpan, LaneView, SpanKind};
 use crate::model::Timeline;
 
 /// Narrowest and widest lane, in columns.
@@ -456,11 +456,23 @@ fn label(t: &Timeline, e: &LaneEvent) -> String {
             }
             None => format!("f{f} late ack"),
         },
-        EventKind::Health(h) => format!(
-            "f{f} {} by {}",
-            h.kind.name(),
-            if h.by_server { "server" } else { "client" }
-        ),
+        EventKind::Health(h) => match (h.kind, h.until) {
+            (
+                HealthKind::Silence {
+                    end_frame,
+                    retransmissions,
+                },
+                Some(until),
+            ) => format!(
+                "f{f} client silent {} to f{end_frame}, {retransmissions} TCP retx",
+                duration((until.0 - e.ts.0) as f64 / 1e6)
+            ),
+            _ => format!(
+                "f{f} {} by {}",
+                h.kind.name(),
+                if h.by_server { "server" } else { "client" }
+            ),
+        },
     }
 }
 
@@ -507,6 +519,14 @@ fn describe(t: &Timeline, view: &LaneView, e: &LaneEvent) -> Vec<String> {
                 let by = if by_server { "server" } else { "client" };
                 s += &format!(", {what} by {by} in frame {frame} at {:.6} s", t.at(ts));
             }
+        }
+        for silence in &c.tcp.silences {
+            s += &format!(
+                ", client silent {} (frames {} to {})",
+                duration(silence.duration_ms()),
+                silence.start_frame,
+                silence.end_frame
+            );
         }
         out.push(s);
     }
