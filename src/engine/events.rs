@@ -84,7 +84,7 @@ impl Engine {
             );
         }
         for b in &breaks {
-            self.copy_unseen(b);
+            self.copy_unseen(b, &breaks);
             let what = match &b.file {
                 Some(f) => format!("{} break of {f}", b.kind.name()),
                 None => format!("{} break", b.kind.name()),
@@ -131,15 +131,27 @@ impl Engine {
     /// A CREATE that waited far longer than its break's chain explains (the chain's first
     /// copy seen at least a second after the request, and after more than half the wait): a
     /// copy may have sat in the server's socket behind retransmissions on a blocked channel,
-    /// never reaching the wire (issue 23). A finding, not a failure.
-    fn copy_unseen(&mut self, b: &crate::model::Break) {
+    /// never reaching the wire (issue 23). A finding, not a failure. Not when the CREATE was
+    /// answered before that copy (it did not wait for it), nor when an earlier break of the
+    /// same lease or open was acknowledged in the gap: the server sends the next break only
+    /// after the previous one's acknowledgment (MS-SMB2 3.3.4.7), so the client's slow
+    /// acknowledgment explains the wait.
+    fn copy_unseen(&mut self, b: &crate::model::Break, breaks: &[crate::model::Break]) {
         if b.frame != b.chain_first {
             return;
         }
         let Some(c) = &b.cause else { return };
         let Some(wait) = c.wait_ms else { return };
         let gap = (b.ts.0 - c.ts.0) as f64 / 1e6;
-        if gap < 1000.0 || gap < wait / 2.0 {
+        if gap < 1000.0 || gap < wait / 2.0 || gap > wait {
+            return;
+        }
+        let acked_in_gap = breaks.iter().any(|o| {
+            o.chain_first != b.chain_first
+                && same_target(o, b)
+                && o.ack.as_ref().is_some_and(|a| c.ts < a.ts && a.ts <= b.ts)
+        });
+        if acked_in_gap {
             return;
         }
         let server = self.conns.get(b.conn as usize).map(|s| s.info.server);
@@ -178,6 +190,15 @@ impl Engine {
             detail,
             false,
         );
+    }
+}
+
+/// Two breaks of the same lease (its key), or of the same oplocked open (its FileId).
+fn same_target(a: &crate::model::Break, b: &crate::model::Break) -> bool {
+    match (&a.lease_key, &b.lease_key) {
+        (Some(x), Some(y)) => x == y,
+        (None, None) => a.file_id.is_some() && a.file_id == b.file_id,
+        _ => false,
     }
 }
 
