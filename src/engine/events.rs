@@ -3,6 +3,8 @@
 //! channel (requests per session, the server's network interfaces) is kept on the
 //! connection's record here.
 
+use std::collections::HashMap;
+
 use dissectors::smb1;
 use dissectors::smb2::{self, Body, COMMAND_IOCTL};
 use dissectors::status::STATUS_SUCCESS;
@@ -10,8 +12,7 @@ use dissectors::status::STATUS_SUCCESS;
 use super::Engine;
 use super::breaks::Ctx;
 use crate::flow::{ConnId, Direction, Pdu};
-use crate::model::ProblemKind;
-use crate::model::{Interface, MAX_SESSIONS_PER_CONNECTION};
+use crate::model::{Break, Interface, MAX_SESSIONS_PER_CONNECTION, ProblemKind, Timestamp};
 
 /// Interfaces kept per FSCTL_QUERY_NETWORK_INTERFACE_INFO answer.
 const MAX_INTERFACES: usize = 256;
@@ -83,8 +84,9 @@ impl Engine {
                 false,
             );
         }
+        let acks = AckTimes::of(&breaks);
         for b in &breaks {
-            self.copy_unseen(b, &breaks);
+            self.copy_unseen(b, &acks);
             let what = match &b.file {
                 Some(f) => format!("{} break of {f}", b.kind.name()),
                 None => format!("{} break", b.kind.name()),
@@ -136,7 +138,7 @@ impl Engine {
     /// same lease or open was acknowledged in the gap: the server sends the next break only
     /// after the previous one's acknowledgment (MS-SMB2 3.3.4.7), so the client's slow
     /// acknowledgment explains the wait.
-    fn copy_unseen(&mut self, b: &crate::model::Break, breaks: &[crate::model::Break]) {
+    fn copy_unseen(&mut self, b: &Break, acks: &AckTimes) {
         if b.frame != b.chain_first {
             return;
         }
@@ -146,11 +148,7 @@ impl Engine {
         if gap < 1000.0 || gap < wait / 2.0 || gap > wait {
             return;
         }
-        let acked_in_gap = breaks.iter().any(|o| {
-            o.chain_first != b.chain_first
-                && same_target(o, b)
-                && o.ack.as_ref().is_some_and(|a| c.ts < a.ts && a.ts <= b.ts)
-        });
+        let acked_in_gap = acks.any_between(b, c.ts, b.ts);
         if acked_in_gap {
             return;
         }
@@ -193,12 +191,44 @@ impl Engine {
     }
 }
 
-/// Two breaks of the same lease (its key), or of the same oplocked open (its FileId).
-fn same_target(a: &crate::model::Break, b: &crate::model::Break) -> bool {
-    match (&a.lease_key, &b.lease_key) {
-        (Some(x), Some(y)) => x == y,
-        (None, None) => a.file_id.is_some() && a.file_id == b.file_id,
-        _ => false,
+/// The acknowledgment times of the breaks of each lease (its key) or oplocked open (its
+/// FileId), in time order, with the chain each acknowledged.
+struct AckTimes(HashMap<String, Vec<(Timestamp, u64)>>);
+
+impl AckTimes {
+    fn of(breaks: &[Break]) -> Self {
+        let mut map: HashMap<String, Vec<(Timestamp, u64)>> = HashMap::new();
+        for b in breaks {
+            if let (Some(target), Some(ack)) = (target(b), &b.ack) {
+                map.entry(target).or_default().push((ack.ts, b.chain_first));
+            }
+        }
+        for times in map.values_mut() {
+            times.sort_unstable();
+        }
+        AckTimes(map)
+    }
+
+    /// Whether a break of `b`'s lease or open, of another chain, was acknowledged after
+    /// `from` and at `to` or before.
+    fn any_between(&self, b: &Break, from: Timestamp, to: Timestamp) -> bool {
+        let Some(times) = target(b).and_then(|t| self.0.get(&t)) else {
+            return false;
+        };
+        let start = times.partition_point(|(ts, _)| *ts <= from);
+        times[start..]
+            .iter()
+            .take_while(|(ts, _)| *ts <= to)
+            .any(|(_, chain)| *chain != b.chain_first)
+    }
+}
+
+/// What a break is of: its lease, or else its oplocked open.
+fn target(b: &Break) -> Option<String> {
+    match (&b.lease_key, &b.file_id) {
+        (Some(key), _) => Some(format!("lease {key}")),
+        (None, Some(fid)) => Some(format!("open {fid}")),
+        (None, None) => None,
     }
 }
 
