@@ -633,3 +633,54 @@ fn reauthentications_have_their_own_mic_verdicts() {
         );
     }
 }
+
+/// Windows 2000 repeats the responseToken (here the Kerberos AP-REP) in the mechListMIC
+/// field of its negTokenResp (Zeek's smb_gssapi.pcap, frame 8: tshark shows the two fields
+/// equal). That is no MIC: Samba's SPNEGO client drops it (auth/gensec/spnego.c, "Windows
+/// 2000 has a bug, it repeats the responseToken in the mechListMIC field"), so smbcheck
+/// must neither check it (with the keys it would be `invalid`: no RFC 4121 TOK_ID) nor
+/// call it unchecked: the logon sent no mechListMIC.
+#[test]
+fn a_response_token_repeated_as_mech_list_mic_is_no_mic() {
+    let path = support::data("zeek/smb_gssapi.pcap");
+    if cli::require_tool(
+        "a_response_token_repeated_as_mech_list_mic_is_no_mic",
+        "tshark",
+    ) {
+        let out = Command::new("tshark")
+            .arg("-n")
+            .arg("-r")
+            .arg(&path)
+            .args([
+                "-Y",
+                "spnego.mechListMIC",
+                "-T",
+                "fields",
+                "-E",
+                "separator=|",
+            ])
+            .args(["-e", "frame.number", "-e", "spnego.responseToken"])
+            .args(["-e", "spnego.mechListMIC"])
+            .output()
+            .expect("run tshark");
+        let text = String::from_utf8(out.stdout).unwrap();
+        let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('|').collect()).collect();
+        assert_eq!(rows.len(), 1, "tshark: {text}");
+        assert_eq!(rows[0][0], "8", "tshark: {text}");
+        assert!(
+            !rows[0][1].is_empty() && rows[0][1] == rows[0][2],
+            "tshark: the mechListMIC of frame 8 is not its responseToken: {text}"
+        );
+    }
+    let run = cli::run(&[path.as_os_str(), "--format".as_ref(), "jsonl".as_ref()]);
+    let (messages, _) = run.jsonl();
+    let response = messages
+        .iter()
+        .find(|m| cli::u64_of(m, "frame") == 8 && m["response"] == true)
+        .expect("the SESSION_SETUP_ANDX response of frame 8");
+    assert_eq!(
+        verdict(&response["mech_list_mic"]).as_deref(),
+        Some("absent"),
+        "{response}"
+    );
+}

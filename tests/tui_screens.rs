@@ -694,3 +694,25 @@ fn break_detail_names_its_cause() {
         assert!(words.contains(&want), "lacks {want:?}:\n{text}");
     }
 }
+
+/// A key whose answer is a notice says it at 80 and 100 columns too, where the counts and
+/// the key hint leave it too little room: `b` on a capture without breaks (tshark shows no
+/// `smb2.cmd==18`) says so instead of seeming to do nothing.
+#[test]
+fn a_keys_notice_shows_at_80_columns() {
+    let capture = sample("smb311.pcap");
+    if tshark::available("a_keys_notice_shows_at_80_columns") {
+        let breaks = tshark::fields(&capture, "smb2.cmd == 18", &["frame.number"]);
+        assert!(breaks.is_empty(), "tshark shows breaks: {breaks:?}");
+    }
+    for (width, height) in [(80, 24), (100, 30), (200, 50)] {
+        let mut app = App::new(timeline(&capture));
+        app.handle(Action::ToggleBreaks);
+        let text = screens::screen_text(&screens::render(&mut app, width, height));
+        let status = text.lines().last().unwrap_or("");
+        assert!(
+            status.contains("no oplock or lease breaks in this capture"),
+            "{width}x{height}: the status bar does not say why b did nothing: {status:?}"
+        );
+    }
+}

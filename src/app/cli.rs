@@ -22,8 +22,8 @@ pub const EXIT_UNUSABLE: i32 = 2;
 pub enum Format {
     /// A human-readable report.
     Text,
-    /// One JSON object with summary, connections, sessions, bindings, breaks and problems
-    /// (docs/report.schema.json).
+    /// One JSON object with summary, connections, sessions, bindings, breaks, problems and
+    /// security (docs/report.schema.json).
     Json,
     /// One JSON object per SMB message, then one summary object; each names its capture file.
     Jsonl,

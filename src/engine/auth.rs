@@ -35,6 +35,9 @@ pub struct AuthMessages {
     /// The client's and the server's mechListMIC, with the frame that carried each.
     pub client_mech_list_mic: Option<(Vec<u8>, u64)>,
     pub server_mech_list_mic: Option<(Vec<u8>, u64)>,
+    /// A negTokenResp whose mechListMIC field repeats its responseToken (Windows 2000 does
+    /// this): no MIC, ignored as Samba's SPNEGO client does (auth/gensec/spnego.c).
+    pub repeated_token_frame: Option<u64>,
 }
 
 impl AuthMessages {
@@ -51,7 +54,12 @@ impl AuthMessages {
             }
             Ok(spnego::Token::Resp(resp)) => {
                 self.spnego = true;
-                resp.mech_list_mic
+                if resp.mech_list_mic.is_some() && resp.mech_list_mic == resp.response_token {
+                    self.repeated_token_frame = Some(frame);
+                    None
+                } else {
+                    resp.mech_list_mic
+                }
             }
             _ => None,
         };
@@ -211,7 +219,13 @@ fn logon_macs(out: &mut AuthOutcome, msgs: &AuthMessages) {
     if client.is_none() && server.is_none() {
         // A logon that ended before its AUTHENTICATE (or AP-REQ) has nothing to say.
         if msgs.authenticate.is_some() || msgs.kerberos {
-            let why = "neither side sent one".to_string();
+            let why = match msgs.repeated_token_frame {
+                Some(frame) => format!(
+                    "neither side sent one (the mechListMIC field of frame {frame} repeats its \
+                     responseToken, as Windows 2000 does: not a MIC)"
+                ),
+                None => "neither side sent one".to_string(),
+            };
             out.mech_list_mic = Some(LogonMac::Absent(why));
         }
         return;

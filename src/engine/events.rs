@@ -3,6 +3,8 @@
 //! channel (requests per session, the server's network interfaces) is kept on the
 //! connection's record here.
 
+use std::collections::HashMap;
+
 use dissectors::smb1;
 use dissectors::smb2::{self, Body, COMMAND_IOCTL};
 use dissectors::status::STATUS_SUCCESS;
@@ -10,8 +12,7 @@ use dissectors::status::STATUS_SUCCESS;
 use super::Engine;
 use super::breaks::Ctx;
 use crate::flow::{ConnId, Direction, Pdu};
-use crate::model::ProblemKind;
-use crate::model::{Interface, MAX_SESSIONS_PER_CONNECTION};
+use crate::model::{Break, Interface, MAX_SESSIONS_PER_CONNECTION, ProblemKind, Timestamp};
 
 /// Interfaces kept per FSCTL_QUERY_NETWORK_INTERFACE_INFO answer.
 const MAX_INTERFACES: usize = 256;
@@ -83,8 +84,9 @@ impl Engine {
                 false,
             );
         }
+        let acks = AckTimes::of(&breaks);
         for b in &breaks {
-            self.copy_unseen(b);
+            self.copy_unseen(b, &acks);
             let what = match &b.file {
                 Some(f) => format!("{} break of {f}", b.kind.name()),
                 None => format!("{} break", b.kind.name()),
@@ -131,15 +133,23 @@ impl Engine {
     /// A CREATE that waited far longer than its break's chain explains (the chain's first
     /// copy seen at least a second after the request, and after more than half the wait): a
     /// copy may have sat in the server's socket behind retransmissions on a blocked channel,
-    /// never reaching the wire (issue 23). A finding, not a failure.
-    fn copy_unseen(&mut self, b: &crate::model::Break) {
+    /// never reaching the wire (issue 23). A finding, not a failure. Not when the CREATE was
+    /// answered before that copy (it did not wait for it), nor when an earlier break of the
+    /// same lease or open was acknowledged in the gap: the server sends the next break only
+    /// after the previous one's acknowledgment (MS-SMB2 3.3.4.7), so the client's slow
+    /// acknowledgment explains the wait.
+    fn copy_unseen(&mut self, b: &Break, acks: &AckTimes) {
         if b.frame != b.chain_first {
             return;
         }
         let Some(c) = &b.cause else { return };
         let Some(wait) = c.wait_ms else { return };
         let gap = (b.ts.0 - c.ts.0) as f64 / 1e6;
-        if gap < 1000.0 || gap < wait / 2.0 {
+        if gap < 1000.0 || gap < wait / 2.0 || gap > wait {
+            return;
+        }
+        let acked_in_gap = acks.any_between(b, c.ts, b.ts);
+        if acked_in_gap {
             return;
         }
         let server = self.conns.get(b.conn as usize).map(|s| s.info.server);
@@ -195,6 +205,47 @@ impl Engine {
             detail,
             false,
         );
+    }
+}
+
+/// The acknowledgment times of the breaks of each lease (its key) or oplocked open (its
+/// FileId), in time order, with the chain each acknowledged.
+struct AckTimes(HashMap<String, Vec<(Timestamp, u64)>>);
+
+impl AckTimes {
+    fn of(breaks: &[Break]) -> Self {
+        let mut map: HashMap<String, Vec<(Timestamp, u64)>> = HashMap::new();
+        for b in breaks {
+            if let (Some(target), Some(ack)) = (target(b), &b.ack) {
+                map.entry(target).or_default().push((ack.ts, b.chain_first));
+            }
+        }
+        for times in map.values_mut() {
+            times.sort_unstable();
+        }
+        AckTimes(map)
+    }
+
+    /// Whether a break of `b`'s lease or open, of another chain, was acknowledged after
+    /// `from` and at `to` or before.
+    fn any_between(&self, b: &Break, from: Timestamp, to: Timestamp) -> bool {
+        let Some(times) = target(b).and_then(|t| self.0.get(&t)) else {
+            return false;
+        };
+        let start = times.partition_point(|(ts, _)| *ts <= from);
+        times[start..]
+            .iter()
+            .take_while(|(ts, _)| *ts <= to)
+            .any(|(_, chain)| *chain != b.chain_first)
+    }
+}
+
+/// What a break is of: its lease, or else its oplocked open.
+fn target(b: &Break) -> Option<String> {
+    match (&b.lease_key, &b.file_id) {
+        (Some(key), _) => Some(format!("lease {key}")),
+        (None, Some(fid)) => Some(format!("open {fid}")),
+        (None, None) => None,
     }
 }
 

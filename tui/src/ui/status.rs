@@ -41,6 +41,18 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .unwrap_or_else(|| (status_spans(app, false, true), ""));
     let mut left = left;
     let room = width.saturating_sub(width_of(&left) + hint.chars().count());
+    if let Some(n) = app.notice() {
+        // A key's answer ("no problems in this capture") lasts one keypress: where it would
+        // be cut, it takes the whole bar then, so that no key seems to do nothing.
+        if n.chars().count() + 3 > room {
+            let line = Span::styled(
+                format!(" {}", fit(n, width.saturating_sub(1))),
+                Color::Yellow,
+            );
+            frame.render_widget(Paragraph::new(Line::from(line)).style(style), area);
+            return;
+        }
+    }
     let not_verified = names::not_verified_line(&app.timeline().analysis);
     if let Some(n) = app.notice().or(not_verified.as_deref()) {
         // A notice cut to a word or two says nothing: it waits for a wider terminal.
