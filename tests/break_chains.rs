@@ -588,9 +588,9 @@ fn late_ack_is_no_false_alarm_and_text_tells_the_wait() {
     // silent 2.164 s), re-sent #91 on stream 2 at +1.275 s, acknowledged #93.
     assert!(
         text.contains(
-            "waited 1.28 s (STATUS_PENDING at frame 86): break sent on #1 (no answer, TCP ACK at \
-             frame 99, 4 retransmissions, client silent for 2.16 s, acknowledged late at frame \
-             99 on #1"
+            "waited 1.28 s (STATUS_PENDING at frame 86): break sent on #1 (no answer in time, TCP \
+             ACK at frame 99, 4 retransmissions, client silent for 2.16 s, acknowledged late at \
+             frame 99 on #1"
         ),
         "{text}"
     );
