@@ -165,6 +165,17 @@ fn smbcheck_text(capture: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The frames of the problems of `kind` in smbcheck's JSON report.
+fn problem_frames(report: &Value, kind: &str) -> Vec<u64> {
+    report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == kind)
+        .map(|p| cli::u64_of(p, "frame"))
+        .collect()
+}
+
 fn is_copy(r: &Row) -> bool {
     r.cmd == Some(18) && r.response && r.msg_id == Some(NOTIFY_ID) && !r.retrans
 }
@@ -881,13 +892,7 @@ fn break_copy_unseen_only_where_tshark_shows_an_unexplained_wait() {
     for capture in &captures {
         let want = unexplained_waits(&tshark_rows(capture));
         let report = smbcheck_json(capture);
-        let got: Vec<u64> = report["problems"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|p| p["kind"] == "break-copy-unseen")
-            .map(|p| cli::u64_of(p, "frame"))
-            .collect();
+        let got = problem_frames(&report, "break-copy-unseen");
         assert_eq!(
             got,
             want,
@@ -959,13 +964,7 @@ fn every_acknowledgment_is_placed_with_its_status() {
             want.insert(a.frame, status);
         }
         let report = smbcheck_json(capture);
-        let unmatched: Vec<u64> = report["problems"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|p| p["kind"] == "unmatched-break-ack")
-            .map(|p| cli::u64_of(p, "frame"))
-            .collect();
+        let unmatched = problem_frames(&report, "unmatched-break-ack");
         let mut placed: BTreeMap<u64, Option<String>> = BTreeMap::new();
         let mut place = |frame: u64, status: Option<String>| {
             assert!(

@@ -220,30 +220,34 @@ fn error_response(command: u16, msg: u64, status: u32) -> Vec<u8> {
 
 const INVALID_OPLOCK_PROTOCOL: u32 = 0xC000_00E3;
 
+/// Frames 1 to 3: `f` opened with a batch oplock (`open`), then broken to level II.
+fn broken(f: FileId) -> Tracker {
+    let mut t = Tracker::default();
+    open(&mut t, "x", f);
+    feed(
+        &mut t,
+        3,
+        Direction::ToClient,
+        &break_to_level_ii(u64::MAX, f),
+    );
+    t
+}
+
+/// The client's acknowledgment (MessageId `msg`) of the break of `f` to level II.
+fn ack_to_level_ii(msg: u64, f: FileId) -> Vec<u8> {
+    let body = oplock_break(smb2::OPLOCK_LEVEL_II, f);
+    header(COMMAND_OPLOCK_BREAK, 0, msg, 0, &body)
+}
+
 /// MS-SMB2 3.3.5.22.1: a refused acknowledgment leaves the break outstanding; the next one
 /// acknowledges it, whether sent after the refusal (frames 4 to 7) or before it, both
 /// acknowledgments in flight at once (frames 9 to 12).
 #[test]
 fn refused_acknowledgment_then_accepted_one() {
     let f = file_id(4, 44);
-    let ack = |msg| {
-        header(
-            COMMAND_OPLOCK_BREAK,
-            0,
-            msg,
-            0,
-            &oplock_break(smb2::OPLOCK_LEVEL_II, f),
-        )
-    };
+    let ack = |msg| ack_to_level_ii(msg, f);
     for pipelined in [false, true] {
-        let mut t = Tracker::default();
-        open(&mut t, "x", f);
-        feed(
-            &mut t,
-            3,
-            Direction::ToClient,
-            &break_to_level_ii(u64::MAX, f),
-        );
+        let mut t = broken(f);
         let refusal = error_response(COMMAND_OPLOCK_BREAK, 10, INVALID_OPLOCK_PROTOCOL);
         feed(&mut t, 4, Direction::ToServer, &ack(10));
         if pipelined {
@@ -276,22 +280,9 @@ fn refused_acknowledgment_then_accepted_one() {
 fn acknowledgment_repeated_after_the_accepted_one() {
     let f = file_id(5, 55);
     for status in [INVALID_OPLOCK_PROTOCOL, 0] {
-        let mut t = Tracker::default();
-        open(&mut t, "x", f);
-        feed(
-            &mut t,
-            3,
-            Direction::ToClient,
-            &break_to_level_ii(u64::MAX, f),
-        );
+        let mut t = broken(f);
         for (frame, msg) in [(4, 10), (6, 11)] {
-            let ack = oplock_break(smb2::OPLOCK_LEVEL_II, f);
-            feed(
-                &mut t,
-                frame,
-                Direction::ToServer,
-                &header(COMMAND_OPLOCK_BREAK, 0, msg, 0, &ack),
-            );
+            feed(&mut t, frame, Direction::ToServer, &ack_to_level_ii(msg, f));
             let answer = match (msg, status) {
                 (11, s) if s != 0 => error_response(COMMAND_OPLOCK_BREAK, msg, s),
                 _ => break_to_level_ii(msg, f),
