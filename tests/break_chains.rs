@@ -165,6 +165,17 @@ fn smbcheck_text(capture: &Path) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The frames of the problems of `kind` in smbcheck's JSON report.
+fn problem_frames(report: &Value, kind: &str) -> Vec<u64> {
+    report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["kind"] == kind)
+        .map(|p| cli::u64_of(p, "frame"))
+        .collect()
+}
+
 fn is_copy(r: &Row) -> bool {
     r.cmd == Some(18) && r.response && r.msg_id == Some(NOTIFY_ID) && !r.retrans
 }
@@ -588,9 +599,9 @@ fn late_ack_is_no_false_alarm_and_text_tells_the_wait() {
     // silent 2.164 s), re-sent #91 on stream 2 at +1.275 s, acknowledged #93.
     assert!(
         text.contains(
-            "waited 1.28 s (STATUS_PENDING at frame 86): break sent on #1 (no answer, TCP ACK at \
-             frame 99, 4 retransmissions, client silent for 2.16 s, acknowledged late at frame \
-             99 on #1"
+            "waited 1.28 s (STATUS_PENDING at frame 86): break sent on #1 (no answer in time, TCP \
+             ACK at frame 99, 4 retransmissions, client silent for 2.16 s, acknowledged late at \
+             frame 99 on #1"
         ),
         "{text}"
     );
@@ -881,13 +892,7 @@ fn break_copy_unseen_only_where_tshark_shows_an_unexplained_wait() {
     for capture in &captures {
         let want = unexplained_waits(&tshark_rows(capture));
         let report = smbcheck_json(capture);
-        let got: Vec<u64> = report["problems"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|p| p["kind"] == "break-copy-unseen")
-            .map(|p| cli::u64_of(p, "frame"))
-            .collect();
+        let got = problem_frames(&report, "break-copy-unseen");
         assert_eq!(
             got,
             want,
@@ -899,5 +904,110 @@ fn break_copy_unseen_only_where_tshark_shows_an_unexplained_wait() {
     assert!(
         flagged > 0,
         "no capture shows an unexplained wait: the test checks nothing"
+    );
+}
+
+/// NT status names of MS-ERREF 2.3 for the statuses these captures' acknowledgments get;
+/// others as smbcheck writes an unknown one.
+fn status_name(status: u32) -> String {
+    match status {
+        0 => "STATUS_SUCCESS".into(),
+        0xC000_0001 => "STATUS_UNSUCCESSFUL".into(),
+        0xC000_00D0 => "STATUS_REQUEST_NOT_ACCEPTED".into(),
+        0xC000_00E3 => "STATUS_INVALID_OPLOCK_PROTOCOL".into(),
+        s => format!("0x{s:08x}"),
+    }
+}
+
+/// Every acknowledgment tshark shows that names a break sent before it (same FileId or
+/// lease key) is placed by smbcheck on a break (its `ack`, one of its `rejected_acks`, or
+/// its `late_ack`), once, never `unmatched-break-ack`, with the status of the response
+/// tshark pairs with it (same stream and MessageId); a break one of whose acknowledgments
+/// the server accepted is `acknowledged` by it. MS-SMB2 3.3.5.22.2: a refused lease break
+/// acknowledgment (STATUS_REQUEST_NOT_ACCEPTED) leaves the break outstanding, so the
+/// smbtorture test smb2.lease.breaking2 (passed) acknowledges with seven wrong states, then
+/// the right one, then once more (STATUS_UNSUCCESSFUL).
+#[test]
+fn every_acknowledgment_is_placed_with_its_status() {
+    if !cli::require_tool("every_acknowledgment_is_placed_with_its_status", "tshark") {
+        return;
+    }
+    let root = cli::root();
+    let mut captures: Vec<_> = SAMPLES.iter().map(|s| cli::sample(s)).collect();
+    captures.push(cli::sample("smb2-lease-break.pcap"));
+    captures.push(cli::sample("smb2-compound-break.pcap"));
+    captures.push(root.join("tests/data/torture/smb2.lease.breaking2.pcap"));
+    captures.push(root.join("tests/data/torture/smb2.lease.breaking3.pcap"));
+    let mut refused_seen = 0;
+    for capture in &captures {
+        let name = capture.display();
+        let rows = tshark_rows(capture);
+        // tshark: acknowledgment frame -> (key, status of its response).
+        let mut want = BTreeMap::new();
+        for a in rows.iter().filter(|r| is_ack(r)) {
+            let named = rows
+                .iter()
+                .any(|c| is_copy(c) && c.key == a.key && c.frame < a.frame);
+            if !named {
+                continue;
+            }
+            let status = rows
+                .iter()
+                .find(|r| {
+                    r.cmd == Some(18)
+                        && r.response
+                        && r.stream == a.stream
+                        && r.msg_id == a.msg_id
+                        && r.frame > a.frame
+                })
+                .and_then(|r| r.status);
+            want.insert(a.frame, status);
+        }
+        let report = smbcheck_json(capture);
+        let unmatched = problem_frames(&report, "unmatched-break-ack");
+        let mut placed: BTreeMap<u64, Option<String>> = BTreeMap::new();
+        let mut place = |frame: u64, status: Option<String>| {
+            assert!(
+                placed.insert(frame, status).is_none(),
+                "{name}: acknowledgment {frame} placed twice"
+            );
+        };
+        for b in report["breaks"].as_array().unwrap() {
+            let accepted = |f: &Value| f.as_u64().is_some_and(|f| want.get(&f) == Some(&Some(0)));
+            if let Some(f) = b["ack_frame"].as_u64() {
+                place(f, b["ack_status"].as_str().map(str::to_string));
+            }
+            for r in b["rejected_acks"].as_array().unwrap() {
+                place(
+                    cli::u64_of(r, "frame"),
+                    r["status"].as_str().map(str::to_string),
+                );
+                assert!(!accepted(&r["frame"]), "{name}: {r} was accepted");
+                refused_seen += 1;
+            }
+            if let Some(l) = b["late_ack"].as_object() {
+                place(cli::u64_of(&b["late_ack"], "frame"), None);
+                assert!(l.contains_key("answer"), "{name}: {b}");
+            }
+            if accepted(&b["ack_frame"]) {
+                assert_eq!(b["outcome"], "acknowledged", "{name}: {b}");
+            }
+        }
+        for (frame, status) in &want {
+            assert!(
+                !unmatched.contains(frame),
+                "{name}: acknowledgment {frame} names a break sent before, yet unmatched"
+            );
+            let got = placed.get(frame).unwrap_or_else(|| {
+                panic!("{name}: acknowledgment {frame} is on no break: {placed:?}")
+            });
+            if got.is_some() {
+                assert_eq!(got, &status.map(status_name), "{name}: frame {frame}");
+            }
+        }
+    }
+    assert!(
+        refused_seen >= 8,
+        "breaking2's refused acknowledgments are not listed"
     );
 }

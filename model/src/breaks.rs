@@ -103,7 +103,12 @@ pub struct Break {
     /// Whether the client must acknowledge; `None` when the capture does not tell (oplock
     /// level before the break unknown).
     pub ack_required: Option<bool>,
+    /// The acknowledgment the server accepted, or, when it accepted none, the last one.
     pub ack: Option<BreakAck>,
+    /// The other acknowledgments of this break the server refused (MS-SMB2 3.3.5.22: a
+    /// refused acknowledgment leaves the break outstanding; the client may try again), in
+    /// frame order, with the server's answers.
+    pub rejected_acks: Vec<BreakAck>,
     /// Notification to acknowledgment, milliseconds.
     pub latency_ms: Option<f64>,
     /// The server sent this break again (same file or lease, same levels) at this frame

@@ -126,13 +126,21 @@ pub(crate) fn lead(copies: &[&Break], connections: &[Connection]) -> Option<Stri
                 };
                 let latency = b.latency_ms.map(duration).unwrap_or_else(|| "?".into());
                 p += &format!(", acknowledged {there} in {latency}");
+                let refused = b.rejected_acks.iter().filter(|r| r.frame < a.frame).count();
+                if refused > 0 {
+                    p += &format!(" after {refused} refused");
+                }
                 if let Some(st) = a.status.filter(|st| *st != 0) {
                     p += &format!(" (rejected: {})", names::status_text(st));
                 }
             }
             None if b.ack_required == Some(false) => {}
             None => {
-                let mut why = vec!["no answer".to_string()];
+                // A copy acknowledged only after the chain ended was answered, but late.
+                let mut why = vec![match b.late_ack {
+                    Some(_) => "no answer in time".to_string(),
+                    None => "no answer".to_string(),
+                }];
                 why.push(match b.tcp_acked {
                     Some(f) => format!("TCP ACK at frame {f}"),
                     None => "no TCP ACK".to_string(),

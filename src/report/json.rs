@@ -269,6 +269,18 @@ pub(crate) fn brk(b: &Break) -> Value {
     v["stall_ms"] = json!(b.stall_ms);
     v["tcp_retransmissions"] = json!(b.tcp_retransmissions);
     v["tcp_ack_frame"] = json!(b.tcp_acked);
+    v["rejected_acks"] = json!(
+        b.rejected_acks
+            .iter()
+            .map(|a| json!({
+                "frame": a.frame,
+                "connection": a.conn,
+                "level": a.level,
+                "response_frame": a.response_frame,
+                "status": a.status.map(names::status_text),
+            }))
+            .collect::<Vec<_>>()
+    );
     v["late_ack"] = json!(b.late_ack.as_ref().map(|l| json!({
         "frame": l.frame,
         "connection": l.conn,

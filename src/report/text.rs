@@ -359,6 +359,24 @@ fn break_row(b: &Break, out: &mut dyn Write) -> io::Result<()> {
                 .unwrap_or_default()
         ));
     }
+    if !b.rejected_acks.is_empty() {
+        // Runs of one status: "28, 30 (STATUS_REQUEST_NOT_ACCEPTED), 44 (...)".
+        let mut runs: Vec<(Option<u32>, Vec<String>)> = Vec::new();
+        for a in &b.rejected_acks {
+            match runs.last_mut() {
+                Some((st, frames)) if *st == a.status => frames.push(a.frame.to_string()),
+                _ => runs.push((a.status, vec![a.frame.to_string()])),
+            }
+        }
+        let runs: Vec<String> = runs
+            .iter()
+            .map(|(st, frames)| {
+                let st = st.map_or_else(|| "unanswered".to_string(), names::status_text);
+                format!("{} ({st})", frames.join(", "))
+            })
+            .collect();
+        notes.push(format!("refused acks at frames {}", runs.join(", ")));
+    }
     if b.cross_channel() {
         notes.push("acknowledged on another channel".into());
     }

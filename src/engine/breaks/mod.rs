@@ -19,6 +19,7 @@
 use std::collections::{HashMap, VecDeque};
 
 use dissectors::smb2::FileId;
+use dissectors::status::STATUS_SUCCESS;
 
 use crate::capture::Timestamp;
 use crate::flow::{ConnId, Direction};
@@ -97,6 +98,10 @@ pub struct Tracker {
     /// Late acknowledgments (of a copy of a chain acknowledged before) awaiting the
     /// server's response, by (connection, MessageId): the copy.
     late_acks: Capped<(ConnId, u64), usize>,
+    /// Repeated SMB2 acknowledgments of a break (acknowledged, or its acknowledgment not
+    /// answered yet) awaiting the server's response, by (connection, MessageId): the
+    /// break, the acknowledgment, what it acknowledges.
+    repeats: Capped<(ConnId, u64), (usize, BreakAck, String)>,
     /// Late acknowledgments not answered yet: connection, copy (a RST may answer them).
     late_waiting: Vec<(ConnId, usize)>,
     /// The last copy of the chain acknowledged latest, per lease.
@@ -131,6 +136,7 @@ impl Default for Tracker {
             recent: Capped::new(MAX_PATHS),
             acks: Capped::new(MAX_PENDING),
             late_acks: Capped::new(MAX_PENDING),
+            repeats: Capped::new(MAX_PENDING),
             late_waiting: Vec::new(),
             acked_lease: Capped::new(MAX_PENDING),
             caused: Capped::new(MAX_PENDING),
@@ -204,10 +210,12 @@ impl Tracker {
     }
 
     /// Counts an acknowledgment and pairs it with the break `pending` (taken from the
-    /// table of unacknowledged breaks) unless that break has one already; else records
-    /// it as a late acknowledgment of a copy of the chain `acked` (the last copy of the
-    /// chain acknowledged before for the same open or lease) sent on its connection, or
-    /// as unmatched, saying `what` was acknowledged. The break it acknowledged, if any.
+    /// table of unacknowledged breaks) unless that break has one already. Else, where
+    /// `acked` is the last copy of the chain acknowledged before for the same open or
+    /// lease: a new try at that break if the server refused its acknowledgment; a late
+    /// acknowledgment of a copy of that chain sent on its connection; a repeat of its
+    /// acknowledgment (SMB2: the server's answer decides); or unmatched, saying `what`
+    /// was acknowledged. The break it acknowledged, if any.
     fn acknowledged(
         &mut self,
         cx: &Ctx,
@@ -216,27 +224,89 @@ impl Tracker {
         what: impl FnOnce() -> String,
     ) -> Option<usize> {
         self.counts.acknowledgments += 1;
-        match pending.filter(|i| self.breaks[*i].ack.is_none()) {
+        if let Some(i) = pending.filter(|i| self.breaks[*i].ack.is_none()) {
+            self.acked(i, ack);
+            return Some(i);
+        }
+        let acked = acked.filter(|i| *i < self.breaks.len());
+        // MS-SMB2 3.3.5.22.1, 3.3.5.22.2: a refused acknowledgment (the level or lease
+        // state does not match) leaves the break outstanding: the next one tries again.
+        if let Some(i) = acked.filter(|i| self.refused(*i)) {
+            let refused = self.breaks[i].ack.take().expect("refused implies an ack");
+            self.rejected(i, refused);
+            self.acked(i, ack);
+            return Some(i);
+        }
+        if self.late(acked, &ack) {
+            return None;
+        }
+        match acked.filter(|i| self.breaks[*i].protocol == Protocol::Smb2) {
             Some(i) => {
-                self.acked(i, ack);
-                Some(i)
+                let key = (ack.conn, ack.message_id);
+                self.repeats.insert(key, (i, ack, what()));
             }
-            None if self.late(acked, &ack) => None,
             None => {
-                self.counts.unmatched_acks += 1;
-                if self.unmatched.len() < MAX_UNMATCHED {
-                    let detail = format!("{} matches no break notification", what());
-                    self.unmatched.push((cx.frame, cx.ts, cx.conn, detail));
-                }
-                None
+                let detail = format!("{} matches no break notification", what());
+                self.unmatched_ack(cx.frame, cx.ts, cx.conn, detail);
             }
+        }
+        None
+    }
+
+    /// The server refused the acknowledgment of break `i`.
+    fn refused(&self, i: usize) -> bool {
+        self.breaks[i]
+            .ack
+            .as_ref()
+            .is_some_and(|a| a.status.is_some_and(|s| s != STATUS_SUCCESS))
+    }
+
+    /// The server answered `ack`, a repeat of the acknowledgment of break `i` (`what` names
+    /// it): refused, it is one more of the break's refused acknowledgments; accepted after
+    /// the server refused the earlier one (both sent before its answer), it is the break's
+    /// acknowledgment; accepted otherwise, it acknowledged no break the capture shows
+    /// outstanding. The break, when it acknowledged one.
+    fn repeat_answered(&mut self, i: usize, ack: BreakAck, what: String) -> Option<usize> {
+        if ack.status != Some(STATUS_SUCCESS) {
+            self.counts.rejected += 1;
+            self.rejected(i, ack);
+            return None;
+        }
+        if self.refused(i) {
+            let refused = self.breaks[i].ack.take().expect("refused implies an ack");
+            self.rejected(i, refused);
+            self.acked(i, ack);
+            return Some(i);
+        }
+        let b = &self.breaks[i];
+        let detail = format!(
+            "{what} repeats the acknowledgment at frame {} of the break at frame {}, and the \
+             server accepted it: no break the capture shows was outstanding",
+            b.ack.as_ref().map_or(0, |a| a.frame),
+            b.frame
+        );
+        self.unmatched_ack(ack.frame, ack.ts, ack.conn, detail);
+        None
+    }
+
+    /// `ack` is one of the acknowledgments of break `i` the server refused.
+    fn rejected(&mut self, i: usize, ack: BreakAck) {
+        let list = &mut self.breaks[i].rejected_acks;
+        list.push(ack);
+        list.sort_by_key(|a| a.frame);
+    }
+
+    fn unmatched_ack(&mut self, frame: u64, ts: Timestamp, conn: ConnId, detail: String) {
+        self.counts.unmatched_acks += 1;
+        if self.unmatched.len() < MAX_UNMATCHED {
+            self.unmatched.push((frame, ts, conn, detail));
         }
     }
 
     fn acked(&mut self, i: usize, ack: BreakAck) {
         let b = &mut self.breaks[i];
         b.latency_ms = Some(ms(ack.ts.0 - b.ts.0));
-        if b.protocol == Protocol::Smb2 {
+        if b.protocol == Protocol::Smb2 && ack.status.is_none() {
             // The server's response names the acknowledgment by its MessageId.
             self.acks.insert((ack.conn, ack.message_id), i);
         }
@@ -272,6 +342,7 @@ fn notification(
         paths: Vec::new(),
         ack_required,
         ack: None,
+        rejected_acks: Vec::new(),
         latency_ms: None,
         resent_as: None,
         resend_of: None,

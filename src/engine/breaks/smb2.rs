@@ -9,7 +9,7 @@ use dissectors::smb2::{
 use dissectors::status::{STATUS_PENDING, STATUS_SUCCESS};
 
 use crate::flow::ConnId;
-use crate::model::{BreakKind, Protocol};
+use crate::model::{BreakAck, BreakKind, Protocol};
 
 use super::cause::CreateSeen;
 use super::names::{file_id_text, lease_state_name, oplock_name};
@@ -210,48 +210,45 @@ impl Tracker {
     }
 
     fn ack_response(&mut self, cx: &Ctx, h: &smb2::Header, body: Option<&Body>) {
-        if let Some(j) = self.late_acks.remove(&(cx.conn, h.message_id)) {
+        let key = (cx.conn, h.message_id);
+        if let Some(j) = self.late_acks.remove(&key) {
             self.late_answered(j, cx.frame, h.status);
             return;
         }
-        let Some(i) = self.acks.remove(&(cx.conn, h.message_id)) else {
-            return;
-        };
-        self.counts.responses += 1;
-        if h.status != STATUS_SUCCESS {
-            self.counts.rejected += 1;
-        }
         let level = match body {
-            Some(Body::OplockBreak(r)) => Some((r.oplock_level, None)),
-            Some(Body::LeaseBreakAck(r)) => Some((0, Some(r.lease_state))),
+            Some(Body::OplockBreak(r)) => Some(oplock_name(r.oplock_level).to_string()),
+            Some(Body::LeaseBreakAck(r)) => Some(lease_state_name(r.lease_state)),
             _ => None,
         };
-        let b = &mut self.breaks[i];
-        let Some(ack) = b.ack.as_mut() else { return };
-        ack.response_frame = Some(cx.frame);
-        ack.response_conn = Some(cx.conn);
-        ack.status = Some(h.status);
-        ack.response_level = level.map(|(l, s)| match s {
-            Some(s) => lease_state_name(s),
-            None => oplock_name(l).to_string(),
-        });
-        if h.status != STATUS_SUCCESS {
-            return;
-        }
-        match (b.kind, level) {
-            (BreakKind::Oplock, Some((l, None))) => {
-                if let Some(fid) = body.and_then(|b| match b {
-                    Body::OplockBreak(r) => Some(r.file_id),
-                    _ => None,
-                }) && let Some(o) = self.oplocks.opens.get_mut(&open_key(cx, fid))
-                {
-                    o.level = l;
+        let answer = |a: &mut BreakAck| {
+            a.response_frame = Some(cx.frame);
+            a.response_conn = Some(cx.conn);
+            a.status = Some(h.status);
+            a.response_level = level.clone();
+        };
+        let accepted = if let Some((i, mut ack, what)) = self.repeats.remove(&key) {
+            self.counts.responses += 1;
+            answer(&mut ack);
+            self.repeat_answered(i, ack, what)
+        } else if let Some(i) = self.acks.remove(&key) {
+            self.counts.responses += 1;
+            if h.status != STATUS_SUCCESS {
+                self.counts.rejected += 1;
+            }
+            self.breaks[i].ack.as_mut().map(answer);
+            (h.status == STATUS_SUCCESS).then_some(i)
+        } else {
+            None
+        };
+        // The open's oplock level or the lease's state is now the acknowledged one.
+        match (accepted.map(|i| self.breaks[i].kind), body) {
+            (Some(BreakKind::Oplock), Some(Body::OplockBreak(r))) => {
+                if let Some(o) = self.oplocks.opens.get_mut(&open_key(cx, r.file_id)) {
+                    o.level = r.oplock_level;
                 }
             }
-            (BreakKind::Lease, Some((_, Some(state)))) => {
-                if let Some(Body::LeaseBreakAck(r)) = body {
-                    self.lease_acknowledged(cx, r.lease_key, state);
-                }
+            (Some(BreakKind::Lease), Some(Body::LeaseBreakAck(r))) => {
+                self.lease_acknowledged(cx, r.lease_key, r.lease_state);
             }
             _ => {}
         }

@@ -210,3 +210,97 @@ fn unanswered_break_and_resend() {
     assert_eq!(breaks[1].outcome(), "unacknowledged");
     assert_eq!(counts.unacknowledged, 1);
 }
+
+/// The server's error response (MS-SMB2 2.2.2) with `status` to the request `msg`.
+fn error_response(command: u16, msg: u64, status: u32) -> Vec<u8> {
+    let mut r = header(command, RESP, msg, 0, &[9, 0, 0, 0, 0, 0, 0, 0, 0]);
+    r[8..12].copy_from_slice(&status.to_le_bytes());
+    r
+}
+
+const INVALID_OPLOCK_PROTOCOL: u32 = 0xC000_00E3;
+
+/// Frames 1 to 3: `f` opened with a batch oplock (`open`), then broken to level II.
+fn broken(f: FileId) -> Tracker {
+    let mut t = Tracker::default();
+    open(&mut t, "x", f);
+    feed(
+        &mut t,
+        3,
+        Direction::ToClient,
+        &break_to_level_ii(u64::MAX, f),
+    );
+    t
+}
+
+/// The client's acknowledgment (MessageId `msg`) of the break of `f` to level II.
+fn ack_to_level_ii(msg: u64, f: FileId) -> Vec<u8> {
+    let body = oplock_break(smb2::OPLOCK_LEVEL_II, f);
+    header(COMMAND_OPLOCK_BREAK, 0, msg, 0, &body)
+}
+
+/// MS-SMB2 3.3.5.22.1: a refused acknowledgment leaves the break outstanding; the next one
+/// acknowledges it, whether sent after the refusal (frames 4 to 7) or before it, both
+/// acknowledgments in flight at once (frames 9 to 12).
+#[test]
+fn refused_acknowledgment_then_accepted_one() {
+    let f = file_id(4, 44);
+    let ack = |msg| ack_to_level_ii(msg, f);
+    for pipelined in [false, true] {
+        let mut t = broken(f);
+        let refusal = error_response(COMMAND_OPLOCK_BREAK, 10, INVALID_OPLOCK_PROTOCOL);
+        feed(&mut t, 4, Direction::ToServer, &ack(10));
+        if pipelined {
+            feed(&mut t, 5, Direction::ToServer, &ack(11));
+            feed(&mut t, 6, Direction::ToClient, &refusal);
+        } else {
+            feed(&mut t, 5, Direction::ToClient, &refusal);
+            feed(&mut t, 6, Direction::ToServer, &ack(11));
+        }
+        feed(&mut t, 7, Direction::ToClient, &break_to_level_ii(11, f));
+        let (breaks, counts) = t.finish();
+        let b = &breaks[0];
+        let accepted = if pipelined { 5 } else { 6 };
+        assert_eq!(b.outcome(), "acknowledged", "pipelined {pipelined}");
+        assert_eq!(b.ack.as_ref().map(|a| a.frame), Some(accepted));
+        let refused: Vec<_> = b
+            .rejected_acks
+            .iter()
+            .map(|a| (a.frame, a.status))
+            .collect();
+        assert_eq!(refused, [(4, Some(INVALID_OPLOCK_PROTOCOL))]);
+        assert_eq!((counts.unmatched_acks, counts.rejected), (0, 1));
+        assert!(t.unmatched.is_empty());
+    }
+}
+
+/// An acknowledgment repeated after the accepted one: refused, it is listed with the
+/// break; accepted, it acknowledged nothing the capture shows outstanding (unmatched).
+#[test]
+fn acknowledgment_repeated_after_the_accepted_one() {
+    let f = file_id(5, 55);
+    for status in [INVALID_OPLOCK_PROTOCOL, 0] {
+        let mut t = broken(f);
+        for (frame, msg) in [(4, 10), (6, 11)] {
+            feed(&mut t, frame, Direction::ToServer, &ack_to_level_ii(msg, f));
+            let answer = match (msg, status) {
+                (11, s) if s != 0 => error_response(COMMAND_OPLOCK_BREAK, msg, s),
+                _ => break_to_level_ii(msg, f),
+            };
+            feed(&mut t, frame + 1, Direction::ToClient, &answer);
+        }
+        let (breaks, counts) = t.finish();
+        let b = &breaks[0];
+        assert_eq!(b.outcome(), "acknowledged");
+        assert_eq!(b.ack.as_ref().map(|a| a.frame), Some(4));
+        let refused: Vec<_> = b.rejected_acks.iter().map(|a| a.frame).collect();
+        let unmatched: Vec<_> = t.unmatched.iter().map(|u| u.0).collect();
+        if status == 0 {
+            assert_eq!((refused, unmatched), (vec![], vec![6]));
+            assert_eq!(counts.unmatched_acks, 1);
+        } else {
+            assert_eq!((refused, unmatched), (vec![6], vec![]));
+            assert_eq!(counts.unmatched_acks, 0);
+        }
+    }
+}

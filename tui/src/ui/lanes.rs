@@ -435,6 +435,11 @@ fn label(t: &Timeline, e: &LaneEvent) -> String {
                 if let Some(st) = b.ack.as_ref().and_then(|a| a.status).filter(|s| *s != 0) {
                     s += &format!(", rejected {}", status_text(st));
                 }
+                let before = b.ack.as_ref().map_or(0, |a| a.frame);
+                let refused = b.rejected_acks.iter().filter(|r| r.frame < before).count();
+                if refused > 0 {
+                    s += &format!(" after {refused} refused");
+                }
                 if let Some(ms) = b.stall_ms.filter(|_| b.chain_first != b.frame) {
                     s += &format!(", chain stalled {}", duration(ms));
                 }
