@@ -1011,3 +1011,80 @@ fn every_acknowledgment_is_placed_with_its_status() {
         "breaking2's refused acknowledgments are not listed"
     );
 }
+
+/// A refused acknowledgment of a break from level II to none is the client's extra message,
+/// not a failed break: such a break needs none (MS-SMB2 2.2.24.1), and the problem says so.
+/// tshark's levels (`smb2.create.oplock` on CREATE responses and notifications) pick those
+/// breaks: a notification to none of a FileId that held level II (granted by its CREATE or
+/// broken to it earlier).
+#[test]
+fn a_refused_ack_of_a_break_to_none_from_ii_says_none_was_needed() {
+    if !cli::require_tool(
+        "a_refused_ack_of_a_break_to_none_from_ii_says_none_was_needed",
+        "tshark",
+    ) {
+        return;
+    }
+    let path = cli::sample("smb2-mc-oplocks-test2-breakretry-ipt-input.pcap");
+    let out = Command::new("tshark")
+        .args(["-n", "-r"])
+        .arg(&path)
+        .args([
+            "-Y",
+            "(smb2.cmd == 5 || smb2.cmd == 18) && smb2.flags.response == 1",
+        ])
+        .args(["-T", "fields", "-e", "frame.number", "-e", "smb2.msg_id"])
+        .args(["-e", "smb2.create.oplock", "-e", "smb2.fid"])
+        .output()
+        .expect("tshark runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    // FileId -> its level now (a CREATE response grants one, a notification breaks it).
+    let mut level_of: BTreeMap<String, String> = BTreeMap::new();
+    let mut from_ii_to_none = Vec::new();
+    for line in text.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let (Some(level), Some(fid)) = (f.get(2), f.get(3)) else {
+            continue;
+        };
+        if level.is_empty() || fid.is_empty() {
+            continue; // an error response
+        }
+        let notification = f[1] == "18446744073709551615";
+        if notification
+            && *level == "0x00"
+            && level_of.get(*fid).map(String::as_str) == Some("0x01")
+        {
+            from_ii_to_none.push(f[0].parse::<u64>().unwrap());
+        }
+        level_of.insert(fid.to_string(), level.to_string());
+    }
+    assert!(
+        !from_ii_to_none.is_empty(),
+        "tshark shows breaks from II to none"
+    );
+    let report = smbcheck_json(&path);
+    let breaks = report["breaks"].as_array().unwrap();
+    let mut said = 0;
+    for p in report["problems"].as_array().unwrap() {
+        if p["kind"] != "break-ack-rejected" {
+            continue;
+        }
+        let ack = p["detail"].as_str().unwrap();
+        let of_break = breaks
+            .iter()
+            .find(|b| {
+                b["ack_frame"]
+                    .as_u64()
+                    .is_some_and(|f| ack.contains(&format!("acknowledgment at frame {f} ")))
+            })
+            .expect("the break the rejected acknowledgment names");
+        let needed_none = from_ii_to_none.contains(&cli::u64_of(of_break, "frame"));
+        assert_eq!(
+            ack.contains("needed no acknowledgment"),
+            needed_none,
+            "{ack}"
+        );
+        said += usize::from(needed_none);
+    }
+    assert_eq!(said, from_ii_to_none.len());
+}

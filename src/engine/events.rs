@@ -116,9 +116,16 @@ impl Engine {
                         Some(ack.conn),
                         ProblemKind::BreakAckRejected,
                         format!(
-                            "{what} ({levels}): acknowledgment at frame {} rejected: {}",
+                            "{what} ({levels}): acknowledgment at frame {} rejected: {}{}",
                             ack.frame,
-                            crate::model::names::status_text(ack.status.unwrap_or(0))
+                            crate::model::names::status_text(ack.status.unwrap_or(0)),
+                            // MS-SMB2 2.2.24.1: a break from level II goes to none and is
+                            // not acknowledged; the client's ack was one too many.
+                            if b.ack_required == Some(false) {
+                                " (the break needed no acknowledgment: level II to none, MS-SMB2 2.2.24.1)"
+                            } else {
+                                ""
+                            }
                         ),
                         false,
                     )
