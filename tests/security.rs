@@ -570,9 +570,16 @@ fn a_guest_logon_is_not_a_password_mismatch() {
     let report = run.json();
     let session = &report["sessions"][0];
     assert_eq!(cli::str_of(session, "auth"), "guest");
-    assert!(
-        cli::str_of(session, "password_check").starts_with("not-checked: guest"),
-        "{session}"
-    );
+    assert_eq!(cli::str_of(session, "password_check"), "mismatch-guest");
+    // The MIC, keyed by the password, cannot be checked for the same reason.
+    assert_eq!(session["ntlm_mic"]["verdict"], "unverified", "{session}");
     assert!(cli::problems(&report).is_empty());
+    let text = cli::run_with_password(&path, "text");
+    assert_eq!(text.code, 0, "{text}");
+    assert!(
+        text.stdout
+            .contains("password mismatch (guest logon: the server mapped it to guest"),
+        "{text}"
+    );
+    assert!(!text.stdout.contains("not-checked"), "{text}");
 }
