@@ -646,6 +646,7 @@ fn replay_kerberos(
     out.gss_keys = Some(krb::ContextKeys {
         ticket: req.ticket_session_key.clone(),
         initiator_subkey: req.authenticator_subkey.clone(),
+        ap_rep_captured: rep.is_some(),
         acceptor_subkey: rep.and_then(|r| r.subkey),
     });
     out
