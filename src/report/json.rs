@@ -36,7 +36,7 @@ fn security(f: &crate::model::SecurityFinding) -> Value {
         "connections": f.connections,
         "sessions": f.sessions.iter().map(|s| session_hex(*s)).collect::<Vec<_>>(),
         "users": f.users,
-        "variants": f.variants,
+        "variants": f.variant_names(),
         "why": f.why,
         "fix": f.fix,
     })
