@@ -725,14 +725,7 @@ fn a_keys_notice_shows_at_80_columns() {
 fn the_status_bar_says_why_nothing_was_verified() {
     let test = "the_status_bar_says_why_nothing_was_verified";
     let capture = sample("smb311.pcap");
-    let signed = tshark::available(test).then(|| {
-        tshark::fields(&capture, "smb2", &["smb2.flags.signature"])
-            .iter()
-            .flatten()
-            .flat_map(|f| f.split(','))
-            .filter(|v| matches!(*v, "1" | "True"))
-            .count()
-    });
+    let signed = tshark::available(test).then(|| tshark::signed_smb2(&capture));
     for (width, height) in SIZES {
         let mut app = App::new(screens::timeline_with(&capture, None));
         let text = snapshot_at(
