@@ -6,6 +6,8 @@
 #[path = "support/cli.rs"]
 mod cli;
 mod support;
+#[path = "support/tshark.rs"]
+mod tshark;
 
 use std::collections::BTreeSet;
 use std::ffi::{OsStr, OsString};
@@ -353,4 +355,43 @@ fn a_changed_kerberos_mech_list_mic_is_invalid() {
         assert_eq!(problems.len(), 1, "{}", r["problems"]);
         assert_eq!(cli::u64_of(problems[0], "frame"), frame);
     }
+}
+
+/// A copy of krb-smb311-mechlistmic.pcap without the frame that carries the AP-REP (tshark:
+/// `kerberos.msg_type == 15`): the acceptor's subkey, and so the keys, cannot be known from
+/// the capture. Nothing is `invalid` then (no invalid signature, mechListMIC or problem that
+/// fails): what needed that key is `unverified`, and the exit status is not 1.
+#[test]
+fn a_capture_without_the_ap_rep_is_unverified_not_invalid() {
+    if !cli::require_tool(
+        "a_capture_without_the_ap_rep_is_unverified_not_invalid",
+        "tshark",
+    ) {
+        return;
+    }
+    let sample = cli::sample(MECH_LIST_MIC_SAMPLE);
+    let ap_reps = tshark::fields(&sample, "kerberos.msg_type == 15", &["frame.number"]);
+    assert_eq!(ap_reps.len(), 1, "{ap_reps:?}");
+    let frame: usize = ap_reps[0][0].parse().unwrap();
+    let mut records = support::read_records(std::slice::from_ref(&sample));
+    records.remove(frame - 1);
+    let path = cli::scratch("krb-no-ap-rep").join("no-ap-rep.pcap");
+    std::fs::write(&path, support::write_pcap(&records, false, false)).unwrap();
+    assert!(tshark::fields(&path, "kerberos.msg_type == 15", &["frame.number"]).is_empty());
+    let (code, r) = report(&[
+        OsStr::new("--keytab"),
+        keytab_for(&sample).as_os_str(),
+        path.as_os_str(),
+    ]);
+    assert_ne!(code, 1, "{:?}", cli::problems(&r));
+    let summary = &r["summary"];
+    assert_eq!(summary["invalid"], 0, "{summary}");
+    assert_eq!(summary["unverified"], summary["signed"], "{summary}");
+    let s = &r["sessions"][0];
+    assert_eq!(s["mech_list_mic"]["verdict"], "unverified", "{s}");
+    let invalid: Vec<(String, String)> = cli::problems(&r)
+        .into_iter()
+        .filter(|(kind, _)| kind.starts_with("invalid"))
+        .collect();
+    assert!(invalid.is_empty(), "{invalid:?}");
 }

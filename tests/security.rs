@@ -6,31 +6,19 @@ mod cli;
 #[path = "support/pcap_edit.rs"]
 mod pcap_edit;
 mod support;
+#[path = "support/tshark.rs"]
+mod tshark;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
 /// The frames tshark shows for `filter`.
 fn tshark_frames(capture: &Path, filter: &str) -> BTreeSet<u64> {
-    let out = Command::new("tshark")
-        .arg("-n")
-        .arg("-r")
-        .arg(capture)
-        .args(["-Y", filter, "-T", "fields", "-e", "frame.number"])
-        .output()
-        .expect("run tshark");
-    assert!(
-        out.status.success(),
-        "tshark: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| l.parse().unwrap())
+    tshark::fields(capture, filter, &["frame.number"])
+        .iter()
+        .map(|row| row[0].parse().unwrap())
         .collect()
 }
 
@@ -118,28 +106,12 @@ fn negotiates(capture: &Path) -> Negotiates {
         "ntlmssp.messagetype",
         "ntlmssp.negotiateanonymous",
     ];
-    let mut cmd = Command::new("tshark");
-    cmd.arg("-n").arg("-r").arg(capture).args([
-        "-Y",
-        "smb2.cmd == 0 || smb2.cmd == 1 || smb.cmd == 0x72 || smb.cmd == 0x73 || ntlmssp.messagetype == 3",
-        "-T",
-        "fields",
-        "-E",
-        "separator=|",
-    ]);
-    for f in fields {
-        cmd.args(["-e", f]);
-    }
-    let out = cmd.output().expect("run tshark");
-    assert!(
-        out.status.success(),
-        "tshark: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let filter = "smb2.cmd == 0 || smb2.cmd == 1 || smb.cmd == 0x72 || smb.cmd == 0x73 \
+                  || ntlmssp.messagetype == 3";
     let mut n = Negotiates::default();
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
-        let f: Vec<&str> = line
-            .split('|')
+    for row in tshark::fields(capture, filter, &fields) {
+        let f: Vec<&str> = row
+            .iter()
             .map(|v| v.split(',').next().unwrap_or(""))
             .collect();
         let yes = |v: &str| v == "1" || v == "True";
@@ -537,14 +509,8 @@ fn a_share_that_asks_for_encryption_reached_in_clear() {
 
 /// The frames tshark shows after `frame` (a TREE_CONNECT response) on its TreeId, in clear.
 fn later_on_tree(capture: &Path, frame: u64) -> BTreeSet<u64> {
-    let tid = Command::new("tshark")
-        .arg("-r")
-        .arg(capture)
-        .args(["-Y", &format!("frame.number == {frame}")])
-        .args(["-T", "fields", "-e", "smb2.tid"])
-        .output()
-        .expect("tshark");
-    let tid = String::from_utf8(tid.stdout).unwrap().trim().to_owned();
+    let rows = tshark::fields(capture, &format!("frame.number == {frame}"), &["smb2.tid"]);
+    let tid = &rows[0][0];
     tshark_frames(
         capture,
         &format!("smb2.tid == {tid} && frame.number > {frame}"),
@@ -570,9 +536,16 @@ fn a_guest_logon_is_not_a_password_mismatch() {
     let report = run.json();
     let session = &report["sessions"][0];
     assert_eq!(cli::str_of(session, "auth"), "guest");
-    assert!(
-        cli::str_of(session, "password_check").starts_with("not-checked: guest"),
-        "{session}"
-    );
+    assert_eq!(cli::str_of(session, "password_check"), "mismatch-guest");
+    // The MIC, keyed by the password, cannot be checked for the same reason.
+    assert_eq!(session["ntlm_mic"]["verdict"], "unverified", "{session}");
     assert!(cli::problems(&report).is_empty());
+    let text = cli::run_with_password(&path, "text");
+    assert_eq!(text.code, 0, "{text}");
+    assert!(
+        text.stdout
+            .contains("password mismatch (guest logon: the server mapped it to guest"),
+        "{text}"
+    );
+    assert!(!text.stdout.contains("not-checked"), "{text}");
 }

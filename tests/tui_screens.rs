@@ -716,3 +716,75 @@ fn a_keys_notice_shows_at_80_columns() {
         );
     }
 }
+
+/// Without credentials no signature can be checked: at 80x24 as at 200x50 the status bar
+/// says how many signed messages went unverified and why, before the file name and the key
+/// hint, its numbers whole. The count is tshark's: the SMB2 messages with the signed flag
+/// (`smb2.flags.signature == 1`) of smb311.pcap.
+#[test]
+fn the_status_bar_says_why_nothing_was_verified() {
+    let test = "the_status_bar_says_why_nothing_was_verified";
+    let capture = sample("smb311.pcap");
+    let signed = tshark::available(test).then(|| tshark::signed_smb2(&capture));
+    for (width, height) in SIZES {
+        let mut app = App::new(screens::timeline_with(&capture, None));
+        let text = snapshot_at(
+            &format!("status_no_key_{width}x{height}"),
+            &mut app,
+            width,
+            height,
+        );
+        let status = text.lines().last().unwrap_or("");
+        let Some(n) = signed else { continue };
+        assert!(n > 0, "tshark shows no signed message");
+        let says = if width >= 200 {
+            format!("{n} of {n} signed messages not verified: no credentials given")
+        } else {
+            format!("{n} unv: no key given")
+        };
+        assert!(
+            status.contains(&says),
+            "{width}x{height}: the status bar does not say {says:?}: {status:?}"
+        );
+        let counts = format!("0 val 0 inv {n} unv");
+        let counts_long = format!("0 valid 0 invalid {n} unverified");
+        assert!(
+            status.contains(&counts) || status.contains(&counts_long),
+            "{width}x{height}: counts not whole: {status:?}"
+        );
+    }
+}
+
+/// smb311-guest.pcap checked with alice's password: the logon names `nobody`, so the
+/// password does not match, and the server mapped it to guest (tshark: the guest flag on
+/// its SESSION_SETUP response). The detail of that response says both, as the reports do.
+#[test]
+fn a_guest_logons_detail_says_mismatch_and_guest() {
+    let capture = sample("smb311-guest.pcap");
+    let guest = if tshark::available("a_guest_logons_detail_says_mismatch_and_guest") {
+        let filter = "smb2.cmd == 1 && smb2.ses_flags.guest == 1";
+        let rows = tshark::fields(&capture, filter, &["frame.number"]);
+        assert_eq!(rows.len(), 1, "{rows:?}");
+        rows[0][0].parse::<u64>().unwrap()
+    } else {
+        return;
+    };
+    let mut app = App::new(timeline(&capture));
+    for _ in 0..app.view().len() {
+        if app.selected_row().is_some_and(|r| r.message.frame == guest) {
+            break;
+        }
+        app.handle(Action::Down);
+    }
+    let row = app.selected_row().expect("a row");
+    assert_eq!(
+        row.message.frame, guest,
+        "no timeline row for frame {guest}"
+    );
+    let text = screens::screen_text(&screens::render(&mut app, 200, 50));
+    assert!(
+        text.contains("mismatch (guest logon: the server mapped it to guest"),
+        "{text}"
+    );
+    assert!(!text.contains("not-checked"), "{text}");
+}

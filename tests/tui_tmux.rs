@@ -73,7 +73,8 @@ fn narrow_timeline_and_lane_view_in_tmux() {
     );
     let session = Session::start("smbcheck-tui-80", 80, 24, &command);
     let target = session.target();
-    let screen = wait_for(target, "? help");
+    // Without credentials the status bar says why nothing was verified, before the key hint.
+    let screen = wait_for(target, "unv: no key given");
     let header = screen.lines().nth(1).unwrap_or("");
     for word in [
         "Time", "Frame", "Ch", "Command", "Status", "Verdict", "Note",
@@ -114,6 +115,9 @@ fn narrow_timeline_and_lane_view_in_tmux() {
     for word in [" msg ", " val ", " inv ", " unv ", " brk "] {
         assert!(status.contains(word), "{status:?} lacks {word}");
     }
+    let signed = tshark::signed_smb2(&capture);
+    let says = format!("{signed} unv: no key given");
+    assert!(status.contains(&says), "{status:?} lacks {says:?}");
 
     tmux(&["send-keys", "-t", target, "l"]);
     let screen = wait_for(target, "f65 ack of f63");

@@ -1,7 +1,7 @@
 //! What the capture shows wrong or weak: problems (`Problem`) and the Security section's
 //! findings (`SecurityFinding`).
 
-use crate::{ConnId, Timestamp};
+use crate::{AuthKind, ConnId, Timestamp};
 
 /// What a problem is about: one kind per line of the Problems section and JSON `kind`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -149,6 +149,44 @@ impl std::fmt::Display for SecurityKind {
     }
 }
 
+/// Which form of a weak setting was seen: JSON `security[].variants`, in parentheses in the
+/// text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SecurityVariant {
+    /// `signing-not-required`: the client's NEGOTIATE request lacks SIGNING_REQUIRED.
+    Client,
+    /// `signing-not-required`: the server's NEGOTIATE response lacks it.
+    Server,
+    /// `unencrypted-share`: the share asks for encryption (SMB2_SHAREFLAG_ENCRYPT_DATA).
+    Share,
+    /// `unencrypted-share`: the session does (SMB2_SESSION_FLAG_ENCRYPT_DATA).
+    Session,
+    /// `ntlmv1`, `ntlm-without-mic`: the logon's kind.
+    Auth(AuthKind),
+    /// `smb1`: the dialect negotiated, as the NEGOTIATE names it.
+    Dialect(String),
+}
+
+impl SecurityVariant {
+    /// The variant's word in reports (`client`, `share`, `NTLMv1-ESS`, `NT LM 0.12`...).
+    pub fn name(&self) -> &str {
+        match self {
+            SecurityVariant::Client => "client",
+            SecurityVariant::Server => "server",
+            SecurityVariant::Share => "share",
+            SecurityVariant::Session => "session",
+            SecurityVariant::Auth(a) => a.name(),
+            SecurityVariant::Dialect(d) => d,
+        }
+    }
+}
+
+impl std::fmt::Display for SecurityVariant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.name())
+    }
+}
+
 /// One kind of weak setting and where the capture shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SecurityFinding {
@@ -162,11 +200,18 @@ pub struct SecurityFinding {
     pub sessions: Vec<u64>,
     pub users: Vec<String>,
     /// Which variants: `NTLMv1-ESS`, `client`, `server`, a dialect...
-    pub variants: Vec<String>,
+    pub variants: Vec<SecurityVariant>,
     /// Why it matters.
     pub why: &'static str,
     /// The smb.conf and Windows policy settings that change it.
     pub fix: &'static str,
+}
+
+impl SecurityFinding {
+    /// The variants' words, as reports list them.
+    pub fn variant_names(&self) -> Vec<&str> {
+        self.variants.iter().map(SecurityVariant::name).collect()
+    }
 }
 
 /// Bound on `SecurityFinding::frames` and its other lists.

@@ -19,7 +19,9 @@ pub use connection::{
     Connection, Interface, MAX_SESSIONS_PER_CONNECTION, MAX_SILENCES, NegotiateValidation, Silence,
     SilenceEnd, TcpHealth,
 };
-pub use findings::{MAX_FINDING_FRAMES, Problem, ProblemKind, SecurityFinding, SecurityKind};
+pub use findings::{
+    MAX_FINDING_FRAMES, Problem, ProblemKind, SecurityFinding, SecurityKind, SecurityVariant,
+};
 pub use header::{Header, Smb1Header, Smb2Header, Smb2Ids, TransformHeader};
 pub use logon::{AuthKind, PasswordCheck};
 pub use message::{Compression, Message, Protocol};

@@ -58,20 +58,38 @@ impl fmt::Display for AuthKind {
 }
 
 /// What the replay said of the password (or key) given for a logon: `match`, `mismatch`,
-/// `not-checked: <why>` in reports.
+/// `mismatch-guest`, `not-checked: <why>` in JSON (`word`); `Display` says it for people.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum PasswordCheck {
     Match,
     Mismatch,
+    /// The password does not match the account the AUTHENTICATE names, and the server
+    /// mapped the logon to guest (SMB2_SESSION_FLAG_IS_GUEST, SMB1 Action bit 0): it took
+    /// the logon without checking a password, so this is no failure.
+    MismatchGuest,
     NotChecked(String),
+}
+
+impl PasswordCheck {
+    /// The JSON word: `match`, `mismatch`, `mismatch-guest`, `not-checked: <why>`.
+    pub fn word(&self) -> String {
+        match self {
+            PasswordCheck::Match => "match".into(),
+            PasswordCheck::Mismatch => "mismatch".into(),
+            PasswordCheck::MismatchGuest => "mismatch-guest".into(),
+            PasswordCheck::NotChecked(why) => format!("not-checked: {why}"),
+        }
+    }
 }
 
 impl fmt::Display for PasswordCheck {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            PasswordCheck::Match => f.write_str("match"),
-            PasswordCheck::Mismatch => f.write_str("mismatch"),
-            PasswordCheck::NotChecked(why) => write!(f, "not-checked: {why}"),
+            PasswordCheck::MismatchGuest => f.write_str(
+                "mismatch (guest logon: the server mapped it to guest without checking the \
+                 password)",
+            ),
+            other => f.write_str(&other.word()),
         }
     }
 }

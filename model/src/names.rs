@@ -82,6 +82,41 @@ pub fn unverified_why(why: Unverified, secrets_given: bool) -> &'static str {
     }
 }
 
+/// `unverified_why` in a few words, for a status bar.
+pub fn unverified_why_short(why: Unverified, secrets_given: bool) -> &'static str {
+    match why {
+        Unverified::NoKey if !secrets_given => "no key given",
+        Unverified::NoKey => "no key",
+        Unverified::LostBytes => "bytes lost",
+        Unverified::Truncated => "cut by snaplen",
+        Unverified::Unsupported => "algorithm unknown",
+        Unverified::Malformed => "not rebuilt",
+        Unverified::Echo => "echoed signature",
+    }
+}
+
+/// `not_verified_line` in a few words, for a narrow status bar: `71 unverified: no key
+/// given`, or with `abbreviated` `71 unv: no key given`; several reasons with their counts
+/// (`71 unv: 70 no key, 1 bytes lost`).
+pub fn not_verified_short(analysis: &Analysis, abbreviated: bool) -> Option<String> {
+    let s = &analysis.summary;
+    if s.unverified == 0 {
+        return None;
+    }
+    let why = |w: Unverified| unverified_why_short(w, analysis.secrets_given);
+    let reasons = &analysis.unverified_reasons;
+    let reasons = match reasons.keys().next() {
+        Some(w) if reasons.len() == 1 => why(*w).to_string(),
+        _ => reasons
+            .iter()
+            .map(|(w, n)| format!("{n} {}", why(*w)))
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let word = if abbreviated { "unv" } else { "unverified" };
+    Some(format!("{} {word}: {reasons}", s.unverified))
+}
+
 /// `71 of 71 signed messages not verified: no credentials given (...)`, when any signed
 /// message was not verified: "no problems found" is said only when none is left so.
 pub fn not_verified_line(analysis: &Analysis) -> Option<String> {

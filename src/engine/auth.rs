@@ -148,9 +148,7 @@ impl AuthOutcome {
     pub fn mapped_to_guest(&mut self) {
         if self.mismatch {
             self.mismatch = false;
-            self.password_check = Some(PasswordCheck::NotChecked(
-                "guest logon (the server did not check the password)".into(),
-            ));
+            self.password_check = Some(PasswordCheck::MismatchGuest);
         }
     }
 
@@ -182,7 +180,9 @@ pub fn replay_exchange(
 /// Why the logon's own signatures cannot be checked: it gave no key.
 fn no_key_reason(out: &AuthOutcome) -> String {
     match &out.password_check {
-        Some(PasswordCheck::Mismatch) => "no key: the password does not match".into(),
+        Some(PasswordCheck::Mismatch | PasswordCheck::MismatchGuest) => {
+            "no key: the password does not match".into()
+        }
         Some(PasswordCheck::NotChecked(why)) => format!("no key ({why})"),
         Some(PasswordCheck::Match) | None => "no key".into(),
     }
@@ -646,6 +646,7 @@ fn replay_kerberos(
     out.gss_keys = Some(krb::ContextKeys {
         ticket: req.ticket_session_key.clone(),
         initiator_subkey: req.authenticator_subkey.clone(),
+        ap_rep_captured: rep.is_some(),
         acceptor_subkey: rep.and_then(|r| r.subkey),
     });
     out

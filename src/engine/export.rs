@@ -169,6 +169,7 @@ fn account(s: &Session) -> Option<String> {
 fn why_no_keys(s: &Session) -> String {
     match &s.password_check {
         Some(PasswordCheck::Mismatch) => return "password-mismatch".into(),
+        Some(PasswordCheck::MismatchGuest) => return "password-mismatch, guest logon".into(),
         Some(PasswordCheck::NotChecked(why)) => return why.clone(),
         Some(PasswordCheck::Match) | None => {}
     }

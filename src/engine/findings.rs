@@ -163,7 +163,7 @@ impl Engine {
                 conn,
                 Some(id),
                 user,
-                "",
+                None,
             );
         }
         for (t, kind, detail) in found {

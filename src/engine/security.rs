@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 
 use crate::flow::ConnId;
 use crate::model::{
-    AuthKind, LogonMac, MAX_FINDING_FRAMES, SecurityFinding, SecurityKind, Session,
+    AuthKind, LogonMac, MAX_FINDING_FRAMES, SecurityFinding, SecurityKind, SecurityVariant, Session,
 };
 
 /// Findings collected so far, by kind.
@@ -36,8 +36,8 @@ fn push_unique<T: PartialEq>(list: &mut Vec<T>, value: T) {
 
 impl Posture {
     /// One more occurrence of `kind` at `frame` on `conn`; `variant` says which form.
-    pub fn note(&mut self, kind: SecurityKind, frame: u64, conn: ConnId, variant: &str) {
-        self.note_session(kind, frame, conn, None, None, variant);
+    pub fn note(&mut self, kind: SecurityKind, frame: u64, conn: ConnId, variant: SecurityVariant) {
+        self.note_session(kind, frame, conn, None, None, Some(variant));
     }
 
     /// One more occurrence of `kind` for a session (`session`: its id, `user` its account).
@@ -48,7 +48,7 @@ impl Posture {
         conn: ConnId,
         session: Option<u64>,
         user: Option<String>,
-        variant: &str,
+        variant: Option<SecurityVariant>,
     ) {
         let (why, fix) = texts(kind);
         let f = self.found.entry(kind).or_insert_with(|| SecurityFinding {
@@ -73,8 +73,8 @@ impl Posture {
         if let Some(u) = user {
             push_unique(&mut f.users, u);
         }
-        if !variant.is_empty() {
-            push_unique(&mut f.variants, variant.to_string());
+        if let Some(v) = variant {
+            push_unique(&mut f.variants, v);
         }
     }
 
@@ -82,24 +82,27 @@ impl Posture {
     fn session(&mut self, s: &Session) {
         let conn = s.channels.first().copied().unwrap_or(0);
         let user = user_of(s);
-        let mut note = |kind, variant: &str| {
+        let mut note = |kind, variant: Option<SecurityVariant>| {
             self.note_session(kind, s.first_frame, conn, Some(s.id), user.clone(), variant)
         };
         let Some(auth) = s.auth else { return };
         if auth.is_ntlm_v1() {
-            note(SecurityKind::NtlmV1, auth.name());
+            note(SecurityKind::NtlmV1, Some(SecurityVariant::Auth(auth)));
         }
         if auth == AuthKind::Guest {
-            note(SecurityKind::GuestSession, "");
+            note(SecurityKind::GuestSession, None);
         }
         if auth == AuthKind::Anonymous {
-            note(SecurityKind::AnonymousSession, "");
+            note(SecurityKind::AnonymousSession, None);
         }
         // NTLM with no MIC: NTLMv2 without one, NTLMv1 (never one), raw NTLM in SMB1 (no
         // NTLMSSP messages at all). An anonymous or guest logon is a finding of its own.
         let mic = matches!(s.ntlm_mic, None | Some(LogonMac::Absent(_)));
         if auth.is_ntlm() && mic {
-            note(SecurityKind::NtlmWithoutMic, auth.name());
+            note(
+                SecurityKind::NtlmWithoutMic,
+                Some(SecurityVariant::Auth(auth)),
+            );
         }
     }
 

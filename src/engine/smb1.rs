@@ -21,7 +21,7 @@ use super::{Engine, Judged, Sink, damaged};
 use crate::crypto::sign::{self, SMB1_PLACEHOLDER};
 use crate::flow::Pdu;
 use crate::model::names::session_hex;
-use crate::model::{AuthKind, ProblemKind, SecurityKind};
+use crate::model::{AuthKind, ProblemKind, SecurityKind, SecurityVariant};
 use crate::model::{Header, KeySource, KeyUsed, Protocol, Unverified, Verdict};
 
 const MD5: &str = "MD5";
@@ -92,11 +92,12 @@ impl Engine {
                     conn.info.dialect = Some(dialect.cloned().unwrap_or_else(|| "SMB1".into()));
                     conn.info.signing_algorithm = Some(MD5);
                     let (frame, id) = (pdu.last_frame, pdu.conn);
-                    let dialect = conn.info.dialect.as_deref().unwrap_or("SMB1");
+                    let dialect = conn.info.dialect.clone().unwrap_or_else(|| "SMB1".into());
+                    let dialect = SecurityVariant::Dialect(dialect);
                     self.posture.note(SecurityKind::Smb1, frame, id, dialect);
                     if !resp.signing_required() && pdu.damage.is_none() {
                         let kind = SecurityKind::SigningNotRequired;
-                        self.posture.note(kind, frame, id, "server");
+                        self.posture.note(kind, frame, id, SecurityVariant::Server);
                     }
                 }
             }

@@ -5,7 +5,8 @@ use serde_json::{Value, json};
 
 use super::{REPORT_VERSION, epoch_seconds, names, session_hex};
 use crate::model::{
-    Analysis, Binding, Break, BreakCounts, BreakKind, Connection, Problem, Session, VerdictCounts,
+    Analysis, Binding, Break, BreakCounts, BreakKind, Connection, PasswordCheck, Problem, Session,
+    VerdictCounts,
 };
 
 /// The whole report over `captures` (the files as named on the command line).
@@ -35,7 +36,7 @@ fn security(f: &crate::model::SecurityFinding) -> Value {
         "connections": f.connections,
         "sessions": f.sessions.iter().map(|s| session_hex(*s)).collect::<Vec<_>>(),
         "users": f.users,
-        "variants": f.variants,
+        "variants": f.variant_names(),
         "why": f.why,
         "fix": f.fix,
     })
@@ -161,7 +162,7 @@ pub(crate) fn session(s: &Session) -> Value {
         "signing": s.signing,
         "key_source": s.key_source.name(),
         "key_detail": s.key_detail,
-        "password_check": s.password_check.as_ref().map(|c| c.to_string()),
+        "password_check": s.password_check.as_ref().map(PasswordCheck::word),
         "logon_status": s.logon_status.map(names::status_text),
         "first_frame": s.first_frame,
         "channels": s.channels.len(),

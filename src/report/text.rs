@@ -230,7 +230,7 @@ fn security(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
             f.first_frame
         );
         if !f.variants.is_empty() {
-            line += &format!("  ({})", f.variants.join(", "));
+            line += &format!("  ({})", f.variant_names().join(", "));
         }
         let conns: Vec<String> = f.connections.iter().map(|c| format!("#{c}")).collect();
         line += &format!("  connections {}", conns.join(" "));

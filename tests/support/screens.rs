@@ -26,8 +26,16 @@ pub fn sample(name: &str) -> PathBuf {
 /// The timeline `smbcheck --tui` would show for this capture (with the samples'
 /// password), from the library.
 pub fn timeline(path: &Path) -> Timeline {
+    timeline_with(path, Some(PASSWORD))
+}
+
+/// The timeline `smbcheck --tui` would show for this capture with `password`, or with no
+/// credentials at all.
+pub fn timeline_with(path: &Path, password: Option<&str>) -> Timeline {
     let mut credentials = Credentials::new();
-    credentials.push(Credential::from_password(None, None, PASSWORD));
+    if let Some(password) = password {
+        credentials.push(Credential::from_password(None, None, password));
+    }
     let mut engine = Engine::new(EngineConfig {
         secrets: Secrets {
             credentials,

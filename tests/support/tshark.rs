@@ -108,3 +108,14 @@ pub fn fields(capture: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>>
         .map(|l| l.split('\t').map(str::to_string).collect())
         .collect()
 }
+
+/// How many SMB2 messages tshark shows signed (`smb2.flags.signature == 1`), each message of
+/// a compound frame counted.
+pub fn signed_smb2(capture: &Path) -> usize {
+    fields(capture, "smb2", &["smb2.flags.signature"])
+        .iter()
+        .flatten()
+        .flat_map(|f| f.split(','))
+        .filter(|v| matches!(*v, "1" | "True"))
+        .count()
+}

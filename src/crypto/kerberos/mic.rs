@@ -34,6 +34,9 @@ pub struct ContextKeys {
     pub initiator_subkey: Option<KrbKey>,
     /// The AP-REP's subkey, if any.
     pub acceptor_subkey: Option<KrbKey>,
+    /// Whether the capture holds the AP-REP: without it, whether the acceptor chose a
+    /// subkey, and which, cannot be known.
+    pub ap_rep_captured: bool,
 }
 
 /// Why a MIC token does not verify.
@@ -89,9 +92,21 @@ fn verify_cfx(
         ));
     }
     let key = if flags & FLAG_ACCEPTOR_SUBKEY != 0 {
-        keys.acceptor_subkey.as_ref().ok_or(MicError::Invalid(
-            "AcceptorSubkey flag set, but the AP-REP has no subkey",
-        ))?
+        match (&keys.acceptor_subkey, keys.ap_rep_captured) {
+            (Some(key), _) => key,
+            (None, true) => {
+                return Err(MicError::Invalid(
+                    "AcceptorSubkey flag set, but the AP-REP has no subkey",
+                ));
+            }
+            (None, false) => {
+                return Err(MicError::Unchecked(
+                    "AcceptorSubkey flag set, but the AP-REP that holds the subkey is not in \
+                     the capture"
+                        .into(),
+                ));
+            }
+        }
     } else {
         keys.initiator_subkey.as_ref().unwrap_or(&keys.ticket)
     };

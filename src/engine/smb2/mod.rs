@@ -15,7 +15,7 @@ use crate::crypto::sign::{SMB2_HEADER_LEN, SigningAlgorithm};
 use crate::flow::Pdu;
 use crate::model::names::session_hex;
 use crate::model::{Header, Protocol, Verdict};
-use crate::model::{ProblemKind, SecurityKind};
+use crate::model::{ProblemKind, SecurityKind, SecurityVariant};
 
 impl Engine {
     /// An SMB2 PDU (a single message or a compound chain). `decrypted` says how the
@@ -103,7 +103,8 @@ impl Engine {
                 if req.security_mode & smb2::NEGOTIATE_SIGNING_REQUIRED == 0 && pdu.damage.is_none()
                 {
                     let kind = SecurityKind::SigningNotRequired;
-                    self.posture.note(kind, pdu.last_frame, pdu.conn, "client");
+                    self.posture
+                        .note(kind, pdu.last_frame, pdu.conn, SecurityVariant::Client);
                 }
             }
             (COMMAND_NEGOTIATE, Some(Body::NegotiateResponse(resp))) => {
@@ -175,14 +176,18 @@ impl Engine {
         let user = self
             .smb2_session(pdu.conn, h.session_id)
             .and_then(|s| super::security::user_of(&s.info));
-        let variant = if share { "share" } else { "session" };
+        let variant = if share {
+            SecurityVariant::Share
+        } else {
+            SecurityVariant::Session
+        };
         self.posture.note_session(
             SecurityKind::UnencryptedShare,
             pdu.last_frame,
             pdu.conn,
             Some(h.session_id),
             user,
-            variant,
+            Some(variant),
         );
     }
 
@@ -262,7 +267,8 @@ impl Engine {
         c.info.signing_required = resp.security_mode & smb2::NEGOTIATE_SIGNING_REQUIRED != 0;
         if !c.info.signing_required && pdu.damage.is_none() {
             let kind = SecurityKind::SigningNotRequired;
-            self.posture.note(kind, pdu.last_frame, pdu.conn, "server");
+            self.posture
+                .note(kind, pdu.last_frame, pdu.conn, SecurityVariant::Server);
         }
         c.signing = c.dialect.map(SigningAlgorithm::for_dialect);
         for ctx in resp.contexts.flatten().filter_map(|c| c.parse().ok()) {

@@ -128,6 +128,10 @@ fn detail_lines(app: &App, i: usize, r: &Row) -> Vec<Line<'static>> {
     }
     // The SESSION_SETUP response that ends a logon: the logon's own signatures.
     if let Some(l) = &m.logon {
+        let session = a.sessions.iter().find(|s| s.id == m.session_id);
+        if let Some(check) = session.and_then(|s| s.password_check.as_ref()) {
+            lines.push(field("Password", check.to_string()));
+        }
         for (name, mac) in [("NTLM MIC", &l.ntlm_mic), ("SPNEGO MIC", &l.mech_list_mic)] {
             if let Some(mac) = mac {
                 let style = match mac {

@@ -12,7 +12,7 @@ use ratatui::style::{Color, Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 
-use smbcheck_model::names::{duration, session_hex, status_text};
+use smbcheck_model::names::{duration, status_text};
 use smbcheck_model::{Analysis, Break};
 
 use super::detail::cause_text;
@@ -562,7 +562,7 @@ fn break_text(at: &str, b: &Break) -> String {
         }
     }
     if let Some(sid) = b.session_id {
-        s += &format!("; held by session {}", session_hex(sid));
+        s += &format!("; held by session {}", short_session(sid));
     }
     s
 }

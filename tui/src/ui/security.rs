@@ -36,7 +36,7 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect, selected: usize) {
                 f.kind, f.count, f.first_frame
             );
             if !f.variants.is_empty() {
-                text += &format!("  {}", f.variants.join(", "));
+                text += &format!("  {}", f.variant_names().join(", "));
             }
             if !f.users.is_empty() {
                 text += &format!("  {}", f.users.join(", "));

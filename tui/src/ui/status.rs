@@ -25,6 +25,18 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
         return;
     }
     let width = usize::from(area.width);
+    let a = &app.timeline().analysis;
+    // Why signed messages went unverified ("no key given") matters more than the file name
+    // and the key hint: it goes in whole, in its longest form that fits.
+    let not_verified = [
+        names::not_verified_line(a),
+        names::not_verified_short(a, false),
+        names::not_verified_short(a, true),
+    ];
+    let notices: Vec<&str> = match app.notice() {
+        Some(n) => vec![n],
+        None => not_verified.iter().flatten().map(String::as_str).collect(),
+    };
     // The longest form that fits: the file name goes first, then the words get short,
     // then the key hint; the counts stay.
     let forms = [
@@ -34,17 +46,23 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
         (false, true, SHORT_HINT),
         (false, true, ""),
     ];
-    let (left, hint) = forms
-        .iter()
-        .map(|&(title, short, hint)| (status_spans(app, title, short), hint))
-        .find(|(spans, hint)| width_of(spans) + hint.chars().count() <= width)
-        .unwrap_or_else(|| (status_spans(app, false, true), ""));
-    let mut left = left;
-    let room = width.saturating_sub(width_of(&left) + hint.chars().count());
-    if let Some(n) = app.notice() {
-        // A key's answer ("no problems in this capture") lasts one keypress: where it would
-        // be cut, it takes the whole bar then, so that no key seems to do nothing.
-        if n.chars().count() + 3 > room {
+    let fitting = |notice: Option<&str>| {
+        let extra = notice.map_or(0, |n| NOTICE_SEP.chars().count() + n.chars().count());
+        forms.iter().find_map(|&(title, short, hint)| {
+            let spans = status_spans(app, title, short);
+            (width_of(&spans) + extra + hint.chars().count() <= width).then_some((spans, hint))
+        })
+    };
+    let found = notices.iter().find_map(|&n| Some((fitting(Some(n))?, n)));
+    let (left, hint) = match (found, app.notice()) {
+        (Some(((mut spans, hint), n)), _) => {
+            spans.push(Span::styled(format!("{NOTICE_SEP}{n}"), Color::Yellow));
+            (spans, hint)
+        }
+        (None, Some(n)) => {
+            // A key's answer ("no problems in this capture") lasts one keypress: where it
+            // does not fit beside the counts, it takes the whole bar then, so that no key
+            // seems to do nothing.
             let line = Span::styled(
                 format!(" {}", fit(n, width.saturating_sub(1))),
                 Color::Yellow,
@@ -52,17 +70,8 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
             frame.render_widget(Paragraph::new(Line::from(line)).style(style), area);
             return;
         }
-    }
-    let not_verified = names::not_verified_line(&app.timeline().analysis);
-    if let Some(n) = app.notice().or(not_verified.as_deref()) {
-        // A notice cut to a word or two says nothing: it waits for a wider terminal.
-        if room >= NOTICE_MIN {
-            left.push(Span::styled(
-                format!(" │ {}", fit(n, room.saturating_sub(4))),
-                Color::Yellow,
-            ));
-        }
-    }
+        (None, None) => fitting(None).unwrap_or_else(|| (status_spans(app, false, true), "")),
+    };
     let [l, r] = Layout::horizontal([
         Constraint::Min(0),
         Constraint::Length(hint.chars().count() as u16),
@@ -76,8 +85,8 @@ pub(super) fn draw(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 const HINT: &str = "? help  q quit ";
-/// The least room worth giving a notice.
-const NOTICE_MIN: usize = 24;
+/// Between the counts and a notice.
+const NOTICE_SEP: &str = " │ ";
 const SHORT_HINT: &str = "? help ";
 
 fn width_of(spans: &[Span]) -> usize {

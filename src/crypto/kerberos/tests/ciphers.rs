@@ -386,6 +386,7 @@ fn cfx_mic_tokens() {
         ticket,
         initiator_subkey: Some(initiator.clone()),
         acceptor_subkey: Some(acceptor.clone()),
+        ap_rep_captured: true,
     };
     let data = b"mechTypes";
     let token = |flags: u8, key: &KrbKey, usage: u32| {
@@ -428,4 +429,22 @@ fn cfx_mic_tokens() {
         &server[..10],
         data
     )));
+    // AcceptorSubkey set (RFC 4121 4.2.2) with no subkey known: an AP-REP that has none
+    // contradicts the token; with no AP-REP captured the key cannot be known, so the token
+    // is unchecked, never invalid.
+    let without = |ap_rep_captured| ContextKeys {
+        acceptor_subkey: None,
+        ap_rep_captured,
+        ..keys.clone()
+    };
+    assert!(invalid(verify_mic(
+        &without(true),
+        Sender::Acceptor,
+        &server,
+        data
+    )));
+    assert!(matches!(
+        verify_mic(&without(false), Sender::Acceptor, &server, data),
+        Err(MicError::Unchecked(_))
+    ));
 }
