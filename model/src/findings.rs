@@ -37,6 +37,38 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
+    /// Every kind. A new variant stops the test below from compiling: list it there and here.
+    pub const ALL: [ProblemKind; 28] = [
+        ProblemKind::InvalidSignature,
+        ProblemKind::PasswordMismatch,
+        ProblemKind::LogonFailed,
+        ProblemKind::BindingFailed,
+        ProblemKind::NotReplayed,
+        ProblemKind::SetupUnanswered,
+        ProblemKind::SignedAfterLogoff,
+        ProblemKind::LostBytes,
+        ProblemKind::HeaderNotCaptured,
+        ProblemKind::NotSmb,
+        ProblemKind::Malformed,
+        ProblemKind::MalformedCompression,
+        ProblemKind::DamagedCapture,
+        ProblemKind::DamagedFrame,
+        ProblemKind::CaptureError,
+        ProblemKind::CaptureDrops,
+        ProblemKind::LimitReached,
+        ProblemKind::UnmatchedBreakAck,
+        ProblemKind::BreakUnacknowledged,
+        ProblemKind::BreakAckRejected,
+        ProblemKind::BreakCopyUnseen,
+        ProblemKind::UnsignedWhenRequired,
+        ProblemKind::NeverSigned,
+        ProblemKind::SignedUnexpectedly,
+        ProblemKind::InvalidMic,
+        ProblemKind::InvalidMechListMic,
+        ProblemKind::NegotiateMismatch,
+        ProblemKind::UnknownDialect,
+    ];
+
     /// The kind's name in reports (`invalid-signature`, `lost-bytes`, ...).
     pub fn name(self) -> &'static str {
         match self {
@@ -216,3 +248,50 @@ impl SecurityFinding {
 
 /// Bound on `SecurityFinding::frames` and its other lists.
 pub const MAX_FINDING_FRAMES: usize = 256;
+
+#[cfg(test)]
+mod tests {
+    use super::ProblemKind;
+
+    /// The match stops compiling when a variant is added (then list it in `ALL` too); the
+    /// names in `ALL` are distinct.
+    #[test]
+    fn all_lists_every_problem_kind() {
+        for kind in ProblemKind::ALL {
+            match kind {
+                ProblemKind::InvalidSignature
+                | ProblemKind::PasswordMismatch
+                | ProblemKind::LogonFailed
+                | ProblemKind::BindingFailed
+                | ProblemKind::NotReplayed
+                | ProblemKind::SetupUnanswered
+                | ProblemKind::SignedAfterLogoff
+                | ProblemKind::LostBytes
+                | ProblemKind::HeaderNotCaptured
+                | ProblemKind::NotSmb
+                | ProblemKind::Malformed
+                | ProblemKind::MalformedCompression
+                | ProblemKind::DamagedCapture
+                | ProblemKind::DamagedFrame
+                | ProblemKind::CaptureError
+                | ProblemKind::CaptureDrops
+                | ProblemKind::LimitReached
+                | ProblemKind::UnmatchedBreakAck
+                | ProblemKind::BreakUnacknowledged
+                | ProblemKind::BreakAckRejected
+                | ProblemKind::BreakCopyUnseen
+                | ProblemKind::UnsignedWhenRequired
+                | ProblemKind::NeverSigned
+                | ProblemKind::SignedUnexpectedly
+                | ProblemKind::InvalidMic
+                | ProblemKind::InvalidMechListMic
+                | ProblemKind::NegotiateMismatch
+                | ProblemKind::UnknownDialect => {}
+            }
+        }
+        let mut names: Vec<&str> = ProblemKind::ALL.iter().map(|k| k.name()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), ProblemKind::ALL.len());
+    }
+}
