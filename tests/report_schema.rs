@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use smbcheck::app::cli::Args;
 use smbcheck::app::pipeline::Pipeline;
 use smbcheck::engine::news::Seen;
-use smbcheck::model::{ProblemKind, SecurityKind};
+use smbcheck::model::{BreakOutcome, ProblemKind, SecurityKind};
 use smbcheck::report;
 
 fn schema() -> Value {
@@ -358,6 +358,8 @@ fn the_schema_speaks_the_models_words() {
     assert_eq!(listed, kinds, "problem kinds");
     let security: Vec<&str> = SecurityKind::ALL.iter().map(|k| k.name()).collect();
     assert_eq!(words("security_kind"), security, "security kinds");
+    let outcomes: Vec<&str> = BreakOutcome::ALL.iter().map(|o| o.name()).collect();
+    assert_eq!(words("break_outcome"), outcomes, "break outcomes");
     assert_eq!(
         schema["$defs"]["report_version"]["const"],
         json!(report::REPORT_VERSION)

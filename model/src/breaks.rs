@@ -132,21 +132,66 @@ pub struct Break {
     pub late_ack: Option<LateAck>,
 }
 
+/// What came of a break notification (JSON `outcome`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BreakOutcome {
+    /// An acknowledgment the server accepted (SMB1: any, it has no response).
+    Acknowledged,
+    /// Every acknowledgment was refused.
+    AckRejected,
+    /// Acknowledged, but the server's response is not in the capture.
+    AckUnanswered,
+    /// No acknowledgment; the server sent the break again (a later copy of the chain).
+    Resent,
+    /// An acknowledgment was required and none came.
+    Unacknowledged,
+    /// None came, and none was required (e.g. level II to none, MS-SMB2 2.2.24.1).
+    NoAckNeeded,
+    /// None came; whether one was required is unknown (the level before is not captured).
+    NoAck,
+}
+
+impl BreakOutcome {
+    /// Every outcome, in the order of the enum.
+    pub const ALL: [BreakOutcome; 7] = [
+        BreakOutcome::Acknowledged,
+        BreakOutcome::AckRejected,
+        BreakOutcome::AckUnanswered,
+        BreakOutcome::Resent,
+        BreakOutcome::Unacknowledged,
+        BreakOutcome::NoAckNeeded,
+        BreakOutcome::NoAck,
+    ];
+
+    /// The outcome's word in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            BreakOutcome::Acknowledged => "acknowledged",
+            BreakOutcome::AckRejected => "ack-rejected",
+            BreakOutcome::AckUnanswered => "ack-unanswered",
+            BreakOutcome::Resent => "resent",
+            BreakOutcome::Unacknowledged => "unacknowledged",
+            BreakOutcome::NoAckNeeded => "no-ack-needed",
+            BreakOutcome::NoAck => "no-ack",
+        }
+    }
+}
+
 impl Break {
-    /// One word for what came of the break.
-    pub fn outcome(&self) -> &'static str {
+    /// What came of the break.
+    pub fn outcome(&self) -> BreakOutcome {
         match &self.ack {
             Some(a) => match a.status {
-                Some(0) => "acknowledged",
-                Some(_) => "ack-rejected",
-                None if self.protocol == Protocol::Smb1 => "acknowledged",
-                None => "ack-unanswered",
+                Some(0) => BreakOutcome::Acknowledged,
+                Some(_) => BreakOutcome::AckRejected,
+                None if self.protocol == Protocol::Smb1 => BreakOutcome::Acknowledged,
+                None => BreakOutcome::AckUnanswered,
             },
-            None if self.resent_as.is_some() => "resent",
+            None if self.resent_as.is_some() => BreakOutcome::Resent,
             None => match self.ack_required {
-                Some(true) => "unacknowledged",
-                Some(false) => "no-ack-needed",
-                None => "no-ack",
+                Some(true) => BreakOutcome::Unacknowledged,
+                Some(false) => BreakOutcome::NoAckNeeded,
+                None => BreakOutcome::NoAck,
             },
         }
     }

@@ -14,7 +14,7 @@ pub mod names;
 mod session;
 mod verdict;
 
-pub use breaks::{Break, BreakAck, BreakCause, BreakCounts, BreakKind, LateAck};
+pub use breaks::{Break, BreakAck, BreakCause, BreakCounts, BreakKind, BreakOutcome, LateAck};
 pub use connection::{
     Connection, Interface, MAX_SESSIONS_PER_CONNECTION, MAX_SILENCES, NegotiateValidation, Silence,
     SilenceEnd, TcpHealth,

@@ -12,7 +12,9 @@ use dissectors::status::STATUS_SUCCESS;
 use super::Engine;
 use super::breaks::Ctx;
 use crate::flow::{ConnId, Direction, Pdu};
-use crate::model::{Break, Interface, MAX_SESSIONS_PER_CONNECTION, ProblemKind, Timestamp};
+use crate::model::{
+    Break, BreakOutcome, Interface, MAX_SESSIONS_PER_CONNECTION, ProblemKind, Timestamp,
+};
 
 /// Interfaces kept per FSCTL_QUERY_NETWORK_INTERFACE_INFO answer.
 const MAX_INTERFACES: usize = 256;
@@ -96,8 +98,8 @@ impl Engine {
                 b.old_level.as_deref().unwrap_or("?"),
                 b.new_level
             );
-            match b.outcome() {
-                "unacknowledged" => self.problem(
+            match (b.outcome(), b.ack.as_ref()) {
+                (BreakOutcome::Unacknowledged, _) => self.problem(
                     b.frame,
                     b.ts,
                     Some(b.conn),
@@ -108,8 +110,7 @@ impl Engine {
                     ),
                     false,
                 ),
-                "ack-rejected" => {
-                    let ack = b.ack.as_ref().expect("rejected implies an ack");
+                (BreakOutcome::AckRejected, Some(ack)) => {
                     self.problem(
                         ack.response_frame.unwrap_or(ack.frame),
                         ack.ts,

@@ -246,7 +246,7 @@ pub(crate) fn brk(b: &Break) -> Value {
         "ack_status": ack.and_then(|a| a.status).map(names::status_text),
         "latency_ms": b.latency_ms,
         "cross_channel": b.cross_channel(),
-        "outcome": b.outcome(),
+        "outcome": b.outcome().name(),
         "resent_as": b.resent_as,
         "resend_of": b.resend_of,
         "cause": b.cause.as_ref().map(|c| json!({

@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::{names, session_hex};
 use crate::capture::Timestamp;
-use crate::model::{Analysis, Break, Connection, Session};
+use crate::model::{Analysis, Break, BreakOutcome, Connection, Session};
 
 pub fn write(analysis: &Analysis, out: &mut dyn Write) -> io::Result<()> {
     let s = &analysis.summary;
@@ -314,8 +314,8 @@ fn break_row(b: &Break, out: &mut dyn Write) -> io::Result<()> {
         b.new_level
     );
     let status = match (b.outcome(), ack.and_then(|a| a.status)) {
-        ("ack-rejected", Some(st)) => format!("rejected {}", names::status_text(st)),
-        (o, _) => o.to_string(),
+        (BreakOutcome::AckRejected, Some(st)) => format!("rejected {}", names::status_text(st)),
+        (o, _) => o.name().to_string(),
     };
     let file = break_file(b);
     writeln!(

@@ -23,7 +23,7 @@ use dissectors::status::STATUS_SUCCESS;
 
 use crate::capture::Timestamp;
 use crate::flow::{ConnId, Direction};
-use crate::model::{Break, BreakAck, BreakCounts, BreakKind, Protocol};
+use crate::model::{Break, BreakAck, BreakCounts, BreakKind, BreakOutcome, Protocol};
 
 mod capped;
 mod cause;
@@ -158,7 +158,7 @@ impl Tracker {
         self.counts.unacknowledged = self
             .breaks
             .iter()
-            .filter(|b| b.outcome() == "unacknowledged")
+            .filter(|b| b.outcome() == BreakOutcome::Unacknowledged)
             .count() as u64;
         (
             std::mem::take(&mut self.breaks),

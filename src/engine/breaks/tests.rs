@@ -184,7 +184,7 @@ fn related_compound_close_resolves_the_created_file() {
     assert_eq!(b.ack.as_ref().map(|a| a.frame), Some(6));
     assert_eq!(b.ack.as_ref().and_then(|a| a.status), Some(0));
     assert_eq!(b.latency_ms, Some(1.0));
-    assert_eq!(b.outcome(), "acknowledged");
+    assert_eq!(b.outcome().name(), "acknowledged");
     assert_eq!(
         (
             counts.notifications,
@@ -204,10 +204,10 @@ fn unanswered_break_and_resend() {
     feed(&mut t, 3, Direction::ToClient, &n);
     feed(&mut t, 4, Direction::ToClient, &n);
     let (breaks, counts) = t.finish();
-    assert_eq!(breaks[0].outcome(), "resent");
+    assert_eq!(breaks[0].outcome().name(), "resent");
     assert_eq!(breaks[0].resent_as, Some(4));
     assert_eq!(breaks[1].resend_of, Some(3));
-    assert_eq!(breaks[1].outcome(), "unacknowledged");
+    assert_eq!(breaks[1].outcome().name(), "unacknowledged");
     assert_eq!(counts.unacknowledged, 1);
 }
 
@@ -261,7 +261,7 @@ fn refused_acknowledgment_then_accepted_one() {
         let (breaks, counts) = t.finish();
         let b = &breaks[0];
         let accepted = if pipelined { 5 } else { 6 };
-        assert_eq!(b.outcome(), "acknowledged", "pipelined {pipelined}");
+        assert_eq!(b.outcome().name(), "acknowledged", "pipelined {pipelined}");
         assert_eq!(b.ack.as_ref().map(|a| a.frame), Some(accepted));
         let refused: Vec<_> = b
             .rejected_acks
@@ -291,7 +291,7 @@ fn acknowledgment_repeated_after_the_accepted_one() {
         }
         let (breaks, counts) = t.finish();
         let b = &breaks[0];
-        assert_eq!(b.outcome(), "acknowledged");
+        assert_eq!(b.outcome().name(), "acknowledged");
         assert_eq!(b.ack.as_ref().map(|a| a.frame), Some(4));
         let refused: Vec<_> = b.rejected_acks.iter().map(|a| a.frame).collect();
         let unmatched: Vec<_> = t.unmatched.iter().map(|u| u.0).collect();

@@ -270,7 +270,7 @@ fn break_detail(b: &Break) -> String {
         Some(old) => format!("{old} → {}", b.new_level),
         None => format!("to {}", b.new_level),
     });
-    detail.push(b.outcome().to_string());
+    detail.push(b.outcome().name().to_string());
     if b.cross_channel() {
         detail.push("acknowledged on another channel".to_string());
     }

@@ -545,7 +545,7 @@ fn break_text(at: &str, b: &Break) -> String {
         b.kind.name(),
         b.file.as_deref().map_or("?", file_name),
         b.new_level,
-        b.outcome(),
+        b.outcome().name(),
         b.tcp_retransmissions,
         if b.tcp_retransmissions == 1 { "" } else { "s" },
         b.tcp_acked.map_or("no TCP ACK".to_string(), |f| format!(
