@@ -3,19 +3,8 @@
 
 mod common;
 
-use common::{pdu, unhex};
-use dissectors::smb2::{self, Body};
+use common::{security_buffer, unhex};
 use dissectors::{ntlmssp, spnego};
-
-fn security_buffer(name: &str) -> Vec<u8> {
-    let p = pdu(name);
-    let (_, h) = smb2::parse_header(&p).unwrap();
-    match smb2::parse_body(&h, &p).unwrap() {
-        Body::SessionSetupRequest(r) => r.security_buffer.to_vec(),
-        Body::SessionSetupResponse(r) => r.security_buffer.to_vec(),
-        b => panic!("{b:?}"),
-    }
-}
 
 #[test]
 fn ntlm_negotiate_in_neg_token_init() {

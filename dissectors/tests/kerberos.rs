@@ -7,9 +7,8 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{pdu, unhex};
+use common::{security_buffer, unhex};
 use dissectors::kerberos::{self, Krb5Token};
-use dissectors::smb2::{self, Body};
 
 fn token(name: &str) -> Vec<u8> {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -53,16 +52,6 @@ fn krblab() -> Vec<Vec<u8>> {
 
 fn names(n: &kerberos::PrincipalName<'_>) -> String {
     n.to_string()
-}
-
-fn security_buffer(name: &str) -> Vec<u8> {
-    let p = pdu(name);
-    let (_, h) = smb2::parse_header(&p).unwrap();
-    match smb2::parse_body(&h, &p).unwrap() {
-        Body::SessionSetupRequest(r) => r.security_buffer.to_vec(),
-        Body::SessionSetupResponse(r) => r.security_buffer.to_vec(),
-        b => panic!("{b:?}"),
-    }
 }
 
 #[test]

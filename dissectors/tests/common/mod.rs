@@ -6,6 +6,8 @@
 
 use std::path::PathBuf;
 
+use dissectors::smb2::{self, Body};
+
 fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests")
@@ -45,4 +47,15 @@ pub fn all_names() -> Vec<String> {
         .collect();
     v.sort();
     v
+}
+
+/// The security buffer of the SESSION_SETUP request or response in fixture `name`.
+pub fn security_buffer(name: &str) -> Vec<u8> {
+    let p = pdu(name);
+    let (_, h) = smb2::parse_header(&p).unwrap();
+    match smb2::parse_body(&h, &p).unwrap() {
+        Body::SessionSetupRequest(r) => r.security_buffer.to_vec(),
+        Body::SessionSetupResponse(r) => r.security_buffer.to_vec(),
+        b => panic!("{b:?}"),
+    }
 }
