@@ -274,16 +274,10 @@ fn snap_length_96_without_handshake_counts_what_was_cut() {
     }
     // Per frame with TCP data: declared data minus captured data (the captured length less
     // the 20-byte cooked v2, 40-byte IPv6 and TCP headers).
-    let out = std::process::Command::new("tshark")
-        .args(["-n", "-r"])
-        .arg(&file)
-        .args(["-T", "fields", "-e", "tcp.dstport", "-e", "tcp.len"])
-        .args(["-e", "frame.cap_len", "-e", "tcp.hdr_len"])
-        .output()
-        .expect("run tshark");
+    let fields = ["tcp.dstport", "tcp.len", "frame.cap_len", "tcp.hdr_len"];
     let (mut to_server, mut to_client) = (0, 0);
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
-        let f: Vec<u64> = line.split('\t').map(|v| v.parse().unwrap()).collect();
+    for row in tshark::fields(&file, "", &fields) {
+        let f: Vec<u64> = row.iter().map(|v| v.parse().unwrap()).collect();
         let captured = f[2].saturating_sub(20 + 40 + f[3]);
         let side = if f[0] == 445 {
             &mut to_server

@@ -15,6 +15,8 @@
 
 #[path = "support/cli.rs"]
 mod cli;
+#[path = "support/tshark.rs"]
+mod tshark;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -80,24 +82,11 @@ fn tshark_rows(capture: &Path) -> Vec<Row> {
         "tcp.analysis.initial_rtt",
         "tcp.analysis.ack_rtt",
     ];
-    let mut cmd = Command::new("tshark");
     // Port 4445: the proxy in suricata-verify's smb-length-5770.pcap.
-    cmd.args(["-n", "-d", "tcp.port==4445,nbss", "-r"])
-        .arg(capture)
-        .args(["-T", "fields", "-E", "aggregator=|"]);
-    for f in FIELDS {
-        cmd.args(["-e", f]);
-    }
-    let out = cmd.output().expect("run tshark");
-    assert!(
-        out.status.success(),
-        "tshark failed on {}",
-        capture.display()
-    );
+    let options = ["-d", "tcp.port==4445,nbss", "-E", "aggregator=|"];
     let mut rows = Vec::new();
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
-        let f: Vec<&str> = line.split('\t').collect();
-        let get = |i: usize| f.get(i).copied().unwrap_or("");
+    for f in tshark::fields_with(capture, &options, "", FIELDS) {
+        let get = |i: usize| f.get(i).map(String::as_str).unwrap_or("");
         let base = Row {
             frame: get(0).parse().unwrap(),
             time: get(1).parse().unwrap(),
@@ -634,20 +623,12 @@ fn retransmissions_equal_tshark_on_every_sample() {
                     + c["retransmissions"]["to_server"].as_u64().unwrap()
             })
             .sum();
-        let out = Command::new("tshark")
-            .args(["-n", "-r"])
-            .arg(&path)
-            .args([
-                "-Y",
-                "tcp.analysis.retransmission && (tcp.port==445 || tcp.port==139)",
-                "-T",
-                "fields",
-                "-e",
-                "frame.number",
-            ])
-            .output()
-            .expect("run tshark");
-        let theirs = String::from_utf8_lossy(&out.stdout).lines().count() as u64;
+        let theirs = tshark::fields(
+            &path,
+            "tcp.analysis.retransmission && (tcp.port==445 || tcp.port==139)",
+            &["frame.number"],
+        )
+        .len() as u64;
         assert_eq!(ours, theirs, "{}: TCP retransmissions", path.display());
     }
 }
@@ -1026,23 +1007,20 @@ fn a_refused_ack_of_a_break_to_none_from_ii_says_none_was_needed() {
         return;
     }
     let path = cli::sample("smb2-mc-oplocks-test2-breakretry-ipt-input.pcap");
-    let out = Command::new("tshark")
-        .args(["-n", "-r"])
-        .arg(&path)
-        .args([
-            "-Y",
-            "(smb2.cmd == 5 || smb2.cmd == 18) && smb2.flags.response == 1",
-        ])
-        .args(["-T", "fields", "-e", "frame.number", "-e", "smb2.msg_id"])
-        .args(["-e", "smb2.create.oplock", "-e", "smb2.fid"])
-        .output()
-        .expect("tshark runs");
-    let text = String::from_utf8_lossy(&out.stdout);
+    let rows = tshark::fields(
+        &path,
+        "(smb2.cmd == 5 || smb2.cmd == 18) && smb2.flags.response == 1",
+        &[
+            "frame.number",
+            "smb2.msg_id",
+            "smb2.create.oplock",
+            "smb2.fid",
+        ],
+    );
     // FileId -> its level now (a CREATE response grants one, a notification breaks it).
     let mut level_of: BTreeMap<String, String> = BTreeMap::new();
     let mut from_ii_to_none = Vec::new();
-    for line in text.lines() {
-        let f: Vec<&str> = line.split('\t').collect();
+    for f in &rows {
         let (Some(level), Some(fid)) = (f.get(2), f.get(3)) else {
             continue;
         };
@@ -1050,9 +1028,7 @@ fn a_refused_ack_of_a_break_to_none_from_ii_says_none_was_needed() {
             continue; // an error response
         }
         let notification = f[1] == "18446744073709551615";
-        if notification
-            && *level == "0x00"
-            && level_of.get(*fid).map(String::as_str) == Some("0x01")
+        if notification && *level == "0x00" && level_of.get(fid).map(String::as_str) == Some("0x01")
         {
             from_ii_to_none.push(f[0].parse::<u64>().unwrap());
         }

@@ -13,6 +13,8 @@ mod cli;
 #[path = "support/pcap_edit.rs"]
 mod pcap_edit;
 mod support;
+#[path = "support/tshark.rs"]
+mod tshark;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -224,31 +226,17 @@ fn tshark_finds_the_same_messages_in_the_variants() {
 /// The COMPRESSION_TRANSFORM_HEADER fields tshark reads in a capture: (frame,
 /// OriginalCompressedSegmentSize, CompressionAlgorithm, Flags, Offset).
 fn tshark_compression_headers(capture: &Path) -> Vec<Vec<String>> {
-    let out = Command::new("tshark")
-        .args(["-n", "-r"])
-        .arg(capture)
-        .args([
-            "-Y",
+    tshark::fields(
+        capture,
+        "smb2.header.comp_transform.original_size",
+        &[
+            "frame.number",
             "smb2.header.comp_transform.original_size",
-            "-T",
-            "fields",
-        ])
-        .args(["-e", "frame.number"])
-        .args(["-e", "smb2.header.comp_transform.original_size"])
-        .args(["-e", "smb2.header.comp_transform.comp_alg"])
-        .args(["-e", "smb2.header.comp_transform.flags"])
-        .args(["-e", "smb2.header.comp_transform.offset"])
-        .output()
-        .expect("run tshark");
-    assert!(
-        out.status.success(),
-        "tshark failed on {}",
-        capture.display()
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| l.split('\t').map(str::to_owned).collect())
-        .collect()
+            "smb2.header.comp_transform.comp_alg",
+            "smb2.header.comp_transform.flags",
+            "smb2.header.comp_transform.offset",
+        ],
+    )
 }
 
 /// CVE-2020-0796: OriginalCompressedSegmentSize 50 + Offset 0xFFFFFFFF overflows 32 bits.
@@ -309,16 +297,10 @@ fn the_zeek_smbghost_trace_holds_no_compression_transform() {
     assert!(problems(&r.json()).is_empty(), "{r}");
     if require_tool(test, "tshark") {
         assert!(tshark_compression_headers(&capture).is_empty());
-        let out = Command::new("tshark")
-            .args(["-n", "-r"])
-            .arg(&capture)
-            .args(["-T", "fields", "-e", "smb2.negotiate_context.comp_alg_id"])
-            .output()
-            .expect("run tshark");
-        let text = String::from_utf8_lossy(&out.stdout);
+        let rows = tshark::fields(&capture, "", &["smb2.negotiate_context.comp_alg_id"]);
         assert!(
-            text.lines().filter(|l| l.contains("0x0001")).count() == 2,
-            "tshark should see LZNT1 offered and chosen: {text}"
+            rows.iter().filter(|r| r[0].contains("0x0001")).count() == 2,
+            "tshark should see LZNT1 offered and chosen: {rows:?}"
         );
     }
 }

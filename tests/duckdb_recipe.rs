@@ -7,6 +7,8 @@
 #[path = "support/cli.rs"]
 mod cli;
 mod support;
+#[path = "support/tshark.rs"]
+mod tshark;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -42,36 +44,17 @@ fn duckdb_available() -> bool {
 }
 
 /// tshark's fields of the frames `filter` selects, given the samples' password.
-fn tshark(capture: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
-    let mut cmd = Command::new("tshark");
-    cmd.args(["-n", "-r"])
-        .arg(capture)
-        .args(["-o", &format!("ntlmssp.nt_password:{}", cli::PASSWORD)])
-        .args([
-            "-o",
-            "smb2.verify_signatures:TRUE",
-            "-Y",
-            filter,
-            "-T",
-            "fields",
-        ]);
-    for f in fields {
-        cmd.args(["-e", f]);
-    }
-    let out = cmd.output().expect("run tshark");
-    assert!(out.status.success(), "tshark: {out:?}");
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| l.split('\t').map(str::to_string).collect())
-        .collect()
+fn tshark_with_password(capture: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
+    let password = format!("ntlmssp.nt_password:{}", cli::PASSWORD);
+    let options = ["-o", &password, "-o", "smb2.verify_signatures:TRUE"];
+    tshark::fields_with(capture, &options, filter, fields)
 }
 
 /// A copy of sample `name` in `dir` with one signature byte changed in each of the `nth`
 /// (1-based) frames that carry a single SMB2 message tshark verifies as good.
 fn tampered(name: &str, nth: &[usize], dir: &Path) -> String {
     let original = cli::sample(name);
-    let good: Vec<u64> = tshark(
+    let good: Vec<u64> = tshark_with_password(
         &original,
         "smb2.good_signature",
         &["frame.number", "smb2.cmd"],
@@ -112,7 +95,7 @@ fn tshark_answer(dir: &Path, captures: &[String]) -> Answer {
     ];
     let mut answer = Answer::new();
     for capture in captures {
-        for f in tshark(&dir.join(capture), "smb2.bad_signature", &fields) {
+        for f in tshark_with_password(&dir.join(capture), "smb2.bad_signature", &fields) {
             let response = f[7] == "1" || f[7] == "True";
             let (v4, v6, port) = if response {
                 (&f[1], &f[2], &f[3])

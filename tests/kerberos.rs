@@ -245,23 +245,22 @@ fn a_credentials_file_names_the_principal() {
 
 /// The mechListMICs tshark shows in a capture: (frame, the token's bytes).
 fn tshark_mech_list_mics(capture: &Path) -> Vec<(u64, Vec<u8>)> {
-    let out = Command::new("tshark")
-        .args(["-n", "-r"])
-        .arg(capture)
-        .args(["-Y", "spnego.mechListMIC", "-T", "fields"])
-        .args(["-e", "frame.number", "-e", "spnego.mechListMIC"])
-        .output()
-        .expect("run tshark");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .map(|l| {
-            let (frame, hex) = l.split_once('\t').expect("two fields");
-            let bytes = (0..hex.len() / 2)
-                .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
-                .collect();
-            (frame.parse().unwrap(), bytes)
-        })
-        .collect()
+    tshark::fields(
+        capture,
+        "spnego.mechListMIC",
+        &["frame.number", "spnego.mechListMIC"],
+    )
+    .iter()
+    .map(|row| {
+        let [frame, hex] = row.as_slice() else {
+            panic!("two fields: {row:?}")
+        };
+        let bytes = (0..hex.len() / 2)
+            .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+            .collect();
+        (frame.parse().unwrap(), bytes)
+    })
+    .collect()
 }
 
 /// A Kerberos logon's mechListMIC (an RFC 4121 MIC token over the mechTypes list): on every

@@ -9,10 +9,11 @@ mod cli;
 #[path = "support/pcap_edit.rs"]
 mod pcap_edit;
 mod support;
+#[path = "support/tshark.rs"]
+mod tshark;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
@@ -38,39 +39,29 @@ fn field(s: &str) -> Option<String> {
 
 /// Every frame tshark shows an AUTHENTICATE message or a mechListMIC in.
 fn tshark_frames(capture: &Path) -> BTreeMap<u64, Shark> {
-    let out = Command::new("tshark")
-        .arg("-n")
-        .arg("-r")
-        .arg(capture)
-        .args(["-Y", "ntlmssp.messagetype == 3 || spnego.mechListMIC"])
-        .args(["-T", "fields", "-E", "separator=|"])
-        .args(["-e", "frame.number", "-e", "ntlmssp.negotiateflags"])
-        .args([
-            "-e",
+    let rows = tshark::fields(
+        capture,
+        "ntlmssp.messagetype == 3 || spnego.mechListMIC",
+        &[
+            "frame.number",
+            "ntlmssp.negotiateflags",
             "ntlmssp.ntlmv2_response.flags",
-            "-e",
             "ntlmssp.authenticate.mic",
-        ])
-        .args(["-e", "spnego.mechListMIC", "-e", "ntlmssp.auth.hostname"])
-        .output()
-        .expect("run tshark");
-    assert!(
-        out.status.success(),
-        "tshark: {}",
-        String::from_utf8_lossy(&out.stderr)
+            "spnego.mechListMIC",
+            "ntlmssp.auth.hostname",
+        ],
     );
     let mut frames = BTreeMap::new();
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
-        let f: Vec<&str> = line.split('|').collect();
-        assert_eq!(f.len(), 6, "tshark line {line}");
+    for f in rows {
+        assert_eq!(f.len(), 6, "tshark row {f:?}");
         frames.insert(
             f[0].parse().unwrap(),
             Shark {
-                flags: field(f[1]).and_then(|s| hex_u32(&s)),
-                av_flags: field(f[2]).and_then(|s| hex_u32(&s)),
-                mic: field(f[3]),
-                mech_list_mic: field(f[4]),
-                hostname: field(f[5]),
+                flags: field(&f[1]).and_then(|s| hex_u32(&s)),
+                av_flags: field(&f[2]).and_then(|s| hex_u32(&s)),
+                mic: field(&f[3]),
+                mech_list_mic: field(&f[4]),
+                hostname: field(&f[5]),
             },
         );
     }
@@ -374,34 +365,18 @@ fn without_a_preauth_hash_only_the_mic_catches_the_change() {
 /// `(request frames, response frames)` of FSCTL_VALIDATE_NEGOTIATE_INFO tshark shows, and the
 /// dialects of the NEGOTIATE responses.
 fn tshark_validations(capture: &Path) -> (Vec<u64>, Vec<u64>, Vec<String>) {
-    let out = Command::new("tshark")
-        .arg("-n")
-        .arg("-r")
-        .arg(capture)
-        .args([
-            "-Y",
-            "smb2.ioctl.function == 0x00140204 || (smb2.cmd == 0 && smb2.flags.response == 1)",
-        ])
-        .args(["-T", "fields", "-E", "separator=|"])
-        .args([
-            "-e",
+    let rows = tshark::fields(
+        capture,
+        "smb2.ioctl.function == 0x00140204 || (smb2.cmd == 0 && smb2.flags.response == 1)",
+        &[
             "frame.number",
-            "-e",
             "smb2.cmd",
-            "-e",
             "smb2.flags.response",
-        ])
-        .args(["-e", "smb2.dialect"])
-        .output()
-        .expect("run tshark");
-    assert!(
-        out.status.success(),
-        "tshark: {}",
-        String::from_utf8_lossy(&out.stderr)
+            "smb2.dialect",
+        ],
     );
     let (mut requests, mut responses, mut dialects) = (Vec::new(), Vec::new(), Vec::new());
-    for line in String::from_utf8(out.stdout).unwrap().lines() {
-        let f: Vec<&str> = line.split('|').collect();
+    for f in rows {
         let frame: u64 = f[0].parse().unwrap();
         let response = f[2].split(',').next() == Some("1") || f[2].starts_with("True");
         if f[1].split(',').next() == Some("0") {
@@ -647,29 +622,16 @@ fn a_response_token_repeated_as_mech_list_mic_is_no_mic() {
         "a_response_token_repeated_as_mech_list_mic_is_no_mic",
         "tshark",
     ) {
-        let out = Command::new("tshark")
-            .arg("-n")
-            .arg("-r")
-            .arg(&path)
-            .args([
-                "-Y",
-                "spnego.mechListMIC",
-                "-T",
-                "fields",
-                "-E",
-                "separator=|",
-            ])
-            .args(["-e", "frame.number", "-e", "spnego.responseToken"])
-            .args(["-e", "spnego.mechListMIC"])
-            .output()
-            .expect("run tshark");
-        let text = String::from_utf8(out.stdout).unwrap();
-        let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split('|').collect()).collect();
-        assert_eq!(rows.len(), 1, "tshark: {text}");
-        assert_eq!(rows[0][0], "8", "tshark: {text}");
+        let rows = tshark::fields(
+            &path,
+            "spnego.mechListMIC",
+            &["frame.number", "spnego.responseToken", "spnego.mechListMIC"],
+        );
+        assert_eq!(rows.len(), 1, "tshark: {rows:?}");
+        assert_eq!(rows[0][0], "8", "tshark: {rows:?}");
         assert!(
             !rows[0][1].is_empty() && rows[0][1] == rows[0][2],
-            "tshark: the mechListMIC of frame 8 is not its responseToken: {text}"
+            "tshark: the mechListMIC of frame 8 is not its responseToken: {rows:?}"
         );
     }
     let run = cli::run(&[path.as_os_str(), "--format".as_ref(), "jsonl".as_ref()]);

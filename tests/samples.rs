@@ -410,28 +410,18 @@ fn cooked_and_ipv6_samples_name_endpoints_as_tshark() {
         if !with_tshark {
             continue;
         }
-        let out = std::process::Command::new("tshark")
-            .args(["-n", "-r"])
-            .arg(&path)
-            .args([
-                "-Y",
-                "tcp.flags.syn == 1 && tcp.flags.ack == 0",
-                "-T",
-                "fields",
-            ])
-            .args(["-e", "ip.src", "-e", "ipv6.src", "-e", "tcp.srcport"])
-            .args(["-e", "ip.dst", "-e", "ipv6.dst", "-e", "tcp.dstport"])
-            .output()
-            .expect("run tshark");
-        let text = String::from_utf8(out.stdout).unwrap();
-        let f: Vec<&str> = text.lines().next().expect("a SYN").split('\t').collect();
+        let client = ["ip.src", "ipv6.src", "tcp.srcport"];
+        let server = ["ip.dst", "ipv6.dst", "tcp.dstport"];
+        let syn = "tcp.flags.syn == 1 && tcp.flags.ack == 0";
+        let rows = tshark::fields(&path, syn, &[client, server].concat());
+        let f = rows.first().expect("a SYN");
         let end = |v4: &str, v6: &str, port: &str| match v6 {
             "" => format!("{v4}:{port}"),
             _ => format!("[{v6}]:{port}"),
         };
         assert_eq!(
             ends,
-            [end(f[0], f[1], f[2]), end(f[3], f[4], f[5])],
+            [end(&f[0], &f[1], &f[2]), end(&f[3], &f[4], &f[5])],
             "{name}"
         );
         assert_eq!(name.contains("ipv6"), !f[1].is_empty(), "{name}");

@@ -7,28 +7,17 @@ mod cli;
 #[path = "support/pcap_edit.rs"]
 mod pcap_edit;
 mod support;
+#[path = "support/tshark.rs"]
+mod tshark;
 
 use std::ffi::OsStr;
-use std::process::Command;
 
 /// Signed SMB2 messages as tshark counts them (SMB2 header flag SIGNED), if tshark runs.
 fn tshark_signed(capture: &std::path::Path) -> Option<u64> {
     if !cli::require_tool("tshark_signed", "tshark") {
         return None;
     }
-    let out = Command::new("tshark")
-        .args(["-n", "-r"])
-        .arg(capture)
-        .args(["-T", "fields", "-e", "smb2.flags.signature"])
-        .output()
-        .expect("run tshark");
-    let text = String::from_utf8(out.stdout).unwrap();
-    Some(
-        text.lines()
-            .flat_map(|l| l.split(','))
-            .filter(|f| *f == "1" || *f == "True")
-            .count() as u64,
-    )
+    Some(tshark::signed_smb2(capture) as u64)
 }
 
 #[test]
@@ -119,15 +108,12 @@ fn an_unknown_dialect_is_named_and_leaves_the_messages_unverified() {
     let path = dir.join("smb300-dialect-0399.pcap");
     std::fs::write(&path, support::write_pcap(&records, false, false)).expect("write variant");
     if cli::require_tool("unknown_dialect", "tshark") {
-        let out = Command::new("tshark")
-            .args(["-n", "-r"])
-            .arg(&path)
-            .args(["-Y", "smb2.cmd == 0 && smb2.flags.response == 1"])
-            .args(["-T", "fields", "-e", "frame.number", "-e", "smb2.dialect"])
-            .output()
-            .expect("run tshark");
-        let text = String::from_utf8(out.stdout).unwrap();
-        assert_eq!(text.trim(), format!("{}\t0x0399", response.number));
+        let rows = tshark::fields(
+            &path,
+            "smb2.cmd == 0 && smb2.flags.response == 1",
+            &["frame.number", "smb2.dialect"],
+        );
+        assert_eq!(rows, [[response.number.to_string(), "0x0399".to_string()]]);
     }
 
     let run = cli::run_with_password(&path, "json");

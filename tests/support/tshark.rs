@@ -1,5 +1,6 @@
-//! tshark as the independent peer for encrypted traffic: which SMB2 commands it dissects
-//! (with Wireshark key-list lines, or none), next to the commands smbcheck reports.
+//! tshark as the independent peer: the fields it shows for each frame ([`fields`],
+//! [`fields_with`]), and for encrypted traffic which SMB2 commands it dissects (with
+//! Wireshark key-list lines, or none), next to the commands smbcheck reports.
 //!
 //! Use from a test file with `#[path = "support/tshark.rs"] mod tshark;` next to `cli`.
 #![allow(dead_code)] // each test file uses its own part
@@ -87,8 +88,18 @@ pub fn smbcheck_commands(messages: &[Value]) -> Vec<(u64, u16)> {
 /// The `fields` of every frame tshark shows for `filter` (all frames when empty), one
 /// row per frame; a field with several values keeps them joined by `,`.
 pub fn fields(capture: &Path, filter: &str, fields: &[&str]) -> Vec<Vec<String>> {
+    fields_with(capture, &[], filter, fields)
+}
+
+/// [`fields`] with tshark `options` too (`-o pref:value`, `-d` decode-as, `-E` output).
+pub fn fields_with(
+    capture: &Path,
+    options: &[&str],
+    filter: &str,
+    fields: &[&str],
+) -> Vec<Vec<String>> {
     let mut cmd = Command::new("tshark");
-    cmd.arg("-n").arg("-r").arg(capture);
+    cmd.arg("-n").args(options).arg("-r").arg(capture);
     if !filter.is_empty() {
         cmd.args(["-Y", filter]);
     }
